@@ -1,0 +1,1 @@
+"""Static import and side-effect tables, shared by lint, scan/init and the plugin."""
