@@ -1,0 +1,63 @@
+"""The `stub` level: `MagicMock` package trees for any top-level package name.
+
+This is the conftest workaround of putting `MagicMock()` objects in `sys.modules`, made
+consistent: every dotted name under the top-level package is served, and a submodule is the
+very attribute of its parent (`tree.module("a").b is tree.module("a.b")`), so
+`import a.b`, `from a.b import C` and `a.b.C` in the code under test all reach the same mock.
+Each mock is named after its path (`<MagicMock name='confluent_kafka.Producer()' ...>`), which
+makes assertion messages readable.
+
+A stub has no behaviour: a consumer loop over a stubbed client sees `MagicMock`s, never a
+message, and never stops by itself. Use the `fake` level to run such loops.
+"""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+from harness.fakes.tree import FIDELITY_ATTRIBUTE, ModuleTree
+
+LEVEL = "stub"
+
+
+class StubTree(ModuleTree):
+    """Serves a `MagicMock` module for `top_level` and any dotted name below it."""
+
+    def __init__(self, top_level: str) -> None:
+        super().__init__(top_level, LEVEL, {})
+        self._root = MagicMock(name=top_level)
+        _as_module(self._root, top_level)
+        self._modules[top_level] = self._root  # type: ignore[assignment]
+
+    def names(self) -> frozenset[str]:
+        """The names served so far (any other name under the package is served on request)."""
+        return frozenset(self._modules)
+
+    def serves(self, name: str) -> bool:
+        return name == self.top_level or name.startswith(self.top_level + ".")
+
+    def module(self, name: str) -> MagicMock:  # type: ignore[override]
+        if not self.serves(name):
+            raise KeyError(f"the stub of {self.top_level!r} does not serve {name!r}")
+        if name in self._modules:
+            return self._modules[name]  # type: ignore[return-value]
+        parent_name, _, child = name.rpartition(".")
+        child_mock = getattr(self.module(parent_name), child)
+        _as_module(child_mock, name)
+        self._modules[name] = child_mock  # type: ignore[assignment]
+        return child_mock
+
+    __getitem__ = module  # type: ignore[assignment]
+
+
+def _as_module(mock: MagicMock, name: str) -> None:
+    """Give a mock the attributes the import system reads from a package."""
+    mock.__name__ = name
+    mock.__path__ = []  # a package, so `import name.sub` asks the finder for `sub`
+    mock.__file__ = f"<harness stub of {name}>"
+    mock.__all__ = []  # `from name import *` binds nothing rather than mock internals
+    setattr(mock, FIDELITY_ATTRIBUTE, LEVEL)
+
+
+def build_tree(top_level: str) -> StubTree:
+    return StubTree(top_level)
