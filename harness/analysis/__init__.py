@@ -1,1 +1,115 @@
-"""Static import and side-effect tables, shared by lint, scan/init and the plugin."""
+"""Static import and side-effect tables, shared by `harness lint`, `harness scan`/`init` and the plugin.
+
+Nothing here imports or runs the code it reads: it parses with the standard library's `ast`.
+
+    from harness.analysis import analyze_file, analyze_source, third_party_packages
+
+    facts = analyze_file("legacy_services/current/current.py")     # -> ModuleFacts
+    facts = analyze_source(text, "svc.py", module_name="svc")      # same, from a string
+
+Both raise `AnalysisError(path, line, message)` (syntax error, undecodable or binary bytes,
+unreadable path, file above `max_bytes`); `str(error)` is the one line to show a user.
+
+`ModuleFacts` (see `model.py`; every record is frozen, lines and columns are 1-based):
+- `imports`: one `ImportBinding` per bound name, source order; relative imports resolved
+  against `module_name` (left with their dots when it is unknown); `at_import_time` is False
+  inside functions, `if __name__ == "__main__":` and `if TYPE_CHECKING:`.  A star import is
+  `name="*", bound_as="*"`; `importlib.import_module("x")`/`__import__("x")` with a literal is
+  `name=None, bound_as=<assigned name or "">`.  `facts.binding("x")` finds the import bound to x.
+- `env_reads`: one `EnvRead` per literal read: `required` for `os.environ["X"]`, `default` for
+  `.get`/`getenv`/`setdefault` with a literal default (also `getenv("X") or "d"`), `none_breaks`
+  when there is no default and the value meets `int()`, `+`, a method call, indexing or `in`;
+  `use` from conversions (int/float/bool comparison) and names (`_PORT`, `_URL`, `_HOST`/`_IP`).
+  Reads through a module-level helper (`def env(name): return os.environ[name]`) are resolved
+  where the helper is called with a literal.
+- `effects`: what runs at import (`SideEffect.kind`): CLIENT (third-party constructor whose
+  name says client/consumer/producer/session…, with `assigned_to`; objects reached from one,
+  `db = client["x"]`, are CLIENT too with `derived_from="client"`), CALL (other third-party
+  calls, and method calls on those clients), THREAD (`threading.Thread`/`Timer`, `from threading
+  import Thread`, Thread subclasses, `multiprocessing.Process`, executors; `detail` is
+  `"target=<fn>; started at line N"` or `"target=<fn>; not started at import"`), FILESYSTEM,
+  LOGGING, SIGNAL, NETWORK, LOOP (`while True`).
+- `definitions`: names bound at module level (plus names a function declares `global`).
+- `unknowable`: what cannot be decided statically (star imports, computed env names, env helpers,
+  dynamic imports of computed names, `globals()` writes, `exec`, module `__getattr__`).
+
+Third-party is decided against the standard library (`sys.stdlib_module_names`), the module's
+own package, and `local_packages` (top-level names found next to the file and in its import
+root; `analyze_file` fills them from disk, `analyze_source` takes them as an argument).
+
+`third_party_packages(facts_or_many, source_roots=())` -> `{"confluent_kafka":
+("confluent_kafka", "confluent_kafka.schema_registry", "confluent_kafka.schema_registry.avro")}`:
+the package trees to fake to import the module offline (import-time imports only unless
+`include_deferred=True`).  `module_name_for(path)` and `import_root(path)` give the dotted name
+a file imports under and the directory that must be on `sys.path` for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+
+from harness.analysis.collect import collect
+from harness.analysis.model import (
+    AnalysisError,
+    EffectKind,
+    EnvRead,
+    EnvUse,
+    ImportBinding,
+    ModuleFacts,
+    SideEffect,
+    Unknowable,
+)
+from harness.analysis.packages import (
+    import_root,
+    is_stdlib,
+    local_packages,
+    module_name_for,
+    third_party_packages,
+)
+from harness.analysis.source import DEFAULT_MAX_BYTES, decode, parse, read_bytes
+
+__all__ = [
+    "AnalysisError",
+    "EffectKind",
+    "EnvRead",
+    "EnvUse",
+    "ImportBinding",
+    "ModuleFacts",
+    "SideEffect",
+    "Unknowable",
+    "analyze_file",
+    "analyze_source",
+    "import_root",
+    "is_stdlib",
+    "local_packages",
+    "module_name_for",
+    "third_party_packages",
+]
+
+
+def analyze_source(
+    source: str,
+    path: str,
+    module_name: str | None = None,
+    *,
+    local_packages: Collection[str] = (),
+) -> ModuleFacts:
+    """Facts of one module given as text; `path` is only used in messages and `facts.path`."""
+    tree = parse(source, path)
+    return collect(tree, source, path, module_name, frozenset(local_packages))
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    module_name: str | None = None,
+    *,
+    source_roots: Collection[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ModuleFacts:
+    """Facts of one file; its dotted name is derived from `__init__.py` packages when not given."""
+    path = os.fspath(path)
+    text = decode(read_bytes(path, max_bytes), path)
+    name = module_name or module_name_for(path)
+    local = local_packages(path, source_roots)  # the module-level function, not the keyword
+    return analyze_source(text, path, name, local_packages=local)

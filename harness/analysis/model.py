@@ -30,11 +30,18 @@ class ImportBinding:
     line: int
     col: int
     at_import_time: bool  # executed when the module is imported (not inside a def)
+    # Inside `try:` with an `except ImportError` (or ModuleNotFoundError, Exception, bare): the
+    # module copes with the import failing, so a fake for it is not required.
+    optional: bool = False
 
     @property
     def qualified(self) -> str:
         """The dotted name the binding refers to: `a.b.C` for a from-import, `a.b` otherwise."""
-        return f"{self.module}.{self.name}" if self.name else self.module
+        if not self.name:
+            return self.module
+        # An unresolved `from .. import x` keeps its dots: `..x`, not `...x`.
+        separator = "" if self.module.endswith(".") else "."
+        return f"{self.module}{separator}{self.name}"
 
 
 class EnvUse(str, Enum):
@@ -84,6 +91,9 @@ class SideEffect:
     col: int
     assigned_to: tuple[str, ...] = ()  # module globals bound to the result
     detail: str = ""  # e.g. the thread's target function name, "started" or not
+    # For an object reached from a client built at import (`db = client["x"]`,
+    # `consumer.subscribe(...)`): the module global it was reached from.  Empty otherwise.
+    derived_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,3 +132,6 @@ class AnalysisError(Exception):
         self.path = path
         self.line = line
         self.message = message
+
+    def __reduce__(self):  # picklable: lint workers and caches send these between processes
+        return (type(self), (self.path, self.line, self.message))

@@ -1,0 +1,139 @@
+"""Where an imported name comes from: the standard library, the project itself, or a third party.
+
+A third-party package is what a test must fake to import a legacy module offline, and it has to
+fake the whole tree the code reaches: `from confluent_kafka.schema_registry.avro import X` needs
+`confluent_kafka`, `confluent_kafka.schema_registry` and `confluent_kafka.schema_registry.avro`
+in `sys.modules`, because the import system walks every parent.  Nothing here imports anything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from functools import lru_cache
+
+from harness.analysis.model import ModuleFacts
+
+# Top-level names that are part of every interpreter but absent from stdlib_module_names.
+_ALWAYS_THERE = frozenset({"__future__", "__main__", "builtins", "_thread", "sys"})
+
+
+def is_stdlib(module: str) -> bool:
+    """True when the top package of a dotted name ships with Python."""
+    top = module.split(".", 1)[0]
+    return top in sys.stdlib_module_names or top in sys.builtin_module_names or top in _ALWAYS_THERE
+
+
+def module_name_for(path: str) -> str:
+    """The dotted name a file is imported under, climbing through `__init__.py` packages.
+
+    `svc/api/views.py` with `svc/__init__.py` and `svc/api/__init__.py` -> `svc.api.views`;
+    `legacy/current/current.py` without `__init__.py` -> `current` (a script-style service whose
+    directory is put on `sys.path`); `pkg/__init__.py` -> `pkg`.
+    """
+    path = os.path.abspath(path)
+    directory, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while _is_package_dir(directory):
+        directory, package = os.path.split(directory)
+        parts.append(package)
+        if not package:
+            break
+    parts.reverse()
+    return ".".join(p for p in parts if p) or stem
+
+
+def import_root(path: str) -> str:
+    """The directory that must be on `sys.path` for `module_name_for(path)` to import."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while _is_package_dir(directory):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+@lru_cache(maxsize=4096)
+def _is_package_dir(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "__init__.py"))
+
+
+@lru_cache(maxsize=1024)
+def local_top_names(root: str) -> frozenset[str]:
+    """Top-level module and package names importable from `root` (`x.py`, `x/`)."""
+    try:
+        entries = os.scandir(root)
+    except OSError:
+        return frozenset()
+    names = set()
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".py"):
+                names.add(name[:-3])
+            elif name.isidentifier():
+                try:
+                    if entry.is_dir():
+                        names.add(name)
+                except OSError:
+                    continue
+    return frozenset(names)
+
+
+def local_packages(path: str, source_roots: Iterable[str] = ()) -> frozenset[str]:
+    """Top-level names that resolve to the project's own code for the module at `path`.
+
+    The module's import root and its own directory count as source roots: a script-style service
+    imports its siblings (`from config import X`) because its directory is on `sys.path`.
+    """
+    roots = {import_root(path), os.path.dirname(os.path.abspath(path))}
+    roots.update(os.path.abspath(root) for root in source_roots)
+    names: set[str] = set()
+    for root in roots:
+        names |= local_top_names(root)
+    return frozenset(names)
+
+
+def third_party_packages(
+    facts: ModuleFacts | Iterable[ModuleFacts],
+    source_roots: Iterable[str] = (),
+    *,
+    include_deferred: bool = False,
+) -> dict[str, tuple[str, ...]]:
+    """The third-party package trees one or more modules import, as fakes would need them.
+
+    Returns `{top package: (every module of that tree the code imports, parents included)}`,
+    sorted, e.g. `{"confluent_kafka": ("confluent_kafka", "confluent_kafka.schema_registry",
+    "confluent_kafka.schema_registry.avro")}`.  Standard-library modules, relative imports and
+    names found in `source_roots` (or next to the module itself) are left out.  Only imports run
+    while the module is imported count, unless `include_deferred` (imports inside functions).
+
+    `from pkg import name` records `pkg` only: whether `name` is a submodule is decided by the
+    installed package, which static analysis does not open.  A fake package tree must therefore
+    answer attribute look-ups for names it was not told about (a MagicMock does).
+    """
+    many = [facts] if isinstance(facts, ModuleFacts) else list(facts)
+    roots = [os.path.abspath(root) for root in source_roots]
+    trees: dict[str, set[str]] = {}
+    for module_facts in many:
+        if module_facts.path and os.path.exists(module_facts.path):
+            local = local_packages(module_facts.path, roots)
+        else:
+            local = frozenset().union(*(local_top_names(root) for root in roots))
+        own_top = (module_facts.module_name or "").split(".", 1)[0]
+        for binding in module_facts.imports:
+            if not (binding.at_import_time or include_deferred):
+                continue
+            module = binding.module
+            if not module or module.startswith(".") or is_stdlib(module):
+                continue
+            top = module.split(".", 1)[0]
+            if top in local or top == own_top:
+                continue
+            parts = module.split(".")
+            tree = trees.setdefault(top, set())
+            tree.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return {top: tuple(sorted(tree)) for top, tree in sorted(trees.items())}

@@ -1,0 +1,163 @@
+"""Import-time side effects: clients, threads, filesystem, logging, signals, loops."""
+
+from __future__ import annotations
+
+import textwrap
+
+from harness.analysis import EffectKind, analyze_source
+
+
+def effects_of(source: str, **kwargs):
+    facts = analyze_source(textwrap.dedent(source), "svc.py", "svc", **kwargs)
+    return [(e.kind, e.target, e.line, e.assigned_to, e.detail) for e in facts.effects]
+
+
+def test_clients_built_at_module_level_are_reported_with_the_globals_they_bind():
+    effects = effects_of(
+        """\
+        from pymongo import MongoClient
+        from confluent_kafka import SerializingProducer
+        import requests
+        mongo_client = MongoClient("mongodb://x")
+        db = mongo_client["usage"]
+        data_collection = db["data"]
+        kafka_producer = SerializingProducer({})
+        session = requests.Session()
+        def later():
+            MongoClient("y")
+        """
+    )
+    assert effects == [
+        (EffectKind.CLIENT, "pymongo.MongoClient", 4, ("mongo_client",), ""),
+        (EffectKind.CLIENT, "pymongo.MongoClient", 5, ("db",), "reached from mongo_client"),
+        (EffectKind.CLIENT, "pymongo.MongoClient", 6, ("data_collection",), "reached from db"),
+        (EffectKind.CLIENT, "confluent_kafka.SerializingProducer", 7, ("kafka_producer",), ""),
+        (EffectKind.CLIENT, "requests.Session", 8, ("session",), ""),
+    ]
+
+
+def test_other_third_party_calls_and_client_methods_are_calls_but_local_code_is_not():
+    effects = effects_of(
+        """\
+        from flask import Flask
+        from kafka import KafkaConsumer
+        from config import load
+        settings = load()
+        app = Flask(__name__)
+        consumer = KafkaConsumer("topic")
+        consumer.subscribe(["topic"])
+        """,
+        local_packages={"config"},
+    )
+    assert [(kind, target, line) for kind, target, line, _, _ in effects] == [
+        (EffectKind.CALL, "flask.Flask", 5),
+        (EffectKind.CLIENT, "kafka.KafkaConsumer", 6),
+        (EffectKind.CALL, "consumer.subscribe", 7),
+    ]
+
+
+def test_threads_in_every_spelling_with_their_target_and_start():
+    effects = effects_of(
+        """\
+        import threading
+        import multiprocessing
+        from threading import Thread
+        def consume_data():
+            pass
+        consumer_thread = threading.Thread(target=consume_data)
+        consumer_thread.start()
+        Thread(target=consume_data, daemon=True).start()
+        timer = threading.Timer(5.0, consume_data)
+        class Worker(threading.Thread):
+            def run(self):
+                pass
+        Worker().start()
+        process = multiprocessing.Process(target=consume_data)
+        """
+    )
+    threads = [(target, line, detail) for kind, target, line, _, detail in effects
+               if kind is EffectKind.THREAD]
+    assert threads == [
+        ("threading.Thread", 6, "target=consume_data; started at line 7"),
+        ("threading.Thread", 8, "target=consume_data; started at line 8"),
+        ("threading.Timer", 9, "target=consume_data; not started at import"),
+        ("Worker", 13, "target=Worker.run; started at line 13"),
+        ("multiprocessing.Process", 14, "target=consume_data; not started at import"),
+    ]
+
+
+def test_filesystem_logging_signal_and_endless_loop_at_import():
+    effects = effects_of(
+        """\
+        import logging
+        import os
+        import signal
+        from pathlib import Path
+        logging.basicConfig(level=logging.INFO)
+        os.makedirs("/tmp/out", exist_ok=True)
+        Path("/tmp/x").mkdir()
+        signal.signal(signal.SIGTERM, lambda *a: None)
+        while True:
+            pass
+        """
+    )
+    assert [(kind, line) for kind, _, line, _, _ in effects] == [
+        (EffectKind.LOGGING, 5),
+        (EffectKind.FILESYSTEM, 6),
+        (EffectKind.FILESYSTEM, 7),
+        (EffectKind.SIGNAL, 8),
+        (EffectKind.LOOP, 9),
+    ]
+
+
+def test_nothing_under_the_main_guard_runs_at_import():
+    effects = effects_of(
+        """\
+        import threading
+        from flask import Flask
+        app = Flask(__name__)
+        if __name__ == "__main__":
+            threading.Thread(target=print).start()
+            app.run()
+        """
+    )
+    assert [target for _, target, _, _, _ in effects] == ["flask.Flask"]
+
+
+def test_definitions_are_top_level_names_and_globals_declared_in_functions():
+    facts = analyze_source(
+        textwrap.dedent(
+            """\
+            import os
+            from x import y as z
+            A, (B, *C) = 1, (2, 3)
+            def f():
+                global LATE
+                LATE = 1
+                inner = 2
+            class K:
+                attribute = 1
+            for item in []:
+                pass
+            with open("f") as handle:
+                pass
+            """
+        ),
+        "svc.py",
+        "svc",
+    )
+    assert facts.definitions == {"os", "z", "A", "B", "C", "f", "LATE", "K", "item", "handle"}
+
+
+def test_unknowable_module_getattr_exec_and_globals_writes():
+    facts = analyze_source(
+        'globals()["x"] = 1\nexec("y = 2")\ndef __getattr__(name):\n    return name\n',
+        "svc.py",
+        "svc",
+    )
+    assert [u.line for u in facts.unknowable] == [1, 2, 3]
+
+
+def test_columns_are_character_columns_after_non_ascii_text():
+    facts = analyze_source('import os\nX = "é"; Y = os.environ["Y"]\n', "svc.py", "svc")
+    assert facts.env_reads[0].col == 14

@@ -1,0 +1,139 @@
+"""Import tables: what each import statement binds, relative imports, and third-party trees."""
+
+from __future__ import annotations
+
+import textwrap
+
+from harness.analysis import ImportBinding, analyze_source, third_party_packages
+
+
+def facts_of(source: str, path: str = "svc.py", module_name: str | None = "svc", **kwargs):
+    return analyze_source(textwrap.dedent(source), path, module_name, **kwargs)
+
+
+def test_each_import_form_records_module_name_and_binding():
+    facts = facts_of(
+        """\
+        import a.b
+        import a.b as c
+        from a.b import C as D
+        from x import y
+        """
+    )
+    assert [(b.module, b.name, b.bound_as, b.line) for b in facts.imports] == [
+        ("a.b", None, "a", 1),
+        ("a.b", None, "c", 2),
+        ("a.b", "C", "D", 3),
+        ("x", "y", "y", 4),
+    ]
+    assert facts.binding("D").qualified == "a.b.C"
+    assert facts.binding("c").qualified == "a.b"
+
+
+def test_relative_imports_resolve_against_the_module_and_its_package():
+    source = "from . import sibling\nfrom .sub import thing\nfrom .. import too_far\n"
+    in_module = facts_of(source, "pkg/mod.py", "pkg.mod")
+    assert [b.qualified for b in in_module.imports] == ["pkg.sibling", "pkg.sub.thing", "..too_far"]
+    in_package = facts_of(source, "pkg/__init__.py", "pkg")
+    assert [b.qualified for b in in_package.imports][:2] == ["pkg.sibling", "pkg.sub.thing"]
+    unknown_name = facts_of("from .sub import thing\n", "mod.py", None)
+    assert unknown_name.imports[0].module == ".sub"
+
+
+def test_imports_inside_functions_and_main_guard_do_not_run_at_import():
+    facts = facts_of(
+        """\
+        import os
+        def handler():
+            import json
+        if __name__ == "__main__":
+            import argparse
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import decimal
+        """
+    )
+    timing = {b.module: b.at_import_time for b in facts.imports}
+    assert timing == {
+        "os": True, "json": False, "argparse": False, "typing": True, "decimal": False,
+    }
+
+
+def test_star_and_dynamic_imports_are_recorded_and_noted():
+    facts = facts_of(
+        """\
+        import importlib
+        from config import *
+        kafka = importlib.import_module("kafka")
+        name = "x"
+        other = importlib.import_module(name)
+        """
+    )
+    assert ImportBinding("config", "*", "*", 2, 1, True) in facts.imports
+    assert ImportBinding("kafka", None, "kafka", 3, 9, True) in facts.imports
+    notes = [(u.line, u.message) for u in facts.unknowable]
+    assert notes == [
+        (2, "star import from config: the names it binds are unknown"),
+        (5, "dynamic import of a computed name: the module it loads is unknown"),
+    ]
+
+
+def test_third_party_trees_include_every_parent_of_each_imported_submodule():
+    facts = facts_of(
+        """\
+        import os
+        import json
+        from confluent_kafka import DeserializingConsumer
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+        from confluent_kafka.schema_registry.avro import AvroDeserializer
+        import pymongo
+        from config import settings
+        from . import helpers
+        def later():
+            import requests
+        """,
+        local_packages={"config"},
+    )
+    assert third_party_packages(facts) == {
+        "config": ("config",),  # not told it is local: third_party_packages gets roots, not facts
+        "confluent_kafka": (
+            "confluent_kafka",
+            "confluent_kafka.schema_registry",
+            "confluent_kafka.schema_registry.avro",
+        ),
+        "pymongo": ("pymongo",),
+    }
+    assert "requests" in third_party_packages(facts, include_deferred=True)
+
+
+def test_third_party_leaves_out_packages_found_in_source_roots(tmp_path):
+    (tmp_path / "config.py").write_text("X = 1\n")
+    (tmp_path / "shared").mkdir()
+    facts = facts_of("import config\nimport shared.util\nimport kafka\n", "svc.py")
+    assert third_party_packages(facts, [str(tmp_path)]) == {"kafka": ("kafka",)}
+
+
+def test_third_party_leaves_out_siblings_of_a_file_on_disk(tmp_path):
+    service = tmp_path / "current.py"
+    service.write_text("import config\nimport flask\n")
+    (tmp_path / "config.py").write_text("")
+    facts = facts_of(service.read_text(), str(service), "current")
+    assert third_party_packages(facts) == {"flask": ("flask",)}
+
+
+def test_imports_guarded_by_import_error_are_optional():
+    facts = facts_of(
+        """\
+        try:
+            import ujson as json
+        except ImportError:
+            import json
+        try:
+            import kafka
+        finally:
+            pass
+        """
+    )
+    assert [(b.module, b.optional) for b in facts.imports] == [
+        ("ujson", True), ("json", False), ("kafka", False),
+    ]
