@@ -1,1 +1,225 @@
-"""pytest plugin entry point (pytest11): the ordered import contract and fresh fakes per test."""
+"""pytest plugin (entry point `pytest11`): legacy modules imported under the ordered contract,
+fresh fakes for every test, import-time consumer threads run inline.
+
+Registered for every pytest run where legacy-harness is installed, and inert until a test asks
+for one of its fixtures: loading it imports no legacy module, no fake and no heavy library, and
+its hooks only look at tests that used a fixture.
+
+Configuration (`pyproject.toml`; every key in `harness.config`)::
+
+    [tool.harness.services.current]
+    path = "legacy_services/current/current.py"
+
+A test::
+
+    def test_newest_event_wins(legacy, kafka):
+        current = legacy.load("current")
+        kafka.produce(current.CURRENT_TOPIC, {...}, schema="schemas/telemetry.avsc")
+        legacy.threads.run(current.consume_data)
+        assert current.app.test_client().get("/equipment/EX001").json["timestamp"] == 2000
+
+Fixtures (classes in `harness.fixtures`, to annotate with)
+----------------------------------------------------------
+
+`legacy` (LegacyFixture)
+    `legacy.load(name, *, env=None, fidelity=None) -> module`
+        The module, imported once per session (and xdist worker) under the contract: fakes
+        served by a meta-path finder, every env var it reads set, threads recorded instead of
+        started, network guard on, `sys.modules`/`os.environ`/`threading` restored and verified.
+        Before the test gets it, its globals are as right after the import (dicts, lists, sets
+        refilled in place, rebound names put back, MagicMocks replaced). Until the test ends its
+        world is in place again (fakes in `sys.modules`, env, thread capture, guard), then
+        restored. `name`: a service of `[tool.harness.services]` or a `.py` path from the
+        rootdir. `env={...}` / `fidelity="stub"` / `fidelity={"pymongo": "stub"}`: another
+        import of the same file, kept apart (one variant per test).
+    `legacy.threads`, below. `legacy.env(name=None) -> dict[str, str]`: the env it was
+    imported with. `legacy.report -> str`: the import-time side effects (also printed with
+    `-v`, and attached to a failing test). `legacy.refused -> list[str]`: connections the
+    guard refused during the test. `legacy.service(name) -> LoadedService` (config, recorder,
+    report, overlay) for what the above does not cover.
+
+`legacy.threads` (LegacyThreads)
+    Iterate for the `RecordedThread`s of the loaded services (`.target`, `.args`, `.kind`,
+    `.file`, `.line`, `.started`, `.at_import`): import-time ones, then those built in the test.
+    `legacy.threads.run(target=None, *args, timeout=None, max_messages=None, empty_polls=1,
+    **kwargs) -> InlineRun` runs a target (a function such as `module.consume_data`, a
+    `RecordedThread`, or nothing for the one thread built at import) in a bounded thread. The
+    Kafka consumers deliver what the test produced, then raise `ConsumerStopped` (a
+    BaseException: `except Exception: continue` cannot swallow it) at their `empty_polls`-th
+    empty poll or after `max_messages` records. `InlineRun.ended` is "stopped" (with `.stop`)
+    or "returned". An exception of the target propagates. A loop still running after `timeout`
+    seconds (default `inline_timeout` of `[tool.harness]`, 5) is interrupted and the test fails
+    with where it was (file, line, code).
+
+`kafka` (KafkaFixture)
+    `kafka.produce(topic, value, key=None, *, schema=None, headers=None, partition=None)`:
+    dict/list -> JSON, str -> UTF-8, bytes as is, None a tombstone; with `schema` (Avro JSON
+    text, dict or `.avsc` path) Confluent-framed Avro, registered as `<topic>-value`.
+    `kafka.use_schema(topic, schema)`: Avro for every produce to that topic in the test.
+    `kafka.values(topic, *, schema=None) -> list`, `kafka.messages(topic) -> list[KafkaMessage]`
+    (key, value, headers, partition, offset, timestamp, decoded: Avro by its registered writer
+    schema, `schema` as reader schema; else JSON, else text, else bytes); `kafka.records(topic)`
+    raw; `kafka.broker`, `kafka.registry`. Topics are empty at the start of each test.
+
+`mongo` (MongoFixture)
+    `mongo.client`: a mongomock client on the same store as every service's `MongoClient`;
+    `mongo["db"]["coll"]`; `mongo.documents(db, coll, query=None, *, sort=None) -> list[dict]`
+    without `_id`; `mongo.database_names()`. Reset before each test to the state right after the
+    imports (collections and indexes created at import kept).
+
+`http` (`harness.fakes.http.Archive`)
+    What HTTP services answer the services' `requests` calls: `http.reply(json=..., status=200,
+    times=None)`, `http.server_error(503)`, `http.timeout()`, `http.connection_error()`,
+    `http.malformed()`, `http.slow(seconds, json=...)`; what was asked: `http.requests`,
+    `http.last_request` (method, url, path, params, timeout). Nothing scripted: a connection
+    error naming the request.
+
+Options: `--harness-fidelity=LEVEL|PKG=LEVEL,...` (override `[tool.harness]` for every service),
+`--harness-report` (print import-time side-effect reports even without `-v`), `--harness-config`
+(read `[tool.harness]` from another TOML file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.fixtures import HttpFixture, KafkaFixture, LegacyFixture, MongoFixture
+    from harness.session import HarnessSession
+
+OPTION_FIDELITY = "--harness-fidelity"
+OPTION_REPORT = "--harness-report"
+OPTION_CONFIG = "--harness-config"
+
+IMPORT_REPORT_PROPERTY = "harness_import"  # user property carrying a rendered import report
+
+_LEGACY_KEY = pytest.StashKey["LegacyFixture"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "legacy-harness: test legacy modules without changing them")
+    group.addoption(
+        OPTION_FIDELITY,
+        action="store",
+        default=None,
+        metavar="LEVEL|PKG=LEVEL,...",
+        help='fake level for every dependency ("stub", "fake"), or per package: pymongo=stub,kafka=fake',
+    )
+    group.addoption(
+        OPTION_REPORT,
+        action="store_true",
+        default=False,
+        help="print what importing each legacy module did (also shown with -v)",
+    )
+    group.addoption(
+        OPTION_CONFIG,
+        action="store",
+        default=None,
+        metavar="PATH",
+        help="TOML file holding [tool.harness] (default: the pyproject.toml pytest was configured from)",
+    )
+
+
+@pytest.fixture(scope="session")
+def _harness_session(pytestconfig: pytest.Config) -> Generator[HarnessSession, None, None]:
+    from harness.config import find_config_file
+    from harness.session import HarnessSession
+
+    option = pytestconfig.getoption(OPTION_CONFIG)
+    config_path = (
+        Path(option).resolve()
+        if option
+        else find_config_file(pytestconfig.rootpath, pytestconfig.inipath)
+    )
+    session = HarnessSession(
+        config_path=config_path,
+        rootpath=pytestconfig.rootpath,
+        fidelity_option=pytestconfig.getoption(OPTION_FIDELITY),
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def legacy(
+    _harness_session: HarnessSession, request: pytest.FixtureRequest
+) -> Generator[LegacyFixture, None, None]:
+    """Load legacy modules under the import contract: `legacy.load("current")` -> module.
+
+    Fresh per test: module globals as right after the import, fakes emptied, recorded threads
+    cleared. `legacy.threads.run(module.consume_data)` runs an import-time consumer inline.
+    """
+    from harness.fixtures import LegacyFixture
+
+    _harness_session.reset_fakes()
+    fixture = LegacyFixture(_harness_session, request.node, report_property=IMPORT_REPORT_PROPERTY)
+    request.node.stash[_LEGACY_KEY] = fixture
+    try:
+        yield fixture
+    finally:
+        fixture.close()
+
+
+@pytest.fixture
+def kafka(legacy: LegacyFixture, _harness_session: HarnessSession) -> KafkaFixture:
+    """The in-memory Kafka of the loaded services: `kafka.produce(topic, value)`, `kafka.values(topic)`."""
+    from harness.fixtures import KafkaFixture
+
+    return KafkaFixture(_harness_session)
+
+
+@pytest.fixture
+def mongo(legacy: LegacyFixture, _harness_session: HarnessSession) -> MongoFixture:
+    """The mongomock server of the loaded services: `mongo["db"]["collection"]`, `mongo.client`."""
+    from harness.fixtures import MongoFixture
+
+    return MongoFixture(_harness_session)
+
+
+@pytest.fixture
+def http(legacy: LegacyFixture, _harness_session: HarnessSession) -> HttpFixture:
+    """Script the HTTP services the loaded services call (through `requests`).
+
+    `http.reply(json=..., status=200, times=None)`, `http.server_error(503)`, `http.timeout()`,
+    `http.connection_error()`, `http.malformed()`, `http.slow(seconds, json=...)`; what was
+    asked: `http.requests`, `http.last_request` (method, url, path, params, timeout).
+    """
+    return _harness_session.backends.archive
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    fixture = item.stash.get(_LEGACY_KEY, None)
+    if fixture is not None and report.failed and fixture.loaded:
+        text = fixture.report
+        refused = fixture.refused
+        if refused:
+            text += "\nrefused during the test:\n" + "\n".join(f"  {r}" for r in refused)
+        report.sections.append(("harness", text))
+    return report
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if not (config.getoption(OPTION_REPORT) or config.getoption("verbose") > 0):
+        return
+    seen: list[str] = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == IMPORT_REPORT_PROPERTY and value not in seen:
+                    seen.append(value)
+    if seen:
+        terminalreporter.write_sep("-", "harness: import-time side effects")
+        for text in seen:
+            terminalreporter.write_line(text)

@@ -1,0 +1,290 @@
+"""The `[tool.harness]` table of `pyproject.toml`: which legacy services a test suite can load.
+
+The usual configuration is one line per service; what to fake and which environment variables
+to set is found by static analysis of the service's source::
+
+    [tool.harness.services.current]
+    path = "legacy_services/current/current.py"
+
+Everything else overrides what analysis decided::
+
+    [tool.harness]
+    fidelity = "fake"              # default level of every dependency: "stub" or "fake"
+    inline_timeout = 5.0           # seconds an inline consumer run may take
+
+    [tool.harness.services.history]
+    module = "history.historyAPI"  # instead of `path`: a dotted name, found without importing it
+    env = { CONSUMER_RETRY_SECONDS = "0" }      # values the import and the tests see
+    fidelity = { requests = "stub" }            # per top-level package (or one string for all)
+    fake = ["vendor_sdk"]          # also fake these package trees
+    keep_real = ["requests"]       # never fake these
+    cwd = "legacy_services/history"             # working directory during the import
+
+Paths are relative to the file the table is in. Sub-tables of `[tool.harness]` other than
+`services` belong to other commands (`[tool.harness.lint]`) and are ignored here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+STUB = "stub"
+FAKE = "fake"
+WIRE = "wire"
+FIDELITY_LEVELS = (STUB, FAKE, WIRE)
+DEFAULT_FIDELITY = FAKE
+DEFAULT_INLINE_TIMEOUT = 5.0
+
+_SERVICE_KEYS = frozenset({"path", "module", "env", "fidelity", "fake", "keep_real", "cwd"})
+_TOP_LEVEL_SCALARS = frozenset({"fidelity", "inline_timeout"})
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One legacy service as the plugin loads it. `path` is absolute and exists."""
+
+    name: str
+    path: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    fidelity: Mapping[str, str] = field(default_factory=dict)  # top-level package -> level
+    default_fidelity: str = DEFAULT_FIDELITY
+    fake: tuple[str, ...] = ()
+    keep_real: tuple[str, ...] = ()
+    cwd: Path | None = None
+    origin: str = ""  # where it was declared, for messages
+
+    def fidelity_of(self, package: str) -> str:
+        return self.fidelity.get(package, self.default_fidelity)
+
+
+@dataclass(frozen=True)
+class HarnessConfig:
+    """The whole `[tool.harness]` table, validated."""
+
+    path: Path | None  # the file it was read from; None when there is none
+    services: Mapping[str, ServiceConfig] = field(default_factory=dict)
+    fidelity: str = DEFAULT_FIDELITY
+    fidelity_overrides: Mapping[str, str] = field(default_factory=dict)
+    inline_timeout: float = DEFAULT_INLINE_TIMEOUT
+
+    def service(self, name: str) -> ServiceConfig:
+        try:
+            return self.services[name]
+        except KeyError:
+            where = str(self.path) if self.path else "pyproject.toml (none found)"
+            known = ", ".join(sorted(self.services)) or "none"
+            raise ConfigError(
+                f"{where}: no legacy service named {name!r} (configured: {known}); add "
+                f'[tool.harness.services.{name}] with path = "path/to/{name}.py", or pass a '
+                f"file path to legacy.load()"
+            ) from None
+
+
+def load_config(path: Path | None, *, fidelity_option: str | None = None) -> HarnessConfig:
+    """Read and validate `[tool.harness]` from `path` (a TOML file; None: an empty config).
+
+    `fidelity_option` is the `--harness-fidelity` command-line value ("stub", or
+    "pymongo=stub,kafka=fake"); it overrides the file for every service.
+    """
+    table: Mapping[str, Any] = {}
+    if path is not None and path.is_file():
+        try:
+            with path.open("rb") as handle:
+                document = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        table = document.get("tool", {}).get("harness", {})
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: [tool.harness] must be a table")
+    where = str(path) if path is not None else "[tool.harness]"
+    base = path.parent if path is not None else Path.cwd()
+
+    for key, value in table.items():
+        if key != "services" and not isinstance(value, Mapping) and key not in _TOP_LEVEL_SCALARS:
+            raise ConfigError(
+                f"{where}: unknown key [tool.harness] {key!r}; known: "
+                f"{', '.join(sorted(_TOP_LEVEL_SCALARS | {'services'}))}"
+            )
+    default_level, overrides = _parse_fidelity(
+        table.get("fidelity", DEFAULT_FIDELITY), where, "[tool.harness]"
+    )
+    if fidelity_option:
+        option_level, option_overrides = _parse_fidelity_option(fidelity_option)
+        default_level = option_level or default_level
+        overrides = {**overrides, **option_overrides}
+    inline_timeout = table.get("inline_timeout", DEFAULT_INLINE_TIMEOUT)
+    if (
+        isinstance(inline_timeout, bool)
+        or not isinstance(inline_timeout, (int, float))
+        or inline_timeout <= 0
+    ):
+        raise ConfigError(
+            f"{where}: [tool.harness] inline_timeout must be a positive number of seconds"
+        )
+
+    services_table = table.get("services", {})
+    if not isinstance(services_table, Mapping):
+        raise ConfigError(f"{where}: [tool.harness] services must be a table of tables")
+    services = {
+        name: _parse_service(name, spec, where, base, default_level, overrides, fidelity_option)
+        for name, spec in services_table.items()
+    }
+    return HarnessConfig(
+        path=path,
+        services=services,
+        fidelity=default_level,
+        fidelity_overrides=overrides,
+        inline_timeout=float(inline_timeout),
+    )
+
+
+def adhoc_service(file: Path, *, base: HarnessConfig, name: str | None = None) -> ServiceConfig:
+    """A service loaded by path from a test (`legacy.load("svc/app.py")`), with the global defaults."""
+    file = file.resolve()
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such legacy module file")
+    return ServiceConfig(
+        name=name or file.stem,
+        path=file,
+        fidelity=dict(base.fidelity_overrides),
+        default_fidelity=base.fidelity,
+        origin=f"legacy.load({str(file)!r})",
+    )
+
+
+def find_config_file(rootpath: Path, inipath: Path | None) -> Path | None:
+    """The pyproject.toml pytest itself was configured from, else the one at the rootdir."""
+    if inipath is not None and inipath.name == "pyproject.toml":
+        return inipath
+    candidate = rootpath / "pyproject.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _parse_service(
+    name: str,
+    spec: Any,
+    where: str,
+    base: Path,
+    default_level: str,
+    overrides: Mapping[str, str],
+    fidelity_option: str | None,
+) -> ServiceConfig:
+    section = f"[tool.harness.services.{name}]"
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f'{where}: {section} must be a table, e.g. path = "path/to/{name}.py"')
+    unknown = set(spec) - _SERVICE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{where}: {section} has unknown key(s) {', '.join(sorted(map(repr, unknown)))}; "
+            f"known: {', '.join(sorted(_SERVICE_KEYS))}"
+        )
+    if ("path" in spec) == ("module" in spec):
+        raise ConfigError(
+            f'{where}: {section} needs exactly one of path = "path/to/{name}.py" or '
+            f'module = "package.{name}"'
+        )
+    if "path" in spec:
+        path = (base / _string(spec["path"], where, section, "path")).resolve()
+        if not path.is_file():
+            raise ConfigError(f"{where}: {section} path {spec['path']!r} does not exist ({path})")
+    else:
+        path = _find_module_file(
+            _string(spec["module"], where, section, "module"), base, where, section
+        )
+
+    env = spec.get("env", {})
+    if not isinstance(env, Mapping) or not all(isinstance(v, str) for v in env.values()):
+        raise ConfigError(
+            f'{where}: {section} env must be a table of strings, e.g. env = {{ KAFKA_PORT = "9092" }}'
+        )
+    level, per_package = _parse_fidelity(spec.get("fidelity", default_level), where, section)
+    fidelity = {**overrides, **per_package}
+    if fidelity_option:  # the command line wins over the file
+        option_level, option_overrides = _parse_fidelity_option(fidelity_option)
+        level = option_level or level
+        fidelity.update(option_overrides)
+    cwd = spec.get("cwd")
+    return ServiceConfig(
+        name=name,
+        path=path,
+        env=dict(env),
+        fidelity=fidelity,
+        default_fidelity=level,
+        fake=_names(spec.get("fake", ()), where, section, "fake"),
+        keep_real=_names(spec.get("keep_real", ()), where, section, "keep_real"),
+        cwd=(base / _string(cwd, where, section, "cwd")).resolve() if cwd is not None else None,
+        origin=f"{where} {section}",
+    )
+
+
+def _parse_fidelity(value: Any, where: str, section: str) -> tuple[str, dict[str, str]]:
+    """`"stub"` -> ("stub", {}); `{pymongo = "stub"}` -> (default, {"pymongo": "stub"})."""
+    if isinstance(value, str):
+        return _level(value, where, f"{section} fidelity"), {}
+    if isinstance(value, Mapping):
+        return DEFAULT_FIDELITY, {
+            str(package): _level(level, where, f"{section} fidelity.{package}")
+            for package, level in value.items()
+        }
+    raise ConfigError(
+        f'{where}: {section} fidelity must be a level ("stub", "fake") or a table of levels per '
+        f'package, e.g. fidelity = {{ pymongo = "stub" }}'
+    )
+
+
+def _parse_fidelity_option(value: str) -> tuple[str | None, dict[str, str]]:
+    level: str | None = None
+    per_package: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if "=" in part:
+            package, _, package_level = part.partition("=")
+            per_package[package.strip()] = _level(package_level.strip(), "--harness-fidelity", part)
+        else:
+            level = _level(part, "--harness-fidelity", part)
+    return level, per_package
+
+
+def _level(value: Any, where: str, what: str) -> str:
+    if value not in FIDELITY_LEVELS:
+        raise ConfigError(
+            f"{where}: {what} is {value!r}; expected one of {', '.join(FIDELITY_LEVELS)}"
+        )
+    return value
+
+
+def _string(value: Any, where: str, section: str, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: {section} {key} must be a non-empty string")
+    return value
+
+
+def _names(value: Any, where: str, section: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(
+            f'{where}: {section} {key} must be a list of package names, e.g. {key} = ["requests"]'
+        )
+    return tuple(value)
+
+
+def _find_module_file(dotted: str, base: Path, where: str, section: str) -> Path:
+    """The file of `dotted`, looked up on disk: importing it (or its parents) would run them."""
+    parts = dotted.split(".")
+    for root in (str(base), *sys.path):
+        directory = Path(root or os.curdir, *parts[:-1])
+        for candidate in (directory / f"{parts[-1]}.py", directory / parts[-1] / "__init__.py"):
+            if candidate.is_file():
+                return candidate.resolve()
+    raise ConfigError(
+        f"{where}: {section} module {dotted!r} not found next to the config file or on sys.path; "
+        'use path = "..." instead'
+    )

@@ -1,0 +1,474 @@
+"""The ordered import contract: how a legacy module is imported, and how each test sees it.
+
+Importing a legacy module runs it, so the harness does it once per session, in this order:
+
+1. **fakes**: the meta-path finder goes first in `sys.meta_path`; the real modules of every
+   faked package tree are taken out of `sys.modules` for the duration (they come back after);
+2. **env**: every variable the module reads is set (see `harness.env`);
+3. **threads**: `threading.Thread`/`Timer` record instead of starting (see `harness.threads`);
+4. **import** under the network guard (see `harness.guard`), by file path, under a private name;
+5. **restore**: `sys.modules`, `os.environ`, `sys.path`, `sys.meta_path`, `threading` and the
+   working directory are put back from a snapshot taken before step 1, and compared with it:
+   any difference left is a `RestoreError`.
+
+The modules the import brought in (the legacy module, the fake modules, whatever else it
+imported) are kept aside as the service's *overlay*. Each test that uses the service runs inside
+the same ordered scope again (overlay in `sys.modules`, finder, env, recording threads, guard),
+so code that imports or reads the environment at call time sees what the import saw; the scope
+ends with the same verified restore, so the next test, with or without the harness, finds the
+process as it was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from harness.env import EnvValue, env_reads_on_line, plan_environment
+from harness.errors import (
+    EnvError,
+    HarnessError,
+    LegacyImportError,
+    NetworkRefused,
+    RestoreError,
+)
+from harness.guard import NETWORK_GUARD, Refusal
+from harness.locations import display_path
+from harness.modules import (
+    FakeTreeFinder,
+    IncompleteFakeTree,
+    ModulesSnapshot,
+    import_file,
+    private_names,
+    tree_names,
+)
+from harness.report import ImportReport
+from harness.state import ModuleState
+from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads
+
+if TYPE_CHECKING:
+    from harness.analysis.model import EnvRead, ModuleFacts
+    from harness.config import ServiceConfig
+    from harness.dependencies import Dependency
+
+# Attributes of `threading` that others legitimately swap while a test runs (pytest's
+# thread-exception plugin sets `excepthook` per test phase; coverage sets the trace hook).
+_THREADING_UNCHECKED = frozenset({"excepthook", "_trace_hook", "_profile_hook", "__excepthook__"})
+# pytest sets it for each phase of a test; a scope opened in one phase ends in another.
+_ENVIRON_UNCHECKED = frozenset({"PYTEST_CURRENT_TEST"})
+
+
+@dataclass
+class ProcessSnapshot:
+    """Everything the contract touches, as it was when a scope began."""
+
+    modules: ModulesSnapshot
+    environ: dict[str, str]
+    path: list[str]
+    meta_path: list[Any]
+    threading_attrs: dict[str, Any]
+    cwd: str
+
+    @classmethod
+    def take(cls) -> ProcessSnapshot:
+        return cls(
+            modules=ModulesSnapshot.take(),
+            environ=_environ(),
+            path=list(sys.path),
+            meta_path=list(sys.meta_path),
+            threading_attrs=_threading_attrs(),
+            cwd=os.getcwd(),
+        )
+
+    def restore(self) -> None:
+        self.modules.restore()
+        current = os.environ
+        for name in [n for n in current if n not in self.environ and n not in _ENVIRON_UNCHECKED]:
+            del current[name]
+        for name, value in self.environ.items():
+            if current.get(name) != value:
+                current[name] = value
+        if sys.path != self.path:
+            sys.path[:] = self.path
+        if sys.meta_path != self.meta_path:
+            sys.meta_path[:] = self.meta_path
+        for name, value in self.threading_attrs.items():
+            if getattr(threading, name, _MISSING) is not value:
+                setattr(threading, name, value)
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
+
+    def differences(self) -> list[str]:
+        """What differs from the snapshot now (empty when the process is as it was)."""
+        found = self.modules.differences()
+        environ = _environ()
+        if environ != self.environ:
+            changed = sorted(set(environ.items()) ^ set(self.environ.items()))
+            found.append("os.environ: " + ", ".join(sorted({name for name, _ in changed})))
+        if sys.path != self.path:
+            found.append("sys.path differs")
+        if sys.meta_path != self.meta_path:
+            found.append("sys.meta_path differs")
+        attrs = _threading_attrs()
+        if attrs != self.threading_attrs:
+            names = sorted(
+                n
+                for n in attrs.keys() | self.threading_attrs.keys()
+                if attrs.get(n) is not self.threading_attrs.get(n)
+            )
+            found.append("threading: " + ", ".join(names))
+        if os.getcwd() != self.cwd:
+            found.append(f"working directory is {os.getcwd()}, was {self.cwd}")
+        return found
+
+
+_MISSING = object()
+
+
+def _environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _ENVIRON_UNCHECKED}
+
+
+def _threading_attrs() -> dict[str, Any]:
+    return {k: v for k, v in vars(threading).items() if k not in _THREADING_UNCHECKED}
+
+
+@dataclass
+class ScopeResult:
+    """What a scope saw, filled in as it ends."""
+
+    before: ProcessSnapshot
+    added_modules: dict[str, object] = field(default_factory=dict)
+    environ_at_end: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def ordered_scope(
+    *,
+    finder: FakeTreeFinder,
+    overlay: Mapping[str, object],
+    env: Mapping[str, str | None],
+    path_entries: Sequence[str],
+    on_refusal: Callable[[Refusal], None],
+    cwd: Path | None = None,
+    what: str,
+) -> Iterator[ScopeResult]:
+    """Steps 1-3 of the contract around the block (which does step 4), then step 5."""
+    result = ScopeResult(ProcessSnapshot.take())
+    try:
+        # 1. fakes: real modules of the faked trees out, the service's own modules in, finder first
+        for name in tree_names(sys.modules, finder.packages):
+            del sys.modules[name]
+        sys.modules.update(overlay)
+        sys.meta_path.insert(0, finder)
+        # 2. env (None: unset), and where the module's siblings are found
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        sys.path[:0] = [entry for entry in path_entries if entry not in sys.path]
+        if cwd is not None:
+            os.chdir(cwd)
+        # 3. threads, then 4. whatever the block does, under the network guard
+        with (
+            recording_threads(),
+            NETWORK_GUARD.scope(on_refusal=on_refusal, is_legacy_file=LEGACY_SITES.is_legacy_file),
+        ):
+            yield result
+    finally:
+        result.added_modules = result.before.modules.added_since()
+        result.environ_at_end = _environ()
+        # 5. restore, then verify
+        result.before.restore()
+        left = result.before.differences()
+        if left:
+            raise RestoreError(
+                f"harness: after {what}, the process differs from its snapshot: {'; '.join(left)}. "
+                "Something changed it while the scope was active and put it back differently "
+                "(a thread still running, or a patch started inside the test and stopped outside "
+                "it); stop it inside the test"
+            )
+
+
+@dataclass
+class LoadedService:
+    """A legacy module imported under the contract, with what each test needs to reuse it."""
+
+    config: ServiceConfig
+    module: ModuleType
+    finder: FakeTreeFinder
+    env: dict[str, EnvValue]
+    recorder: ThreadRecorder
+    report: ImportReport
+    overlay: dict[str, object]
+    state: ModuleState
+    dependencies: list[Dependency]
+    path_entries: list[str]
+    refusals: list[Refusal] = field(default_factory=list)  # during the current test
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def fresh(self) -> None:
+        """Globals as after the import, no thread recorded since, no refusal noted."""
+        self.state.restore()
+        self.recorder.reset()
+        self.refusals.clear()
+        for dependency in self.dependencies:
+            dependency.reset()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """The ordered scope for a test: the module's world in place, restored at the end."""
+        with (
+            ordered_scope(
+                finder=self.finder,
+                overlay=self.overlay,
+                env={name: value.value for name, value in self.env.items()},
+                path_entries=self.path_entries,
+                on_refusal=self.refusals.append,
+                what=f"a test using {self.name}",
+            ) as scope,
+            ExitStack() as stack,
+        ):
+            for dependency in self.dependencies:
+                stack.enter_context(dependency.activate())
+            yield
+        # Whatever the test imported in the service's world stays in it (imported once).
+        for name, module in scope.added_modules.items():
+            if name not in scope.before.modules.modules:
+                self.overlay.setdefault(name, module)
+
+
+def load_service(
+    config: ServiceConfig,
+    dependencies: Sequence[Dependency],
+    facts: ModuleFacts | None,
+    *,
+    kept_real: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> LoadedService:
+    """Import `config.path` under the ordered contract (see the module docstring)."""
+    path = config.path
+    reads = facts.env_reads if facts is not None else ()
+    env = plan_environment(
+        reads,
+        config.env,
+        path=str(path),
+        origin=config.origin,
+        backends=_backend_env(dependencies, reads),
+    )
+    trees = {d.package: (d.module, d.fidelity) for d in dependencies if d.serves_modules}
+    finder = FakeTreeFinder(trees, is_legacy_file=LEGACY_SITES.is_legacy_file)
+    recorder = ThreadRecorder(config.name)
+    LEGACY_SITES.register(str(path), recorder)
+    package, module_name = private_names(config.name, path)
+    path_entries = [str(path.parent)]
+    report = ImportReport(
+        service=config.name,
+        path=str(path),
+        module_name=module_name,
+        faked=[(d.package, d.fidelity) for d in dependencies],
+        kept_real=list(kept_real),
+        env=list(env.values()),
+        notes=list(notes),
+    )
+    if facts is not None:
+        report.clients = _clients_expected(facts)
+        _preimport_real_modules(facts, set(trees), path)
+
+    began = time.perf_counter()
+    with ExitStack() as stack:
+        scope = stack.enter_context(
+            ordered_scope(
+                finder=finder,
+                overlay={},
+                env={name: value.value for name, value in env.items()},
+                path_entries=path_entries,
+                on_refusal=report.refusals.append,
+                cwd=config.cwd,
+                what=f"importing {config.name}",
+            )
+        )
+        for dependency in dependencies:
+            stack.enter_context(dependency.activate())
+        try:
+            module = import_file(path, package, module_name)
+        except (KeyboardInterrupt, HarnessError):
+            raise
+        except BaseException as error:  # SystemExit at import is a failed import too
+            raise _import_failure(error, config, reads, env) from error
+    report.seconds = time.perf_counter() - began
+    report.served = [served.name for served in finder.served]
+    report.env_written = sorted(
+        name
+        for name, value in scope.environ_at_end.items()
+        if name not in env and scope.before.environ.get(name) != value
+    )
+    recorder.seal_import()
+    report.threads = list(recorder.at_import)
+    overlay = dict(scope.added_modules)
+    siblings = _siblings(module, overlay, path.parent)
+    LEGACY_SITES.settle(recorder, [module, *siblings])
+    return LoadedService(
+        config=config,
+        module=module,
+        finder=finder,
+        env=env,
+        recorder=recorder,
+        report=report,
+        overlay=overlay,
+        state=_state_after_import(module, siblings, overlay, finder),
+        dependencies=list(dependencies),
+        path_entries=path_entries,
+    )
+
+
+def _backend_env(dependencies: Sequence[Dependency], reads: Sequence[EnvRead]) -> dict[str, str]:
+    """What the dependencies need in the environment (the wire level points KAFKA_PORT at its
+    loopback cluster; fakes need nothing). A dependency with `env_for(reads)` tailors it to the
+    variables the module reads."""
+    env: dict[str, str] = {}
+    for dependency in dependencies:
+        env_for = getattr(dependency, "env_for", None)
+        env.update(env_for(reads) if env_for is not None else dependency.env())
+    return env
+
+
+def _clients_expected(facts: ModuleFacts) -> list[str]:
+    """Clients the analysis sees built at import (replaced by what the fakes saw, when they did)."""
+    return [
+        f"{effect.target} at line {effect.line}"
+        + (f" -> {', '.join(effect.assigned_to)}" if effect.assigned_to else "")
+        for effect in facts.effects
+        if effect.kind.value == "client"
+    ]
+
+
+def _siblings(
+    module: ModuleType, overlay: Mapping[str, object], directory: Path
+) -> list[ModuleType]:
+    """Modules of the service's own directory that its import loaded (`from config import X`)."""
+    return [
+        m
+        for m in overlay.values()
+        if isinstance(m, ModuleType)
+        and m is not module
+        and _is_under(getattr(m, "__file__", None), directory)
+    ]
+
+
+def _state_after_import(
+    module: ModuleType,
+    siblings: list[ModuleType],
+    overlay: Mapping[str, object],
+    finder: FakeTreeFinder,
+) -> ModuleState:
+    """The snapshot every test starts from: the module's globals (and its siblings'), and every
+    mock reachable from them or from the fake modules it was served."""
+    fake_modules = [overlay[served.name] for served in finder.served if served.name in overlay]
+    return ModuleState(
+        [vars(module), *(vars(m) for m in siblings)],
+        owner_module=module.__name__,
+        extra_mock_holders=[overlay, *(vars(m) for m in fake_modules if isinstance(m, ModuleType))],
+    )
+
+
+def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path) -> None:
+    """Import, for real and before the contract, the modules the legacy file imports that stay
+    real (standard library, unfaked third parties), at module level or inside functions.
+
+    Imported inside a scope, they would be taken out of `sys.modules` with it, and the next
+    suite importing them would load a second copy (two `flask`s, two classes for one name; an
+    extension module may refuse to load twice). Under the network guard: a real package that
+    connects when imported is refused here too. Failures are left for the import under the
+    contract to report, with the legacy line.
+    """
+    local = {p.stem for p in path.parent.glob("*.py")} | {
+        p.name for p in path.parent.iterdir() if p.is_dir()
+    }
+    with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
+        for binding in facts.imports:
+            name = binding.module
+            top = name.partition(".")[0]
+            if (
+                not name
+                or name.startswith(".")
+                or top in faked
+                or top in local
+                or name in sys.modules
+            ):
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112  reported, with its line, by the import under the contract
+                continue
+
+
+def _is_under(filename: str | None, directory: Path) -> bool:
+    return bool(filename) and os.path.abspath(filename).startswith(str(directory) + os.sep)
+
+
+def _import_failure(
+    error: BaseException, config: ServiceConfig, reads: Sequence[Any], env: Mapping[str, EnvValue]
+) -> HarnessError:
+    """One message naming the legacy file and line where the import failed, and the fix."""
+    frames = traceback.extract_tb(error.__traceback__)
+    legacy = [f for f in frames if LEGACY_SITES.is_legacy_file(os.path.abspath(f.filename))]
+    frame = legacy[-1] if legacy else (frames[-1] if frames else None)
+    where = (
+        f"{display_path(frame.filename)}:{frame.lineno}"
+        if frame
+        else display_path(str(config.path))
+    )
+    code = f" `{frame.line.strip()}`" if frame and frame.line else ""
+    if isinstance(error, IncompleteFakeTree):
+        return LegacyImportError(str(error))
+    if isinstance(error, NetworkRefused):
+        return LegacyImportError(
+            f"harness: importing {config.name} failed at {where}:{code} {error}"
+        )
+    on_line = env_reads_on_line(reads, frame.lineno) if frame and legacy else []
+    if (
+        isinstance(error, KeyError)
+        and error.args
+        and isinstance(error.args[0], str)
+        and error.args[0] not in env
+    ):
+        variable = error.args[0]
+        if any(r.name == variable for r in on_line) or "environ" in code or "getenv" in code:
+            return EnvError(
+                f"{where}: environment variable {variable} is not set when {config.name} is "
+                f"imported (analysis could not see this read):{code}. Fix: add "
+                f'{variable} = "..." to env in {config.origin or "[tool.harness.services]"}'
+            )
+    if on_line and isinstance(error, (ValueError, TypeError)):
+        values = ", ".join(
+            f"{r.name}={env[r.name].value!r} ({env[r.name].source})"
+            for r in on_line
+            if r.name in env
+        )
+        names = ", ".join(r.name for r in on_line)
+        return EnvError(
+            f"{where}: the value of {names} does not work here: {type(error).__name__}: {error}"
+            f"{code}. Values given: {values or 'none'}. Fix: set a working value in env of "
+            f"{config.origin or '[tool.harness.services]'}"
+        )
+    return LegacyImportError(
+        f"harness: importing {config.name} ({display_path(str(config.path))}) failed at {where}:{code} "
+        f"{type(error).__name__}: {error}. The module ran with the fakes, env and thread capture "
+        "listed by `pytest -v`; if it needs a dependency the analysis did not see, declare it "
+        'with fake = ["<package>"] or env = {...} in [tool.harness.services]'
+    )

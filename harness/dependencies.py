@@ -1,0 +1,120 @@
+"""Which packages of a legacy module are faked, at which level, and by what.
+
+A `Dependency` is one top-level package as one service sees it during a session: the modules
+its fake serves to the import, the environment it needs (the wire-level seam: a real client
+pointed at a loopback backend only contributes env), what to do at the start of each test
+(`reset`) and around it (`activate`: e.g. `responses` intercepting `requests`).
+
+What needs faking comes from static analysis (every third-party package tree the module
+imports, at import time or inside functions), adjusted by `[tool.harness]`: `fake` adds trees,
+`keep_real` removes them, `fidelity` picks the level per package. A package with nothing at its
+level (flask has no fake, nothing has a wire backend but Kafka and HTTP) is kept real when it is
+installed, and stubbed (a MagicMock tree) when it is not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from harness.config import STUB
+from harness.errors import ConfigError
+
+if TYPE_CHECKING:
+    from harness.analysis.model import ModuleFacts
+    from harness.config import ServiceConfig
+
+
+class Dependency(Protocol):
+    """One faked top-level package for one service (see the module docstring)."""
+
+    package: str
+    fidelity: str
+    serves_modules: bool  # False: the real package is imported (e.g. requests under responses)
+
+    def module(self, fullname: str) -> object:
+        """The module object for `fullname` (the package or one of its submodules).
+
+        Raises LookupError when the fake does not provide it."""
+
+    def env(self) -> Mapping[str, str]:
+        """Environment values the service must see with this dependency (usually empty).
+
+        A dependency may instead define `env_for(reads: Sequence[EnvRead]) -> dict[str, str]`,
+        to point the variables the module actually reads at its backend (the wire level)."""
+
+    def reset(self) -> None:
+        """Called before each test using the service, after the source's `reset()`: what this
+        package alone must forget (backends shared by every package are reset by the source)."""
+
+    def activate(self) -> AbstractContextManager[None]:
+        """Context around each test (and the import) using the service."""
+
+
+class DependencySource(Protocol):
+    """Where a session's dependencies come from: `harness.fakes_adapter.FakesSource`, with
+    `harness.wire.source.WireSource` in front of it once a service asks for the wire level.
+    Optionally `close()`, called when the session ends."""
+
+    backends: Any  # what the fixtures show the test: kafka, schema_registry, mongo, archive
+
+    def get(self, package: str, fidelity: str) -> Dependency | None: ...
+
+    def reset(self) -> None:
+        """Fresh backends for the next test."""
+
+    def drain(
+        self, *, empty_polls: int, max_messages: int | None
+    ) -> AbstractContextManager[Any]: ...
+
+    def describe_consumers(self) -> str: ...
+
+    def mark_baseline(self, dependencies: list[Dependency]) -> None: ...
+
+    def client_count(self) -> int: ...
+
+    def clients_since(self, count: int) -> list[str]: ...
+
+
+@dataclass
+class Resolution:
+    dependencies: list[Dependency] = field(default_factory=list)
+    kept_real: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve(
+    config: ServiceConfig, facts: ModuleFacts | None, source: DependencySource
+) -> Resolution:
+    """Decide, package by package, what the service gets (see the module docstring)."""
+    from harness.analysis import third_party_packages
+
+    packages: set[str] = set(config.fake)
+    if facts is not None:
+        packages |= set(third_party_packages(facts, include_deferred=True))
+    resolution = Resolution()
+    for package in sorted(packages):
+        if package in config.keep_real:
+            resolution.kept_real.append(package)
+            continue
+        level = config.fidelity_of(package)
+        dependency = source.get(package, level)
+        if dependency is not None:
+            resolution.dependencies.append(dependency)
+            continue
+        installed = importlib.util.find_spec(package) is not None  # a top-level name: no import
+        if level == STUB or package in config.fake or not installed:
+            stub = source.get(package, STUB)
+            if stub is None:
+                raise ConfigError(f"{config.origin}: no stub level available for {package!r}")
+            resolution.dependencies.append(stub)
+            if not installed and level != STUB:
+                resolution.notes.append(
+                    f"{package} is not installed and has no fake: stubbed (MagicMock tree)"
+                )
+        else:
+            resolution.kept_real.append(package)
+    return resolution

@@ -1,0 +1,147 @@
+"""The seam between the contract and `harness.fakes`: the fakes' providers as `Dependency`s.
+
+One `FakesSource` per session owns one `harness.fakes.Backends` (broker, schema registry, Mongo
+store, HTTP archive): every service loaded in the session talks to the same backends, as
+services sharing a Kafka cluster and a MongoDB would, and the `kafka`/`mongo`/`http` fixtures
+show the test that same data.
+
+The seam for the `wire` level (real client libraries against loopback backends) is here: a
+provider whose `replaces_module` is false keeps the real package, and `Dependency.env()` is where
+it would point the service at its loopback backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from harness.config import FAKE, STUB
+from harness.locations import display_path
+
+if TYPE_CHECKING:
+    from harness.dependencies import Dependency
+    from harness.fakes import Provider
+    from harness.fakes.backends import Backends
+    from harness.fakes.kafka_broker import DrainSession
+    from harness.fakes.tree import ModuleTree
+    from harness.session import HarnessSession
+
+
+class ProviderDependency:
+    """A fakes provider bound to the session's backends (see `harness.dependencies.Dependency`)."""
+
+    def __init__(self, provider: Provider, backends: Backends) -> None:
+        self._provider = provider
+        self._backends = backends
+        self.package = provider.top_level
+        self.fidelity = provider.level
+        self.serves_modules = provider.replaces_module
+        # Built now, outside any contract scope: what the fake imports (mongomock, fastavro)
+        # is then loaded for good, not inside a scope that would take it back.
+        self._tree: ModuleTree = provider.build(backends)
+
+    def module(self, fullname: str) -> object:
+        return self._tree.module(fullname)  # KeyError (a LookupError) when not provided
+
+    def env(self) -> Mapping[str, str]:
+        return {}
+
+    def reset(self) -> None:
+        """Nothing per package: the shared backends are reset once per test by the source."""
+
+    def activate(self) -> AbstractContextManager[object]:
+        return self._provider.activate(self._backends)
+
+    def __repr__(self) -> str:
+        return f"<ProviderDependency {self.package} ({self.fidelity})>"
+
+
+class FakesSource:
+    """The fakes of one session, by top-level package and level."""
+
+    def __init__(self) -> None:
+        from harness.fakes import Backends
+
+        self.backends: Backends = Backends()
+        self._shared: dict[tuple[str, str], ProviderDependency] = {}
+
+    def get(self, package: str, fidelity: str) -> Dependency | None:
+        from harness.fakes import provider
+
+        try:
+            found = provider(package, fidelity)
+        except (LookupError, ValueError):  # no fake for it at that level (or no such level)
+            return None
+        if fidelity == STUB:
+            # A MagicMock tree per service: its mocks are replaced by that service's snapshot.
+            return ProviderDependency(found, self.backends)
+        key = (package, fidelity)
+        if key not in self._shared:
+            self._shared[key] = ProviderDependency(found, self.backends)
+        return self._shared[key]
+
+    def reset(self) -> None:
+        self.backends.reset()
+
+    def mark_baseline(self, dependencies: list[Dependency]) -> None:
+        """What a service's import left in the fakes is what every test starts from."""
+        if any(d.package == "pymongo" and d.fidelity == FAKE for d in dependencies):
+            self.backends.mongo.mark_baseline()
+
+    def drain(
+        self, *, empty_polls: int, max_messages: int | None
+    ) -> AbstractContextManager[DrainSession]:
+        """Drain-then-stop mode on the session's broker (see `Broker.stop_when_drained`)."""
+        return self.backends.kafka.stop_when_drained(
+            empty_polls=empty_polls, max_messages=max_messages
+        )
+
+    def describe_consumers(self) -> str:
+        return ""
+
+    def client_count(self) -> int:
+        return len(self.backends.clients)
+
+    def clients_since(self, count: int) -> list[str]:
+        return [
+            f"{entry.library}.{entry.cls} built at "
+            + (f"{display_path(entry.file)}:{entry.line}" if entry.file else "<unknown>")
+            for entry in self.backends.clients.entries()[count:]
+        ]
+
+
+@dataclass
+class _Drain:
+    session: Any  # the broker's DrainSession (or the wire cluster's), None without a broker
+    source: Any
+
+    def describe(self) -> str:
+        if self.session is None:
+            return ""
+        described = (
+            f"The harness consumers delivered {self.session.delivered} message(s) during the run."
+        )
+        consumers = self.source.describe_consumers()
+        return f"{described} {consumers}" if consumers else described
+
+
+@contextmanager
+def drain_mode(
+    session: HarnessSession, *, empty_polls: int, max_messages: int | None
+) -> Iterator[_Drain]:
+    """The session's Kafka in drain-then-stop mode for the duration (nothing when no service
+    of the session has built the fakes yet)."""
+    source = session.source_if_built
+    if source is None:
+        yield _Drain(None, None)
+        return
+    with source.drain(empty_polls=empty_polls, max_messages=max_messages) as drain:
+        yield _Drain(drain, source)
+
+
+def stop_signal_types() -> tuple[type[BaseException], ...]:
+    from harness.fakes.stop import ConsumerStopped
+
+    return (ConsumerStopped,)

@@ -1,0 +1,445 @@
+"""The objects behind the plugin's fixtures: public, typed, documented for test authors.
+
+Annotate with them::
+
+    from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
+
+    def test_newest_event_wins(legacy: LegacyFixture, kafka: KafkaFixture) -> None: ...
+
+Every error a user can cause (configuration, environment, a loop that does not stop) fails the
+test with one message naming the file, the line and the fix, without a harness traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.contract import LoadedService
+    from harness.fakes.kafka_broker import Broker, Record
+    from harness.fakes.schema_registry import SchemaRegistry
+    from harness.session import HarnessSession
+    from harness.threads import InlineRun, RecordedThread
+
+__all__ = ["KafkaFixture", "KafkaMessage", "LegacyFixture", "LegacyThreads", "MongoFixture"]
+
+
+def _fail(error: HarnessError) -> NoReturn:
+    """Fail the test with the error's message only: the harness traceback would point away
+    from the user's code or configuration, which the message names."""
+    __tracebackhide__ = True
+    raise pytest.fail.Exception(str(error), pytrace=False) from None
+
+
+class LegacyFixture:
+    """The `legacy` fixture: loads legacy modules under the import contract, with fresh state.
+
+    `legacy.load("current")` imports the service declared as `current` in `[tool.harness]` the
+    first time any test asks for it (once per session and xdist worker), and returns the module.
+    Before the test sees it, the module's globals are put back as they were right after the
+    import, and the fakes are empty. Until the test ends, the module's world is in place: its fakes
+    in `sys.modules`, its environment in `os.environ`, thread capture and the network guard on.
+    """
+
+    def __init__(
+        self, session: HarnessSession, node: pytest.Item, *, report_property: str = "harness_import"
+    ) -> None:
+        self._session = session
+        self._node = node
+        self._report_property = report_property
+        self._active: list[LoadedService] = []
+        self._stack = ExitStack()
+        self.threads = LegacyThreads(self)
+
+    def load(
+        self,
+        name: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        fidelity: str | Mapping[str, str] | None = None,
+    ) -> ModuleType:
+        """The legacy module `name`, imported under the contract, with fresh state.
+
+        `name` is a service of `[tool.harness.services]`, or a path to a `.py` file (relative to
+        the rootdir). `env` and `fidelity` override the configuration for this load; each
+        distinct combination is imported once per session (and kept apart from the others).
+        `fidelity` is a level for every dependency ("stub", "fake") or a mapping per package,
+        e.g. `{"pymongo": "stub"}`.
+        """
+        __tracebackhide__ = True
+        try:
+            config = self._session.service_config(name, env=env, fidelity=fidelity)
+            loaded, imported_now = self._session.load(config)
+        except HarnessError as error:
+            _fail(error)
+        if imported_now:
+            # Carried by the test's reports (across xdist too) to the terminal summary.
+            self._node.user_properties.append((self._report_property, loaded.report.render()))
+        if loaded not in self._active:
+            for other in self._active:
+                if other.config.name == loaded.config.name:
+                    _fail(
+                        HarnessError(
+                            f"harness: {name!r} is already loaded in this test with another "
+                            "configuration; load one variant per test"
+                        )
+                    )
+            loaded.fresh()
+            try:
+                self._stack.enter_context(loaded.active())
+            except HarnessError as error:
+                _fail(error)
+            self._active.append(loaded)
+        return loaded.module
+
+    def service(self, name: str) -> LoadedService:
+        """The loaded service `name` (its config, env, report, recorder), loaded by this test."""
+        __tracebackhide__ = True
+        for loaded in self._active:
+            if loaded.config.name == name or loaded.module.__name__ == name:
+                return loaded
+        _fail(
+            HarnessError(
+                f"harness: {name!r} is not loaded in this test; call legacy.load({name!r}) first"
+            )
+        )
+        raise AssertionError("unreachable")
+
+    def env(self, name: str | None = None) -> dict[str, str]:
+        """The environment the (only, or named) loaded service was imported with (variables it
+        reads and the harness left unset are not listed)."""
+        loaded = self._only(name)
+        return {v: value.value for v, value in loaded.env.items() if value.value is not None}
+
+    @property
+    def report(self) -> str:
+        """The import-time side-effect report of the services this test loaded."""
+        return "\n".join(loaded.report.render() for loaded in self._active)
+
+    @property
+    def refused(self) -> list[str]:
+        """Connections the network guard refused during this test, described."""
+        return [refusal.describe() for loaded in self._active for refusal in loaded.refusals]
+
+    @property
+    def loaded(self) -> list[LoadedService]:
+        return list(self._active)
+
+    def _only(self, name: str | None) -> LoadedService:
+        __tracebackhide__ = True
+        if name is not None:
+            return self.service(name)
+        if len(self._active) != 1:
+            loaded = ", ".join(l.config.name for l in self._active) or "none"
+            _fail(HarnessError(f"harness: name the service (loaded in this test: {loaded})"))
+        return self._active[0]
+
+    def close(self) -> None:
+        """End the test's scopes, newest first; the process is then as before the test."""
+        __tracebackhide__ = True
+        try:
+            self._stack.close()
+        except HarnessError as error:
+            _fail(error)
+        finally:
+            self._active.clear()
+
+
+class LegacyThreads:
+    """`legacy.threads`: the threads the loaded services built, and running their targets inline.
+
+    Iterating gives `RecordedThread`s (`.target`, `.args`, `.kind`, `.file`, `.line`,
+    `.started`, `.at_import`); import-time ones first, then those built during this test.
+    """
+
+    def __init__(self, owner: LegacyFixture) -> None:
+        self._owner = owner
+
+    def __iter__(self) -> Iterator[RecordedThread]:
+        for loaded in self._owner.loaded:
+            yield from loaded.recorder.threads
+
+    def __len__(self) -> int:
+        return sum(len(loaded.recorder.threads) for loaded in self._owner.loaded)
+
+    def __getitem__(self, index: int) -> RecordedThread:
+        return list(self)[index]
+
+    def run(
+        self,
+        target: Callable[..., Any] | RecordedThread | None = None,
+        *args: Any,
+        timeout: float | None = None,
+        max_messages: int | None = None,
+        empty_polls: int = 1,
+        **kwargs: Any,
+    ) -> InlineRun:
+        """Run a recorded thread's target inline until the fake consumers have delivered
+        everything produced so far, then stop it.
+
+        `target`: the function (e.g. `current.consume_data`), a `RecordedThread`, or nothing
+        for the one thread the loaded services built at import. The recorded `args`/`kwargs`
+        are used unless given here. The fake Kafka consumers deliver what the test produced and
+        then raise `ConsumerStopped` (a BaseException: a legacy `except Exception` cannot
+        swallow it) at their `empty_polls`-th empty poll, or once `max_messages` records were
+        delivered. `timeout` (default `inline_timeout` of `[tool.harness]`, 5 s) bounds the wall
+        time: a loop that never polls is interrupted and the test fails saying where it was.
+        Exceptions the target raises propagate to the test.
+        """
+        __tracebackhide__ = True
+        from harness.fakes_adapter import drain_mode, stop_signal_types
+        from harness.threads import LEGACY_SITES, run_inline
+
+        body, label = self._body(target, args, kwargs)
+        limit = timeout if timeout is not None else self._owner._session.config.inline_timeout
+        try:
+            with drain_mode(
+                self._owner._session, empty_polls=empty_polls, max_messages=max_messages
+            ) as drain:
+                return run_inline(
+                    body,
+                    label=label,
+                    timeout=limit,
+                    stop_types=stop_signal_types(),
+                    is_legacy_file=LEGACY_SITES.is_legacy_file,
+                    diagnose=drain.describe,
+                )
+        except HarnessError as error:
+            _fail(error)
+        raise AssertionError("unreachable")
+
+    def _body(
+        self, target: Callable[..., Any] | RecordedThread | None, args: tuple, kwargs: dict
+    ) -> tuple[Callable[[], Any], str]:
+        __tracebackhide__ = True
+        from harness.threads import RecordedThread
+
+        if target is None:
+            candidates = [t for t in self if t.at_import]
+            if len(candidates) != 1:
+                listing = "; ".join(t.describe() for t in candidates) or "none"
+                _fail(
+                    HarnessError(
+                        f"harness: legacy.threads.run() needs a target: the loaded services built "
+                        f"{len(candidates)} thread(s) at import ({listing}); pass the function"
+                    )
+                )
+            target = candidates[0]
+        if isinstance(target, RecordedThread):
+            record = target
+        else:
+            record = next((t for t in self if t.target is target), None)
+            if record is None:
+                label = f"{getattr(target, '__module__', '?').rsplit('.', 1)[-1]}.{getattr(target, '__qualname__', target)}"
+                return (lambda: target(*args, **kwargs)), label
+        if args or kwargs:
+            return (
+                lambda: (record.target or record.thread.run)(*args, **kwargs)
+            ), record.target_name
+        return record.call, record.target_name
+
+
+# ---------------------------------------------------------------------------------------------
+# Kafka
+
+Schema = str | Mapping[str, Any] | Path
+
+
+@dataclass(frozen=True)
+class KafkaMessage:
+    """A record on a fake topic, decoded (Avro with its registered schema, JSON, or text)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: Any
+    value: Any
+    headers: dict[str, bytes | None]
+    timestamp: int
+
+
+class KafkaFixture:
+    """The `kafka` fixture: the in-memory Kafka cluster (and Schema Registry) of the services.
+
+    Producing::
+
+        kafka.produce(topic, value, key=None, *, schema=None, headers=None, partition=None)
+
+    `value`: a dict/list (JSON-encoded, UTF-8), `str` (UTF-8), `bytes` (as is) or None (a
+    tombstone). With `schema` (an Avro schema as JSON text, a dict, or the path of an `.avsc`
+    file), the value is Avro-encoded in the Confluent wire format and the schema registered under
+    `<topic>-value`, as a `SerializingProducer` with an `AvroSerializer` would.
+    `kafka.use_schema(topic, schema)` makes it the default for that topic in this test.
+    `key`: str (UTF-8) or bytes. Returns the stored record.
+
+    Reading what the services published (oldest first)::
+
+        kafka.values(topic, *, schema=None) -> list      # decoded values
+        kafka.messages(topic) -> list[KafkaMessage]      # key, value, headers, offsets, decoded
+        kafka.records(topic) -> list[Record]             # raw bytes, as stored
+
+    Decoding: Confluent-framed Avro with the writer schema from the registry (and `schema` as
+    the reader schema when given); otherwise JSON when it parses; otherwise text; else bytes.
+    `kafka.broker` and `kafka.registry` are the underlying fakes. Topics are emptied before each
+    test.
+    """
+
+    def __init__(self, session: HarnessSession) -> None:
+        self._session = session
+        self._schemas: dict[str, str] = {}
+
+    @property
+    def broker(self) -> Broker:
+        # Looked up at each use: the session's backends change when a service loaded later in
+        # the test brings the wire level in.
+        return self._session.backends.kafka
+
+    @property
+    def registry(self) -> SchemaRegistry:
+        return self._session.backends.schema_registry
+
+    def use_schema(self, topic: str, schema: Schema) -> None:
+        """Avro-encode every value produced to `topic` in this test with `schema`."""
+        self._schemas[topic] = _schema_text(schema)
+
+    def produce(
+        self,
+        topic: str,
+        value: Any,
+        key: str | bytes | None = None,
+        *,
+        schema: Schema | None = None,
+        headers: Mapping[str, str | bytes | None] | None = None,
+        partition: int | None = None,
+    ) -> Record:
+        schema_text = _schema_text(schema) if schema is not None else self._schemas.get(topic)
+        if value is None:
+            payload = None
+        elif schema_text is not None:
+            payload = self.registry.encode(schema_text, value, subject=f"{topic}-value")
+        elif isinstance(value, (bytes, bytearray)):
+            payload = bytes(value)
+        elif isinstance(value, str):
+            payload = value.encode("utf-8")
+        else:
+            payload = json.dumps(value).encode("utf-8")
+        return self.broker.produce(topic, payload, key, headers=headers, partition=partition)
+
+    def records(self, topic: str) -> list[Record]:
+        return self.broker.records(topic)
+
+    def values(self, topic: str, *, schema: Schema | None = None) -> list[Any]:
+        return [message.value for message in self.messages(topic, schema=schema)]
+
+    def messages(self, topic: str, *, schema: Schema | None = None) -> list[KafkaMessage]:
+        reader = _schema_text(schema) if schema is not None else None
+        return [
+            KafkaMessage(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=_decode_plain(record.key),
+                value=self._decode(record.value, reader),
+                headers=dict(record.headers or ()),
+                timestamp=record.timestamp,
+            )
+            for record in self.records(topic)
+        ]
+
+    def _decode(self, data: bytes | None, reader: str | None) -> Any:
+        if data is None:
+            return None
+        if len(data) > 5 and data[0] == 0:
+            schema_id = int.from_bytes(data[1:5], "big")
+            if self.registry.by_id(schema_id) is not None:
+                return self.registry.decode(data, reader_schema=reader)
+        return _decode_plain(data)
+
+
+def _decode_plain(data: bytes | None) -> Any:
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _schema_text(schema: Schema) -> str:
+    if isinstance(schema, Path) or (isinstance(schema, str) and schema.endswith(".avsc")):
+        return Path(schema).read_text(encoding="utf-8")
+    if isinstance(schema, Mapping):
+        return json.dumps(schema)
+    return schema
+
+
+# ---------------------------------------------------------------------------------------------
+# MongoDB
+
+
+class MongoFixture:
+    """The `mongo` fixture: the in-memory MongoDB (mongomock) every loaded service talks to.
+
+    `mongo.client` is a client on the same store as the services' `MongoClient`s (whatever
+    host they were given); `mongo["db"]["collection"]` is a shortcut. `mongo.documents(db,
+    collection, query=None, *, sort=None)` returns documents without `_id`, e.g. to compare
+    with a list of dicts. Before each test the store is back to its state right after the
+    imports: collections created at import keep their indexes and documents, everything else is
+    dropped. Write to it after `legacy.load(...)`: what exists when a service is first imported
+    counts as that baseline.
+    """
+
+    def __init__(self, session: HarnessSession) -> None:
+        self._session = session
+
+    @property
+    def client(self) -> Any:
+        return self._session.backends.mongo.client()
+
+    def __getitem__(self, database: str) -> Any:
+        return self.client[database]
+
+    def documents(
+        self,
+        database: str,
+        collection: str,
+        query: Mapping[str, Any] | None = None,
+        *,
+        sort: str | list[tuple[str, int]] | None = None,
+    ) -> list[dict[str, Any]]:
+        cursor = self.client[database][collection].find(dict(query or {}), {"_id": 0})
+        if sort is not None:
+            cursor = cursor.sort(sort if isinstance(sort, list) else [(sort, 1)])
+        return list(cursor)
+
+    def database_names(self) -> list[str]:
+        return self._session.backends.mongo.database_names()
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP
+
+
+def __getattr__(name: str) -> Any:
+    # `HttpFixture` is the fakes' scripted archive itself (harness.fakes.http.Archive): its API
+    # (reply, timeout, server_error, ...) is already the one a test needs. Resolved on use so
+    # importing this module stays cheap.
+    if name == "HttpFixture":
+        from harness.fakes.http import Archive
+
+        return Archive
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,333 @@
+"""The real confluent-kafka clients, as the wire level hands them to a legacy service.
+
+While `clients_on(cluster)` is active, `confluent_kafka.Consumer`, `DeserializingConsumer`,
+`Producer` and `SerializingProducer` are subclasses of the real classes (`isinstance` holds,
+every method is the real one) that add only what running a legacy loop inline needs:
+
+* **drain mode**: `poll()`/`consume()` raise `ConsumerStopped` once everything up to the high
+  watermarks is consumed (see `harness.wire.kafka`), instead of blocking;
+* **one group join per session**: a consumer built again with the same configuration (a loop
+  that builds its consumer inside the thread target) is the one already built, and subscribing
+  it again to the same topics keeps its assignment instead of rejoining (a re-subscribe costs a
+  rebalance of 15 s or more on the mock cluster);
+* **topics exist before a subscription**: subscribed topics are created on the cluster first;
+* **fetch timing**: `fetch.wait.max.ms` 10 unless the service set it (the mock broker does not
+  answer a waiting fetch when a record arrives; see `CONFLUENT_CONSUMER_TIMING`);
+* producers are flushed when an inline run ends and before the test reads a topic.
+
+A service imports these names at import time (`from confluent_kafka import Consumer`), which is
+why the classes are swapped on the real module around the import and each test, not in
+`sys.modules`: the real package is imported, nothing is faked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import confluent_kafka
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka.serialization import SerializationError
+
+from harness.wire.kafka import (
+    CONFLUENT_CONSUMER_TIMING,
+    POLL_SLICE,
+    MockCluster,
+    check_bound,
+    delivered,
+    empty_poll,
+    pool_key,
+)
+
+_ACTIVE: list[MockCluster] = []
+
+
+def active_cluster() -> MockCluster | None:
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+class _PooledClientType(type):
+    """Builds wire consumers through the active cluster's pool (see the module docstring)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        cluster = active_cluster()
+        if cluster is None:
+            return type.__call__(cls, *args, **kwargs)
+        key = pool_key(cls, args, kwargs)
+
+        def build() -> Any:
+            conf = args[0] if args and isinstance(args[0], dict) else kwargs
+            eof = str(conf.get("enable.partition.eof", "false")).lower() in ("true", "1")
+            consumer = type.__call__(cls, *_with_timing(args, kwargs), **kwargs)
+            consumer._wire_attach(cluster, key, partition_eof=eof)
+            return consumer
+
+        conf = args[0] if args and isinstance(args[0], dict) else kwargs
+        return cluster.pooled(key, build, group=conf.get("group.id"))
+
+
+def _with_timing(args: tuple, kwargs: dict) -> tuple:
+    if args and isinstance(args[0], dict):
+        return ({**CONFLUENT_CONSUMER_TIMING, **args[0]}, *args[1:])
+    for name, value in CONFLUENT_CONSUMER_TIMING.items():
+        kwargs.setdefault(name, value)
+    return args
+
+
+class _WireConsumerMixin:
+    """Drain mode, pooling and topic creation over a real confluent-kafka consumer."""
+
+    _wire_cluster: MockCluster | None = None
+    _wire_key: Any = None
+    _wire_topics: list[str] | None = None
+
+    def _wire_attach(self, cluster: MockCluster, key: Any, *, partition_eof: bool = False) -> None:
+        self._wire_cluster = cluster
+        self._wire_key = key
+        self._wire_topics = None
+        self._wire_eof = partition_eof
+        self._wire_eof_reported: set[tuple[str, int, int]] = set()
+        cluster.attach_consumer(self)
+
+    @property
+    def _wire_name(self) -> str:
+        return f"{type(self).__name__}({', '.join(self._wire_topics or ()) or 'no subscription'})"
+
+    # -- group membership --------------------------------------------------------------------
+
+    def subscribe(self, topics: list[str], *args: Any, **kwargs: Any) -> None:
+        topics = list(topics)
+        cluster = self._wire_cluster
+        if cluster is not None:
+            cluster.ensure_topics(t for t in topics if not t.startswith("^"))
+            if topics == self._wire_topics and not args and not kwargs:
+                return  # already a member with this subscription: keep the assignment
+        super().subscribe(topics, *args, **kwargs)  # type: ignore[misc]
+        self._wire_topics = topics
+
+    def assign(self, partitions: list[TopicPartition]) -> None:
+        super().assign(partitions)  # type: ignore[misc]
+        self._wire_topics = sorted({tp.topic for tp in partitions})
+
+    def close(self, *args: Any, **kwargs: Any) -> None:
+        if self._wire_cluster is not None:
+            self._wire_cluster.forget(self._wire_key, self)
+        super().close(*args, **kwargs)  # type: ignore[misc]
+
+    # -- drain mode --------------------------------------------------------------------------
+
+    def poll(self, timeout: float | None = None) -> Any:
+        cluster = self._wire_cluster
+        session = cluster.draining if cluster is not None else None
+        if session is None:
+            return super().poll() if timeout is None else super().poll(timeout)  # type: ignore[misc]
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        name = self._wire_name
+        while True:
+            check_bound(session, name)
+            if self._wire_drained():
+                # Events queued behind the last record (end of partition, errors) still come out.
+                message = self._wire_pending_event()
+                if message is not None:
+                    return message
+                empty_poll(session, self, name)
+                return None
+            wait = (
+                POLL_SLICE
+                if deadline is None
+                else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
+            )
+            try:
+                message = super().poll(wait)  # type: ignore[misc]
+            except SerializationError:
+                delivered(session, self)  # the record was consumed; its (de)serializer failed
+                raise
+            if message is not None:
+                if message.error() is None:
+                    delivered(session, self)
+                return message
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+
+    def _wire_pending_event(self) -> Any:
+        # With enable.partition.eof, the end-of-partition event follows the last record by one
+        # fetch round trip: wait for it once per partition end, as a blocking poll would.
+        wait = 0.0
+        if self._wire_eof:
+            ends = {(tp.topic, tp.partition, tp.offset) for tp in self.position(self.assignment())}  # type: ignore[attr-defined]
+            if not ends <= self._wire_eof_reported:
+                wait = 5 * POLL_SLICE
+        deadline = time.monotonic() + wait
+        while True:
+            message = self._wire_poll_once(max(0.0, min(POLL_SLICE, deadline - time.monotonic())))
+            if message is not None or time.monotonic() >= deadline:
+                break
+        if (
+            message is not None
+            and message.error() is not None
+            and message.error().code() == KafkaError._PARTITION_EOF
+        ):
+            self._wire_eof_reported.add((message.topic(), message.partition(), message.offset()))
+        if message is not None and message.error() is None:
+            # A record after all (produced while draining): count it like any other.
+            cluster = self._wire_cluster
+            assert cluster is not None and cluster.draining is not None
+            delivered(cluster.draining, self)
+        return message
+
+    def _wire_poll_once(self, timeout: float) -> Any:
+        """One real poll; an event DeserializingConsumer raises as ConsumeError comes back as the
+        message it carries, so end-of-partition bookkeeping sees it, then is raised again."""
+        try:
+            return super().poll(timeout)  # type: ignore[misc]
+        except KafkaException as error:
+            message = getattr(error, "kafka_message", None)
+            if (
+                message is not None
+                and message.error() is not None
+                and message.error().code() == KafkaError._PARTITION_EOF
+            ):
+                self._wire_eof_reported.add(
+                    (message.topic(), message.partition(), message.offset())
+                )
+            raise
+
+    def consume(self, num_messages: int = 1, timeout: float | None = None) -> list[Any]:
+        cluster = self._wire_cluster
+        session = cluster.draining if cluster is not None else None
+        if session is None:
+            return super().consume(num_messages, -1 if timeout is None else timeout)  # type: ignore[misc]
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        name = self._wire_name
+        while True:
+            check_bound(session, name)
+            if self._wire_drained():
+                empty_poll(session, self, name)
+                return []
+            limit = num_messages
+            if session.policy.max_messages is not None:
+                limit = max(1, min(limit, session.policy.max_messages - session.delivered))
+            wait = (
+                POLL_SLICE
+                if deadline is None
+                else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
+            )
+            messages = super().consume(limit, wait)  # type: ignore[misc]
+            if messages:
+                records = sum(1 for m in messages if m.error() is None)
+                if records:
+                    delivered(session, self, records)
+                return messages
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
+
+    def _wire_drained(self) -> bool:
+        """Consumed everything up to the high watermark of every assigned partition."""
+        cluster = self._wire_cluster
+        assert cluster is not None
+        assignment = self.assignment()  # type: ignore[attr-defined]
+        if not assignment:
+            # Not (yet) in the group: drained only if there is nothing to wait for.
+            return all(cluster.is_empty(topic) for topic in self._wire_topics or ())
+        for tp in self.position(assignment):  # type: ignore[attr-defined]
+            low, high = cluster.watermarks(tp.topic, tp.partition)
+            if high > low and tp.offset < high:  # negative: nothing consumed there yet
+                return False
+        return True
+
+    def _wire_describe(self) -> str:
+        try:
+            positions = self.position(self.assignment())  # type: ignore[attr-defined]
+        except (KafkaException, RuntimeError):
+            return f"{self._wire_name}: closed"
+        if not positions:
+            return f"{self._wire_name}: no partition assigned yet (group join in progress?)"
+        cluster = self._wire_cluster
+        assert cluster is not None
+        where = ", ".join(
+            f"{tp.topic}[{tp.partition}] at {tp.offset if tp.offset >= 0 else 'start'} of {cluster.watermarks(tp.topic, tp.partition)[1]}"
+            for tp in positions
+        )
+        return f"{self._wire_name}: {where}"
+
+    # -- cluster reset and end ---------------------------------------------------------------
+
+    def _wire_skip_to_end(self) -> None:
+        cluster = self._wire_cluster
+        assert cluster is not None
+        try:
+            positions = self.position(self.assignment())  # type: ignore[attr-defined]
+        except (KafkaException, RuntimeError):
+            return  # closed
+        for tp in positions:
+            high = cluster.watermarks(tp.topic, tp.partition)[1]
+            if tp.offset != high:
+                try:
+                    self.seek(TopicPartition(tp.topic, tp.partition, high))  # type: ignore[attr-defined]
+                except KafkaException:
+                    # Not fetching that partition yet: its next fetch falls before the log start
+                    # and auto.offset.reset puts it at the (now empty) start anyway.
+                    pass
+
+    def _wire_close_for_good(self) -> None:
+        try:
+            super().close()  # type: ignore[misc]
+        except RuntimeError:
+            pass  # already closed by the service
+
+
+class WireConsumer(_WireConsumerMixin, confluent_kafka.Consumer, metaclass=_PooledClientType):
+    """`confluent_kafka.Consumer` at the wire level."""
+
+
+class WireDeserializingConsumer(
+    _WireConsumerMixin, confluent_kafka.DeserializingConsumer, metaclass=_PooledClientType
+):
+    """`confluent_kafka.DeserializingConsumer` at the wire level."""
+
+
+class _WireProducerMixin:
+    """A real producer the cluster flushes when an inline run ends and before a read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cluster = active_cluster()
+        if cluster is not None:
+            cluster.attach_producer(self)
+
+
+class WireProducer(_WireProducerMixin, confluent_kafka.Producer):
+    """`confluent_kafka.Producer` at the wire level."""
+
+
+class WireSerializingProducer(_WireProducerMixin, confluent_kafka.SerializingProducer):
+    """`confluent_kafka.SerializingProducer` at the wire level."""
+
+
+_SWAPPED = {
+    "Consumer": WireConsumer,
+    "DeserializingConsumer": WireDeserializingConsumer,
+    "Producer": WireProducer,
+    "SerializingProducer": WireSerializingProducer,
+}
+_saved: dict[str, Any] = {}
+
+
+@contextmanager
+def clients_on(cluster: MockCluster) -> Iterator[None]:
+    """Hand out wire clients bound to `cluster` from `confluent_kafka` while active (nests)."""
+    if not _ACTIVE:
+        _saved.update({name: getattr(confluent_kafka, name) for name in _SWAPPED})
+        for name, wire in _SWAPPED.items():
+            setattr(confluent_kafka, name, wire)
+    _ACTIVE.append(cluster)
+    try:
+        yield
+    finally:
+        _ACTIVE.remove(cluster)
+        if not _ACTIVE:
+            for name, original in _saved.items():
+                setattr(confluent_kafka, name, original)
+            _saved.clear()

@@ -1,0 +1,455 @@
+"""A real Kafka protocol for one test session: librdkafka's mock cluster on 127.0.0.1.
+
+`MockCluster.start()` runs librdkafka's built-in mock broker (the same C code confluent-kafka
+ships) on a random loopback port. The services' real clients, confluent-kafka and kafka-python
+alike, connect to `cluster.bootstrap_servers`; the test reads and writes through the same
+methods the in-memory broker of `harness.fakes.kafka_broker` offers, so a fixture can hold
+either::
+
+    cluster = MockCluster.start()
+    cluster.create_topic("telemetry")             # before a consumer subscribes (see below)
+    cluster.produce("telemetry", b'{"id": 1}', key=b"EX001")  # -> Record with its offset
+    cluster.records("telemetry")                   # -> [Record], read back from the broker
+    cluster.clear()                                # every topic empty again (see below)
+    with cluster.stop_when_drained(empty_polls=1) as session:
+        module.consume_data()                      # raises ConsumerStopped once drained
+    cluster.close()
+
+What the broker is told, and why (measured on this machine, librdkafka 2.16.0):
+
+* `group.initial.rebalance.delay.ms` is 0, as on any test broker: a consumer group's first join
+  takes about 0.15 s instead of 3.5 s.
+* Topics are created through the mock API. A consumer subscribed to a missing topic only sees it
+  about 5 s after it appears, so the wire clients create what they subscribe to first
+  (`harness.wire.confluent`, `harness.wire.kafka_python`), as an operator would have.
+* `clear()` moves every partition's log start to its end (what retention does) and moves the
+  consumers the harness knows to that end too, so a test never sees another test's records.
+  Offsets keep growing across tests; nothing else about a topic changes.
+
+Drain mode (running a `while True: poll()` loop inline) works as the in-memory broker's does:
+while `stop_when_drained()` is active, every wire consumer raises
+`harness.fakes.stop.ConsumerStopped` (a BaseException) on its `empty_polls`-th poll that finds
+it has consumed everything up to the partitions' high watermarks, or once `max_messages` records
+were delivered. Producers the services built are flushed when the block ends, so what they
+published is on the broker when the test reads it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from harness.fakes.kafka_broker import (
+    TIMESTAMP_CREATE_TIME,
+    DrainSession,
+    Record,
+    normalize_headers,
+)
+from harness.fakes.stop import ConsumerStopped, DrainPolicy, StopReason
+from harness.wire._librdkafka import MockClusterHandle
+
+# A bound on every blocking call the harness itself makes to the broker: nothing may hang.
+CALL_TIMEOUT = 5.0
+# How long one slice of a wire consumer's poll waits in drain mode before re-checking.
+POLL_SLICE = 0.02
+
+# Timing settings the wire level adds to the consumers a service builds, when the service did not
+# set them itself. librdkafka's mock broker holds an empty fetch for the whole fetch wait instead
+# of answering when a record arrives (a real broker answers at once), which would add up to
+# 500 ms to every inline run; nothing else about the service's configuration changes.
+CONFLUENT_CONSUMER_TIMING = {"fetch.wait.max.ms": 10}
+# kafka-python: the same fetch wait, and a short session. A consumer the service closes and
+# builds again (a retry loop) joins a group whose old member the mock broker only forgets once
+# its session expires (about 9 s with kafka-python's default 10 s, LeaveGroup notwithstanding).
+KAFKA_PYTHON_CONSUMER_TIMING = {"fetch_max_wait_ms": 10, "session_timeout_ms": 1000, "heartbeat_interval_ms": 300}
+# What kafka-python consumers speak when the service leaves `api_version` to probing (see
+# harness.wire.kafka_python).
+KAFKA_PYTHON_API_VERSION = (2, 0, 0)
+
+
+class WireConsumer(Protocol):
+    """What the cluster needs from a wire consumer (confluent-kafka or kafka-python shaped)."""
+
+    def _wire_skip_to_end(self) -> None: ...
+
+    def _wire_close_for_good(self) -> None: ...
+
+
+class MockCluster:
+    """librdkafka's mock cluster plus the harness's own clients; see the module docstring."""
+
+    def __init__(self, handle: MockClusterHandle, *, default_partitions: int = 1) -> None:
+        from confluent_kafka import Consumer, Producer
+
+        self._handle = handle
+        self.default_partitions = default_partitions
+        self.bootstrap_servers = handle.bootstrap_servers
+        self.host, _, port = self.bootstrap_servers.rpartition(":")
+        self.port = int(port)
+        self._lock = threading.RLock()
+        self._partitions: dict[str, int] = {}
+        self._drain: DrainSession | None = None
+        self._consumers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._producers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._pool: dict[Hashable, Any] = {}
+        self._groups: dict[Hashable, str | None] = {}
+        self._round_robin: dict[str, Iterator[int]] = {}
+        self._closed = False
+        # The test's own producer: linger 0 so produce() returns with the record on the broker.
+        self._producer = Producer(
+            {"bootstrap.servers": self.bootstrap_servers, "linger.ms": 0, "log_level": 3}
+        )
+        # The test's reader: assign() only, never joins a group, commits nothing.
+        self._reader = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap_servers,
+                "group.id": "legacy-harness-reader",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 10,
+                "log_level": 3,
+            }
+        )
+
+    @classmethod
+    def start(cls, *, brokers: int = 1, default_partitions: int = 1) -> MockCluster:
+        """Start a mock cluster on 127.0.0.1 (about 3 ms) with the harness's clients on it."""
+        return cls(MockClusterHandle.start(brokers), default_partitions=default_partitions)
+
+    # -- topics ------------------------------------------------------------------------------
+
+    def create_topic(self, name: str, partitions: int | None = None) -> None:
+        """Create `name` (idempotent: an existing topic keeps its partitions)."""
+        count = self.default_partitions if partitions is None else partitions
+        with self._lock:
+            if name in self._partitions:
+                return
+            self._handle.create_topic(name, count)
+            self._partitions[name] = self._describe(name) or count
+
+    def ensure_topics(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.create_topic(name)
+
+    def topics(self) -> list[str]:
+        metadata = self._reader.list_topics(timeout=CALL_TIMEOUT)
+        return sorted(name for name in metadata.topics if not name.startswith("__"))
+
+    def has_topic(self, name: str) -> bool:
+        return self.partition_count(name) is not None
+
+    def partition_count(self, topic: str) -> int | None:
+        with self._lock:
+            known = self._partitions.get(topic)
+        return known if known is not None else self._describe(topic)
+
+    def _describe(self, topic: str) -> int | None:
+        # list_topics() without a topic name: asking for one by name would auto-create it.
+        metadata = self._reader.list_topics(timeout=CALL_TIMEOUT)
+        described = metadata.topics.get(topic)
+        if described is None or described.error is not None:
+            return None
+        with self._lock:
+            self._partitions[topic] = len(described.partitions)
+        return len(described.partitions)
+
+    def watermarks(self, topic: str, partition: int) -> tuple[int, int]:
+        """(low, high) offsets of a partition, asked of the broker; (0, 0) for an unknown one."""
+        from confluent_kafka import KafkaException, TopicPartition
+
+        if self.partition_count(topic) is None:
+            return (0, 0)
+        try:
+            with self._lock:
+                return self._reader.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=CALL_TIMEOUT, cached=False
+                )
+        except KafkaException:
+            return (0, 0)
+
+    def is_empty(self, topic: str) -> bool:
+        """True when no partition of `topic` holds a record (or the topic does not exist)."""
+        count = self.partition_count(topic) or 0
+        return all(low >= high for low, high in (self.watermarks(topic, p) for p in range(count)))
+
+    # -- records -----------------------------------------------------------------------------
+
+    def produce(
+        self,
+        topic: str,
+        value: bytes | str | None = None,
+        key: bytes | str | None = None,
+        *,
+        headers: Mapping[str, bytes | str | None]
+        | Sequence[tuple[str, bytes | str | None]]
+        | None = None,
+        partition: int | None = None,
+        timestamp: int | None = None,
+    ) -> Record:
+        """Produce one record, wait for the broker's acknowledgement, and return it."""
+        self.create_topic(topic)  # as a broker with auto-creation would
+        header_list = normalize_headers(headers)
+        if partition is None or partition < 0:
+            partition = self._choose_partition(topic, key)
+        delivered: list[Any] = []
+        arguments: dict[str, Any] = {
+            "value": value,
+            "key": key,
+            "partition": partition,
+            "on_delivery": lambda err, msg: delivered.append((err, msg)),
+        }
+        if header_list is not None:
+            arguments["headers"] = list(header_list)
+        if timestamp:
+            arguments["timestamp"] = int(timestamp)
+        with self._lock:
+            self._producer.produce(topic, **arguments)
+            left = self._producer.flush(CALL_TIMEOUT)
+        if left or not delivered:
+            raise TimeoutError(
+                f"harness: the mock cluster did not acknowledge a record for {topic!r} within {CALL_TIMEOUT:g} s"
+            )
+        error, message = delivered[0]
+        if error is not None:
+            raise RuntimeError(f"harness: producing to {topic!r} failed: {error}")
+        return _record(message)
+
+    def _choose_partition(self, topic: str, key: bytes | str | None) -> int:
+        """The in-memory broker's choice (crc32 of the key, else round robin), so both levels
+        put a record in the same partition; the real partitioner is what services exercise."""
+        import zlib
+
+        count = self.partition_count(topic) or 1
+        if key is not None:
+            return zlib.crc32(key.encode() if isinstance(key, str) else key) % count
+        with self._lock:
+            cycle = self._round_robin.setdefault(topic, itertools.cycle(range(count)))
+            return next(cycle)
+
+    def records(self, topic: str, partition: int | None = None) -> list[Record]:
+        """The records a topic holds now (since the last `clear()`), read back from the broker.
+
+        Producers the services built are flushed first. Records of several partitions are
+        ordered by timestamp, then partition and offset (one partition: offset order).
+        """
+        from confluent_kafka import TopicPartition
+
+        self.flush_producers()
+        count = self.partition_count(topic)
+        if count is None:
+            return []
+        partitions = range(count) if partition is None else [partition]
+        found: list[Record] = []
+        with self._lock:
+            for number in partitions:
+                low, high = self.watermarks(topic, number)
+                if high <= low:
+                    continue
+                self._reader.assign([TopicPartition(topic, number, low)])
+                try:
+                    found.extend(self._read_until(topic, number, high))
+                finally:
+                    self._reader.unassign()
+        if partition is None and count > 1:
+            found.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
+        return found
+
+    def _read_until(self, topic: str, partition: int, high: int) -> list[Record]:
+        out: list[Record] = []
+        deadline = time.monotonic() + CALL_TIMEOUT
+        while time.monotonic() < deadline:
+            message = self._reader.poll(POLL_SLICE)
+            if message is None or message.error() is not None:
+                continue
+            out.append(_record(message))
+            if message.offset() + 1 >= high:
+                return out
+        raise TimeoutError(
+            f"harness: reading {topic!r} [{partition}] up to offset {high} took over {CALL_TIMEOUT:g} s"
+        )
+
+    # -- reset -------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Every topic empty for the next test: log start moved to the end, consumers too.
+
+        Topics, their partitions, consumer groups and pooled consumers stay (they are the
+        session's, like the services' clients); only records go.
+        """
+        self.flush_producers()
+        for topic in self.topics():
+            for number in range(self.partition_count(topic) or 0):
+                low, high = self.watermarks(topic, number)
+                if high > low:
+                    self._handle.delete_records(topic, number, high)
+        for consumer in list(self._consumers):
+            consumer._wire_skip_to_end()
+
+    # -- clients the services build (see harness.wire.confluent / kafka_python) --------------
+
+    def attach_consumer(self, consumer: WireConsumer) -> None:
+        self._consumers.add(consumer)
+
+    def attach_producer(self, producer: Any) -> None:
+        self._producers.add(producer)
+
+    def pooled(self, key: Hashable, build: Callable[[], Any], *, group: str | None = None) -> Any:
+        """The live consumer built earlier from the same class and configuration, else `build()`.
+
+        A legacy loop that builds its consumer inside the thread target builds it again at every
+        inline run; reusing the one already in the group keeps the group join out of every test
+        but the first, as if the service's thread had simply kept running.
+        """
+        with self._lock:
+            found = self._pool.get(key)
+            if found is not None:
+                return found
+            # One pooled member per group: an idle member (pooled, not polling between inline
+            # runs) would never rejoin, and the group's rebalance would wait for it for minutes.
+            rivals = [k for k, g in self._groups.items() if group is not None and g == group and k != key]
+        for rival in rivals:
+            consumer = self._pool.pop(rival, None)
+            self._groups.pop(rival, None)
+            if consumer is not None:
+                self._consumers.discard(consumer)
+                consumer._wire_close_for_good()
+        built = build()
+        with self._lock:
+            self._pool[key] = built
+            self._groups[key] = group
+        return built
+
+    def forget(self, key: Hashable, consumer: Any) -> None:
+        """A pooled consumer the service closed: the next one is built afresh."""
+        with self._lock:
+            if self._pool.get(key) is consumer:
+                del self._pool[key]
+                self._groups.pop(key, None)
+        self._consumers.discard(consumer)
+
+    def flush_producers(self, timeout: float = CALL_TIMEOUT) -> None:
+        """Deliver what the services' producers still hold (their delivery callbacks run here)."""
+        for producer in list(self._producers):
+            producer.flush(timeout)
+
+    # -- drain mode --------------------------------------------------------------------------
+
+    @contextmanager
+    def stop_when_drained(
+        self, *, empty_polls: int = 1, max_messages: int | None = None
+    ) -> Iterator[DrainSession]:
+        """Make every wire consumer stop with `ConsumerStopped` once drained (module docstring)."""
+        session = DrainSession(DrainPolicy(empty_polls=empty_polls, max_messages=max_messages))
+        with self._lock:
+            if self._drain is not None:
+                raise RuntimeError("this cluster is already in drain mode (contexts do not nest)")
+            self._drain = session
+        try:
+            yield session
+        except ConsumerStopped as exc:
+            session.record_stop(exc)
+            raise
+        finally:
+            with self._lock:
+                self._drain = None
+            self.flush_producers()
+
+    @property
+    def draining(self) -> DrainSession | None:
+        return self._drain
+
+    def describe(self) -> str:
+        """A line for a failure message: where each wire consumer stands."""
+        parts = []
+        for consumer in list(self._consumers):
+            describe = getattr(consumer, "_wire_describe", None)
+            if describe is not None:
+                parts.append(describe())
+        return "; ".join(parts)
+
+    # -- end ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every client (pooled consumers leave their groups), then stop the broker."""
+        if self._closed:
+            return
+        self._closed = True
+        for consumer in list(self._consumers):
+            try:
+                consumer._wire_close_for_good()
+            except Exception:  # noqa: BLE001  closing the rest matters more than one error
+                pass
+        self._pool.clear()
+        try:
+            self.flush_producers(1.0)
+        except Exception:  # noqa: BLE001
+            pass
+        self._producer.flush(1.0)
+        self._reader.close()
+        # Dropped before the broker goes, so they do not report it gone.
+        self._producer = self._reader = None  # type: ignore[assignment]
+        self._handle.destroy()
+
+
+# -- drain steps shared by the wire consumers ------------------------------------------------
+
+
+def stop(session: DrainSession, reason: StopReason, consumer: str) -> ConsumerStopped:
+    exc = ConsumerStopped(reason, session.delivered, consumer)
+    session.record_stop(exc)
+    return exc
+
+
+def check_bound(session: DrainSession, consumer: str) -> None:
+    """Raise `ConsumerStopped` once `max_messages` records were delivered."""
+    limit = session.policy.max_messages
+    if limit is not None and session.delivered >= limit:
+        raise stop(session, StopReason.MAX_MESSAGES, consumer)
+
+
+def empty_poll(session: DrainSession, consumer: Any, name: str) -> None:
+    """Count an empty poll of a drained consumer; raise at the `empty_polls`-th in a row."""
+    key = id(consumer)
+    count = session._empty.get(key, 0) + 1
+    session._empty[key] = count
+    if count >= session.policy.empty_polls:
+        raise stop(session, StopReason.DRAINED, name)
+
+
+def delivered(session: DrainSession, consumer: Any, records: int = 1) -> None:
+    session._empty[id(consumer)] = 0
+    session.delivered += records
+
+
+def _record(message: Any) -> Record:
+    timestamp_type, timestamp = message.timestamp()
+    headers = message.headers()
+    return Record(
+        topic=message.topic(),
+        partition=message.partition(),
+        offset=message.offset(),
+        key=message.key(),
+        value=message.value(),
+        headers=tuple(headers) if headers is not None else None,
+        timestamp=timestamp,
+        timestamp_type=timestamp_type or TIMESTAMP_CREATE_TIME,
+    )
+
+
+def pool_key(cls: type, args: tuple, kwargs: Mapping[str, Any]) -> Hashable:
+    """Identity of a client construction: class and configuration (objects by identity)."""
+
+    def freeze(value: Any) -> Hashable:
+        if isinstance(value, Mapping):
+            return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+        if isinstance(value, (list, tuple)):
+            return tuple(freeze(v) for v in value)
+        if isinstance(value, (str, bytes, int, float, bool, type(None))):
+            return value
+        return ("object", id(value))
+
+    return (cls, freeze(args), freeze(dict(kwargs)))

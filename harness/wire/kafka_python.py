@@ -1,0 +1,213 @@
+"""The real kafka-python client, as the wire level hands it to a legacy service.
+
+While `clients_on(cluster)` is active, `kafka.KafkaConsumer` is a subclass of the real one that
+adds what `harness.wire.confluent` adds to confluent-kafka's consumers: drain mode (iteration
+and `poll()` raise `ConsumerStopped` once everything up to the high watermarks is consumed), one
+group join per session (a consumer built again with the same arguments is the one already in the
+group), topics created before they are subscribed to, and `fetch_max_wait_ms` 10 unless the
+service set it (the mock broker holds an empty fetch for the whole wait).
+
+kafka-python reaches librdkafka's mock broker with or without an `api_version`, but when it
+probes it settles on (2, 4), whose LeaveGroup answer it cannot decode from the mock broker. So a
+consumer built without one gets `api_version=(2, 0, 0)`: the protocol kafka-python then speaks
+is the one every broker since Kafka 2.0 answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import kafka
+from kafka import TopicPartition
+
+from harness.wire.kafka import (
+    KAFKA_PYTHON_API_VERSION,
+    KAFKA_PYTHON_CONSUMER_TIMING,
+    POLL_SLICE,
+    MockCluster,
+    check_bound,
+    delivered,
+    empty_poll,
+    pool_key,
+)
+
+_ACTIVE: list[MockCluster] = []
+
+
+def active_cluster() -> MockCluster | None:
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+class _PooledKafkaConsumerType(type):
+    def __call__(cls, *topics: Any, **configs: Any) -> Any:
+        cluster = active_cluster()
+        if cluster is None:
+            return type.__call__(cls, *topics, **configs)
+        key = pool_key(cls, topics, configs)
+
+        def build() -> Any:
+            timed = {**KAFKA_PYTHON_CONSUMER_TIMING, **configs}
+            if timed.get("api_version") is None:
+                # Probing makes kafka-python pick (2, 4), whose LeaveGroup answer it cannot decode
+                # from the mock broker: a consumer the service closes would then stay in the group
+                # until its session times out (10 s) and block the next one's join.
+                timed["api_version"] = KAFKA_PYTHON_API_VERSION
+            consumer = type.__call__(cls, *topics, _wire_cluster=cluster, **timed)
+            consumer._wire_key = key
+            return consumer
+
+        return cluster.pooled(key, build, group=configs.get("group_id"))
+
+
+class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType):
+    """`kafka.KafkaConsumer` at the wire level (see the module docstring)."""
+
+    _wire_cluster: MockCluster | None = None
+    _wire_key: Any = None
+
+    def __init__(
+        self, *topics: str, _wire_cluster: MockCluster | None = None, **configs: Any
+    ) -> None:
+        if _wire_cluster is not None:
+            _wire_cluster.ensure_topics(topics)
+            self._wire_cluster = _wire_cluster
+            _wire_cluster.attach_consumer(self)
+        super().__init__(*topics, **configs)
+
+    @property
+    def _wire_name(self) -> str:
+        return f"KafkaConsumer({', '.join(sorted(self.subscription() or ())) or 'no subscription'})"
+
+    def subscribe(self, topics: Any = (), pattern: Any = None, listener: Any = None) -> None:
+        cluster = self._wire_cluster
+        if cluster is not None and pattern is None:
+            cluster.ensure_topics(topics)
+            if listener is None and set(topics) == (self.subscription() or set()):
+                return  # already a member with this subscription: keep the assignment
+        super().subscribe(topics, pattern=pattern, listener=listener)
+
+    def close(self, *args: Any, **kwargs: Any) -> None:
+        if self._wire_cluster is not None:
+            self._wire_cluster.forget(self._wire_key, self)
+        super().close(*args, **kwargs)
+
+    # -- drain mode --------------------------------------------------------------------------
+
+    def __next__(self) -> Any:
+        session = self._wire_cluster.draining if self._wire_cluster is not None else None
+        if session is None:
+            return super().__next__()
+        name = self._wire_name
+        while True:
+            check_bound(session, name)
+            if self._wire_drained():
+                empty_poll(session, self, name)
+                continue
+            # One slice of kafka-python's own iterator: it stops with StopIteration when the slice
+            # ends empty, and keeps its per-record positions.
+            saved = self.config["consumer_timeout_ms"]
+            self.config["consumer_timeout_ms"] = POLL_SLICE * 1000
+            try:
+                record = super().__next__()
+            except StopIteration:
+                if self._closed:
+                    raise
+                continue
+            finally:
+                self.config["consumer_timeout_ms"] = saved
+            delivered(session, self)
+            return record
+
+    def poll(
+        self, timeout_ms: int = 0, max_records: int | None = None, update_offsets: bool = True
+    ) -> dict:
+        session = self._wire_cluster.draining if self._wire_cluster is not None else None
+        if session is None or not update_offsets:  # update_offsets=False: the iterator's own fetch
+            return super().poll(
+                timeout_ms=timeout_ms, max_records=max_records, update_offsets=update_offsets
+            )
+        deadline = time.monotonic() + max(timeout_ms, 0) / 1000
+        name = self._wire_name
+        while True:
+            check_bound(session, name)
+            if self._wire_drained():
+                empty_poll(session, self, name)
+                return {}
+            limit = max_records
+            if session.policy.max_messages is not None:
+                left = max(1, session.policy.max_messages - session.delivered)
+                limit = left if limit is None else min(limit, left)
+            wait_ms = int(max(0.0, min(POLL_SLICE, deadline - time.monotonic())) * 1000)
+            records = super().poll(timeout_ms=wait_ms, max_records=limit)
+            if records:
+                delivered(session, self, sum(len(batch) for batch in records.values()))
+                return records
+            if time.monotonic() >= deadline:
+                return {}
+
+    def _wire_drained(self) -> bool:
+        cluster = self._wire_cluster
+        assert cluster is not None
+        assignment = self.assignment()
+        if not assignment:
+            return all(cluster.is_empty(topic) for topic in self.subscription() or ())
+        for tp in assignment:
+            low, high = cluster.watermarks(tp.topic, tp.partition)
+            if high <= low:
+                continue
+            position = self.position(tp, timeout_ms=0)
+            if position is None or position < high:
+                return False
+        return True
+
+    def _wire_describe(self) -> str:
+        cluster = self._wire_cluster
+        assert cluster is not None
+        assignment = self.assignment()
+        if not assignment:
+            return f"{self._wire_name}: no partition assigned yet (group join in progress?)"
+        where = ", ".join(
+            f"{tp.topic}[{tp.partition}] at {self.position(tp, timeout_ms=0)} of {cluster.watermarks(tp.topic, tp.partition)[1]}"
+            for tp in sorted(assignment)
+        )
+        return f"{self._wire_name}: {where}"
+
+    # -- cluster reset and end ---------------------------------------------------------------
+
+    def _wire_skip_to_end(self) -> None:
+        cluster = self._wire_cluster
+        if cluster is None or self._closed:
+            return
+        moved = False
+        for tp in self.assignment():
+            high = cluster.watermarks(tp.topic, tp.partition)[1]
+            if self.position(tp, timeout_ms=0) != high:
+                self.seek(TopicPartition(tp.topic, tp.partition), high)
+                moved = True
+        if moved:
+            self._iterator = None  # records fetched before the seek are stale
+
+    def _wire_close_for_good(self) -> None:
+        if not self._closed:
+            super().close()
+
+
+@contextmanager
+def clients_on(cluster: MockCluster) -> Iterator[None]:
+    """Hand out `WireKafkaConsumer` bound to `cluster` as `kafka.KafkaConsumer` while active."""
+    if not _ACTIVE:
+        _saved.append(kafka.KafkaConsumer)
+        kafka.KafkaConsumer = WireKafkaConsumer
+    _ACTIVE.append(cluster)
+    try:
+        yield
+    finally:
+        _ACTIVE.remove(cluster)
+        if not _ACTIVE:
+            kafka.KafkaConsumer = _saved.pop()
+
+
+_saved: list[Any] = []

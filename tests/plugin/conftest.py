@@ -1,0 +1,61 @@
+"""The plugin's own tests: generated projects run by `pytester` (legacy sources are constants)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+PYTEST_INI = """
+[tool.pytest.ini_options]
+filterwarnings = ["error"]
+addopts = "-p no:randomly -p no:cacheprovider -p no:hypothesispytest"
+"""
+
+
+class Project:
+    """A throwaway project: legacy modules, a `[tool.harness]` table, test files."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+
+    def legacy(self, path: str, source: str) -> None:
+        target = self.pytester.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(source))
+
+    def config(self, harness_toml: str = "") -> None:
+        self.pytester.makefile(".toml", pyproject=PYTEST_INI + textwrap.dedent(harness_toml))
+
+    def tests(self, source: str, name: str = "test_legacy") -> None:
+        self.pytester.makepyfile(**{name: textwrap.dedent(source)})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_imports() -> None:
+    """Import what every generated session imports, once: `pytester` gives each in-process run
+    a copy of `sys.modules` taken at its start, so these are then reused instead of re-imported."""
+    import importlib
+
+    for name in (
+        "harness.session",
+        "harness.fakes_adapter",
+        "harness.fakes.confluent",
+        "harness.fakes.kafka_python",
+        "harness.fakes.mongo",
+        "harness.fakes.http",
+        "harness.fakes.stub",
+        "harness.analysis",
+        "mongomock",
+        "fastavro",
+        "responses",
+        "flask",
+    ):
+        importlib.import_module(name)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Project:
+    made = Project(pytester)
+    made.config()
+    return made

@@ -1,0 +1,249 @@
+"""The mock cluster and the wire clients: real confluent-kafka and kafka-python on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import confluent_kafka
+import kafka
+import pytest
+
+from harness.wire import confluent as wire_confluent
+from harness.wire import kafka_python as wire_kafka_python
+from harness.wire.kafka import MockCluster
+
+
+def _topic() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+def test_cluster_listens_on_loopback_only(cluster: MockCluster) -> None:
+    assert cluster.host == "127.0.0.1"
+    assert cluster.bootstrap_servers == f"127.0.0.1:{cluster.port}"
+
+
+def test_produced_records_are_read_back_with_key_headers_and_offsets(cluster: MockCluster) -> None:
+    topic = _topic()
+    first = cluster.produce(topic, b"v1", key=b"EX001", headers={"source": b"test"})
+    second = cluster.produce(topic, "v2", key="EX002")
+
+    records = cluster.records(topic)
+
+    assert [(r.offset, r.key, r.value) for r in records] == [(0, b"EX001", b"v1"), (1, b"EX002", b"v2")]
+    assert records[0].headers == (("source", b"test"),)
+    assert records[1].headers is None
+    assert (first.offset, second.offset) == (0, 1)
+
+
+def test_clear_empties_every_topic_while_offsets_keep_growing(cluster: MockCluster) -> None:
+    topic = _topic()
+    cluster.produce(topic, b"old")
+    cluster.clear()
+
+    assert cluster.records(topic) == []
+    assert cluster.produce(topic, b"new").offset == 1
+    assert [r.value for r in cluster.records(topic)] == [b"new"]
+
+
+def test_produce_creates_the_topic_and_reading_an_unknown_topic_does_not(cluster: MockCluster) -> None:
+    unknown = _topic()
+    assert cluster.records(unknown) == []
+    assert not cluster.has_topic(unknown)
+    cluster.produce(unknown, b"x")
+    assert cluster.has_topic(unknown)
+
+
+def _confluent_loop(cluster: MockCluster, topic: str, seen: list, group: str):
+    """A legacy consumer thread target: builds its consumer inside, swallows every Exception."""
+
+    def consume_data() -> None:
+        consumer = confluent_kafka.Consumer(
+            {"bootstrap.servers": cluster.bootstrap_servers, "group.id": group, "auto.offset.reset": "earliest"}
+        )
+        consumer.subscribe([topic])
+        while True:
+            try:
+                msg = consumer.poll(1.0)
+                if msg is None:
+                    seen.append(None)
+                    continue
+                if msg.error():
+                    continue
+                seen.append(msg.value())
+            except Exception:  # noqa: BLE001  the legacy loop's own style
+                continue
+
+    return consume_data
+
+
+def test_legacy_confluent_loop_stops_once_what_was_produced_is_consumed(cluster: MockCluster, run_loop) -> None:
+    topic, seen = _topic(), []
+    with wire_confluent.clients_on(cluster):
+        for value in (b"a", b"b", b"c"):
+            cluster.produce(topic, value)
+        run = run_loop(cluster, _confluent_loop(cluster, topic, seen, group=_topic()))
+
+    assert run.ended == "stopped"
+    assert seen == [b"a", b"b", b"c"]
+    assert run.stop.delivered == 3
+
+
+def test_rebuilt_consumer_is_the_pooled_one_and_sees_only_new_records(cluster: MockCluster, run_loop) -> None:
+    topic, group, seen = _topic(), _topic(), []
+    with wire_confluent.clients_on(cluster):
+        cluster.produce(topic, b"first")
+        run_loop(cluster, _confluent_loop(cluster, topic, seen, group))
+        cluster.produce(topic, b"left over")  # never consumed by a loop before the next clear
+        cluster.clear()
+        cluster.produce(topic, b"second")
+        run_loop(cluster, _confluent_loop(cluster, topic, seen, group))
+
+    assert seen == [b"first", b"second"]
+    consumers = [c for c in cluster._consumers if getattr(c, "_wire_topics", None) == [topic]]
+    assert len(consumers) == 1
+
+
+def test_max_messages_stops_the_loop_before_it_is_drained(cluster: MockCluster, run_loop) -> None:
+    topic, seen = _topic(), []
+    with wire_confluent.clients_on(cluster):
+        for value in (b"1", b"2", b"3"):
+            cluster.produce(topic, value)
+        run = run_loop(cluster, _confluent_loop(cluster, topic, seen, _topic()), max_messages=2)
+
+    assert seen == [b"1", b"2"]
+    assert run.stop.reason.value == "max_messages"
+
+
+def test_empty_polls_lets_the_loop_see_none_before_it_stops(cluster: MockCluster, run_loop) -> None:
+    topic, seen = _topic(), []
+    with wire_confluent.clients_on(cluster):
+        cluster.produce(topic, b"only")
+        run_loop(cluster, _confluent_loop(cluster, topic, seen, _topic()), empty_polls=3)
+
+    assert seen == [b"only", None, None]
+
+
+def test_consumer_subscribed_to_a_missing_topic_gets_it_created_first(cluster: MockCluster, run_loop) -> None:
+    topic, seen = _topic(), []
+    with wire_confluent.clients_on(cluster):
+        run = run_loop(cluster, _confluent_loop(cluster, topic, seen, _topic()))
+
+    assert cluster.has_topic(topic)
+    assert run.ended == "stopped" and seen == []
+
+
+def test_poison_value_is_counted_and_the_legacy_loop_goes_on(cluster: MockCluster, run_loop, registry) -> None:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+    topic, seen, errors = _topic(), [], []
+    schema = json.dumps({"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]})
+    with wire_confluent.clients_on(cluster):
+        consumer = confluent_kafka.DeserializingConsumer(
+            {
+                "bootstrap.servers": cluster.bootstrap_servers,
+                "group.id": _topic(),
+                "auto.offset.reset": "earliest",
+                "value.deserializer": AvroDeserializer(SchemaRegistryClient({"url": registry.url})),
+            }
+        )
+        consumer.subscribe([topic])
+        cluster.produce(topic, b"not avro at all")
+        cluster.produce(topic, registry.encode(schema, {"id": "EX001"}, subject=f"{topic}-value"))
+
+        def consume_data() -> None:
+            while True:
+                try:
+                    msg = consumer.poll(1.0)
+                    if msg is not None:
+                        seen.append(msg.value())
+                except Exception as e:  # noqa: BLE001
+                    errors.append(type(e).__name__)
+
+        run = run_loop(cluster, consume_data)
+
+    assert errors == ["ValueDeserializationError"]
+    assert seen == [{"id": "EX001"}]
+    assert run.stop.delivered == 2
+
+
+def test_service_producer_is_flushed_when_the_run_ends(cluster: MockCluster, run_loop) -> None:
+    topic, reports = _topic(), []
+    with wire_confluent.clients_on(cluster):
+        producer = confluent_kafka.SerializingProducer(
+            {"bootstrap.servers": cluster.bootstrap_servers, "linger.ms": 1000}
+        )
+
+        def publish() -> None:
+            producer.produce(topic, value=b"out", on_delivery=lambda err, msg: reports.append(err))
+            producer.poll(0)
+
+        run_loop(cluster, publish)
+
+    assert [r.value for r in cluster.records(topic)] == [b"out"]
+    assert reports == [None]
+
+
+def test_real_classes_are_back_once_no_cluster_is_active(cluster: MockCluster) -> None:
+    real = confluent_kafka.Consumer
+    with wire_confluent.clients_on(cluster):
+        assert issubclass(confluent_kafka.Consumer, real)
+        with wire_confluent.clients_on(cluster):  # nested activation (two services in a test)
+            pass
+        assert confluent_kafka.Consumer is wire_confluent.WireConsumer
+    assert confluent_kafka.Consumer is real
+
+
+def _history_loop(cluster: MockCluster, topic: str, group: str, seen: list):
+    def consume_data() -> None:
+        while True:
+            consumer = None
+            try:
+                consumer = kafka.KafkaConsumer(
+                    topic,
+                    bootstrap_servers=cluster.bootstrap_servers,
+                    group_id=group,
+                    auto_offset_reset="earliest",
+                    value_deserializer=json.loads,
+                )
+                for message in consumer:
+                    seen.append(message.value)
+            except Exception:  # noqa: BLE001
+                if consumer is not None:
+                    consumer.close()
+
+    return consume_data
+
+
+def test_kafka_python_iteration_stops_once_drained_and_keeps_its_group(cluster: MockCluster, run_loop) -> None:
+    topic, group, seen = _topic(), _topic(), []
+    with wire_kafka_python.clients_on(cluster):
+        cluster.produce(topic, b'{"n": 1}')
+        run_loop(cluster, _history_loop(cluster, topic, group, seen))
+        cluster.produce(topic, b'{"n": 2}')
+        cluster.clear()
+        cluster.produce(topic, b'{"n": 3}')
+        run = run_loop(cluster, _history_loop(cluster, topic, group, seen))
+
+    assert seen == [{"n": 1}, {"n": 3}]
+    assert run.stop.delivered == 1
+    assert kafka.KafkaConsumer is not wire_kafka_python.WireKafkaConsumer
+
+
+@pytest.mark.parametrize("api_version", [None, (2, 0, 0)])
+def test_kafka_python_reaches_the_mock_broker_with_or_without_api_version(cluster: MockCluster, api_version) -> None:
+    topic = _topic()
+    cluster.produce(topic, b"hello")
+    consumer = kafka.KafkaConsumer(
+        topic,
+        bootstrap_servers=cluster.bootstrap_servers,
+        group_id=_topic(),
+        auto_offset_reset="earliest",
+        api_version=api_version,
+        consumer_timeout_ms=5000,
+    )
+    try:
+        assert next(consumer).value == b"hello"
+    finally:
+        consumer.close()
