@@ -9,18 +9,22 @@ to set is found by static analysis of the service's source::
 Everything else overrides what analysis decided::
 
     [tool.harness]
-    fidelity = "fake"              # default level of every dependency: "stub" or "fake"
+    fidelity = "fake"              # default level of every dependency: "stub", "fake" or "wire"
     inline_timeout = 5.0           # seconds an inline consumer run may take
 
     [tool.harness.services.history]
     module = "history.historyAPI"  # instead of `path`: a dotted name, found without importing it
     env = { CONSUMER_RETRY_SECONDS = "0" }      # values the import and the tests see
+    wire_env = { ARCHIVE_TIMEOUT_SECONDS = "0.5" }  # and these on top, at the wire level only
     fidelity = { requests = "stub" }            # per top-level package (or one string for all)
     fake = ["vendor_sdk"]          # also fake these package trees
     keep_real = ["requests"]       # never fake these
     cwd = "legacy_services/history"             # working directory during the import
 
-Paths are relative to the file the table is in. Sub-tables of `[tool.harness]` other than
+`wire_env` applies when any dependency of the service is at the `wire` level: there a timeout is
+a real wait on a real socket, so a service's long production timeouts are worth shortening
+(at `fake` a timeout is simulated and costs nothing). Paths are relative to the file the table is
+in. Sub-tables of `[tool.harness]` other than
 `services` belong to other commands (`[tool.harness.lint]`) and are ignored here.
 """
 
@@ -43,7 +47,9 @@ FIDELITY_LEVELS = (STUB, FAKE, WIRE)
 DEFAULT_FIDELITY = FAKE
 DEFAULT_INLINE_TIMEOUT = 5.0
 
-_SERVICE_KEYS = frozenset({"path", "module", "env", "fidelity", "fake", "keep_real", "cwd"})
+_SERVICE_KEYS = frozenset(
+    {"path", "module", "env", "wire_env", "fidelity", "fake", "keep_real", "cwd"}
+)
 _TOP_LEVEL_SCALARS = frozenset({"fidelity", "inline_timeout"})
 
 
@@ -54,6 +60,7 @@ class ServiceConfig:
     name: str
     path: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    wire_env: Mapping[str, str] = field(default_factory=dict)  # on top of `env` at the wire level
     fidelity: Mapping[str, str] = field(default_factory=dict)  # top-level package -> level
     default_fidelity: str = DEFAULT_FIDELITY
     fake: tuple[str, ...] = ()
@@ -63,6 +70,11 @@ class ServiceConfig:
 
     def fidelity_of(self, package: str) -> str:
         return self.fidelity.get(package, self.default_fidelity)
+
+    @property
+    def levels(self) -> frozenset[str]:
+        """Every level this service is configured with: the default and the per-package ones."""
+        return frozenset({self.default_fidelity, *self.fidelity.values()})
 
 
 @dataclass(frozen=True)
@@ -202,11 +214,8 @@ def _parse_service(
             _string(spec["module"], where, section, "module"), base, where, section
         )
 
-    env = spec.get("env", {})
-    if not isinstance(env, Mapping) or not all(isinstance(v, str) for v in env.values()):
-        raise ConfigError(
-            f'{where}: {section} env must be a table of strings, e.g. env = {{ KAFKA_PORT = "9092" }}'
-        )
+    env = _strings(spec.get("env", {}), where, section, "env")
+    wire_env = _strings(spec.get("wire_env", {}), where, section, "wire_env")
     level, per_package = _parse_fidelity(spec.get("fidelity", default_level), where, section)
     fidelity = {**overrides, **per_package}
     if fidelity_option:  # the command line wins over the file
@@ -217,7 +226,8 @@ def _parse_service(
     return ServiceConfig(
         name=name,
         path=path,
-        env=dict(env),
+        env=env,
+        wire_env=wire_env,
         fidelity=fidelity,
         default_fidelity=level,
         fake=_names(spec.get("fake", ()), where, section, "fake"),
@@ -237,7 +247,7 @@ def _parse_fidelity(value: Any, where: str, section: str) -> tuple[str, dict[str
             for package, level in value.items()
         }
     raise ConfigError(
-        f'{where}: {section} fidelity must be a level ("stub", "fake") or a table of levels per '
+        f'{where}: {section} fidelity must be a level ("stub", "fake", "wire") or a table of levels per '
         f'package, e.g. fidelity = {{ pymongo = "stub" }}'
     )
 
@@ -266,6 +276,14 @@ def _string(value: Any, where: str, section: str, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: {section} {key} must be a non-empty string")
     return value
+
+
+def _strings(value: Any, where: str, section: str, key: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(
+            f'{where}: {section} {key} must be a table of strings, e.g. {key} = {{ KAFKA_PORT = "9092" }}'
+        )
+    return dict(value)
 
 
 def _names(value: Any, where: str, section: str, key: str) -> tuple[str, ...]:

@@ -22,16 +22,26 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from harness.config import FIDELITY_LEVELS
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
+    from harness.config import ServiceConfig
     from harness.contract import LoadedService
+    from harness.fakes.http import Archive, ArchiveRequest
     from harness.fakes.kafka_broker import Broker, Record
     from harness.fakes.schema_registry import SchemaRegistry
     from harness.session import HarnessSession
     from harness.threads import InlineRun, RecordedThread
 
-__all__ = ["KafkaFixture", "KafkaMessage", "LegacyFixture", "LegacyThreads", "MongoFixture"]
+__all__ = [
+    "HttpFixture",
+    "KafkaFixture",
+    "KafkaMessage",
+    "LegacyFixture",
+    "LegacyThreads",
+    "MongoFixture",
+]
 
 
 def _fail(error: HarnessError) -> NoReturn:
@@ -73,12 +83,13 @@ class LegacyFixture:
         `name` is a service of `[tool.harness.services]`, or a path to a `.py` file (relative to
         the rootdir). `env` and `fidelity` override the configuration for this load; each
         distinct combination is imported once per session (and kept apart from the others).
-        `fidelity` is a level for every dependency ("stub", "fake") or a mapping per package,
-        e.g. `{"pymongo": "stub"}`.
+        `fidelity` is a level for every dependency ("stub", "fake", "wire") or a mapping per
+        package, e.g. `{"pymongo": "stub"}`.
         """
         __tracebackhide__ = True
         try:
             config = self._session.service_config(name, env=env, fidelity=fidelity)
+            self._skip_unless_pinned_level(config)
             loaded, imported_now = self._session.load(config)
         except HarnessError as error:
             _fail(error)
@@ -101,6 +112,29 @@ class LegacyFixture:
                 _fail(error)
             self._active.append(loaded)
         return loaded.module
+
+    def _skip_unless_pinned_level(self, config: ServiceConfig) -> None:
+        """Skip the test, before any import, when a `harness_fidelity` marker excludes a level
+        the service is configured with in this run."""
+        __tracebackhide__ = True
+        marker = self._node.get_closest_marker("harness_fidelity")
+        if marker is None:
+            return
+        wanted = set(marker.args)
+        unknown = wanted - set(FIDELITY_LEVELS)
+        if not wanted or unknown:
+            _fail(
+                HarnessError(
+                    f"{self._node.nodeid}: harness_fidelity needs levels among "
+                    f"{', '.join(FIDELITY_LEVELS)}, got {', '.join(map(repr, marker.args)) or 'none'}"
+                )
+            )
+        outside = sorted(config.levels - wanted)
+        if outside:
+            pytest.skip(
+                f"pinned to {'/'.join(sorted(wanted))}: {config.name} is loaded at "
+                f"{'/'.join(outside)} in this run"
+            )
 
     def service(self, name: str) -> LoadedService:
         """The loaded service `name` (its config, env, report, recorder), loaded by this test."""
@@ -294,19 +328,19 @@ class KafkaFixture:
     test.
     """
 
-    def __init__(self, session: HarnessSession) -> None:
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
         self._session = session
+        self._legacy = legacy
         self._schemas: dict[str, str] = {}
 
     @property
     def broker(self) -> Broker:
-        # Looked up at each use: the session's backends change when a service loaded later in
-        # the test brings the wire level in.
-        return self._session.backends.kafka
+        # Looked up at each use: a service the test loads later may bring in the wire level.
+        return self._session.backends_for(self._legacy.loaded).kafka
 
     @property
     def registry(self) -> SchemaRegistry:
-        return self._session.backends.schema_registry
+        return self._session.backends_for(self._legacy.loaded).schema_registry
 
     def use_schema(self, topic: str, schema: Schema) -> None:
         """Avro-encode every value produced to `topic` in this test with `schema`."""
@@ -434,12 +468,94 @@ class MongoFixture:
 # HTTP
 
 
-def __getattr__(name: str) -> Any:
-    # `HttpFixture` is the fakes' scripted archive itself (harness.fakes.http.Archive): its API
-    # (reply, timeout, server_error, ...) is already the one a test needs. Resolved on use so
-    # importing this module stays cheap.
-    if name == "HttpFixture":
-        from harness.fakes.http import Archive
+_MISSING: Any = object()  # "no json= given" (None is a JSON value)
 
-        return Archive
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+class HttpFixture:
+    """The `http` fixture: scripts the HTTP services the loaded services call through `requests`.
+
+    At `fake` the answers come from `responses` (`harness.fakes.http.Archive`); at `wire` from a
+    server on 127.0.0.1 (`harness.wire.http.LoopbackArchive`), where every fault is the real one
+    the client meets. The script and what was asked read the same at both levels::
+
+        http.reply(json={"positions": []})              # every request from now on
+        http.reply(status=503, json={...}, times=1)     # the next one only (used first)
+        http.server_error(502)                          # a 5xx with a JSON error body
+        http.malformed()                                # 200, JSON content type, truncated body
+        http.timeout()                                  # no answer: the client's timeout fires
+        http.slow(0.3, json={...})                      # answers after 0.3 s
+        http.connection_error()                         # connection refused or dropped
+        http.requests, http.last_request                # ArchiveRequest(method, url, path, params, timeout)
+
+    With nothing scripted a request fails as an unreachable service would. `timeout` in an
+    `ArchiveRequest` is what the client passed at `fake`; a server cannot see it, so it is None
+    at `wire` (pin it with `@pytest.mark.harness_fidelity("fake")`).
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+        self._legacy = legacy
+
+    @property
+    def server(self) -> Archive:
+        """The scripted backend itself (looked up at each use: a service the test loads later
+        may bring in the wire level)."""
+        return self._session.backends_for(self._legacy.loaded).archive
+
+    def reply(
+        self,
+        json: Any = _MISSING,
+        *,
+        status: int = 200,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        times: int | None = None,
+    ) -> HttpFixture:
+        arguments: dict[str, Any] = {
+            "status": status,
+            "body": body,
+            "headers": headers,
+            "times": times,
+        }
+        if json is not _MISSING:
+            arguments["json"] = json
+        self.server.reply(**arguments)
+        return self
+
+    def server_error(
+        self, status: int = 500, json: Any = _MISSING, *, times: int | None = None
+    ) -> HttpFixture:
+        if json is _MISSING:
+            self.server.server_error(status, times=times)
+        else:
+            self.server.server_error(status, json, times=times)
+        return self
+
+    def malformed(self, status: int = 200, *, times: int | None = None) -> HttpFixture:
+        self.server.malformed(status, times=times)
+        return self
+
+    def timeout(self, *, times: int | None = None) -> HttpFixture:
+        self.server.timeout(times=times)
+        return self
+
+    def connection_error(self, *, times: int | None = None) -> HttpFixture:
+        self.server.connection_error(times=times)
+        return self
+
+    def slow(
+        self, delay: float, json: Any = _MISSING, *, status: int = 200, times: int | None = None
+    ) -> HttpFixture:
+        if json is _MISSING:
+            self.server.slow(delay, status=status, times=times)
+        else:
+            self.server.slow(delay, json, status=status, times=times)
+        return self
+
+    @property
+    def requests(self) -> list[ArchiveRequest]:
+        return self.server.requests
+
+    @property
+    def last_request(self) -> ArchiveRequest | None:
+        return self.server.last_request

@@ -59,7 +59,8 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     `kafka.values(topic, *, schema=None) -> list`, `kafka.messages(topic) -> list[KafkaMessage]`
     (key, value, headers, partition, offset, timestamp, decoded: Avro by its registered writer
     schema, `schema` as reader schema; else JSON, else text, else bytes); `kafka.records(topic)`
-    raw; `kafka.broker`, `kafka.registry`. Topics are empty at the start of each test.
+    raw; `kafka.broker`, `kafka.registry`. Topics are empty at the start of each test. At `wire`
+    the same calls go to librdkafka's mock cluster the services' real clients use.
 
 `mongo` (MongoFixture)
     `mongo.client`: a mongomock client on the same store as every service's `MongoClient`;
@@ -67,12 +68,16 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     without `_id`; `mongo.database_names()`. Reset before each test to the state right after the
     imports (collections and indexes created at import kept).
 
-`http` (`harness.fakes.http.Archive`)
+`http` (HttpFixture)
     What HTTP services answer the services' `requests` calls: `http.reply(json=..., status=200,
     times=None)`, `http.server_error(503)`, `http.timeout()`, `http.connection_error()`,
     `http.malformed()`, `http.slow(seconds, json=...)`; what was asked: `http.requests`,
     `http.last_request` (method, url, path, params, timeout). Nothing scripted: a connection
-    error naming the request.
+    error naming the request. At `wire` a loopback server answers, and waits are real.
+
+Marker: `@pytest.mark.harness_fidelity("fake", ...)` on a test that pins what only some levels
+can show (e.g. the timeout `requests` was given, which a real server cannot see): when it loads a
+service configured with any other level, the test is skipped, naming the level.
 
 Options: `--harness-fidelity=LEVEL|PKG=LEVEL,...` (override `[tool.harness]` for every service),
 `--harness-report` (print import-time side-effect reports even without `-v`), `--harness-config`
@@ -96,6 +101,7 @@ OPTION_REPORT = "--harness-report"
 OPTION_CONFIG = "--harness-config"
 
 IMPORT_REPORT_PROPERTY = "harness_import"  # user property carrying a rendered import report
+FIDELITY_MARKER = "harness_fidelity"
 
 _LEGACY_KEY = pytest.StashKey["LegacyFixture"]()
 
@@ -107,7 +113,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store",
         default=None,
         metavar="LEVEL|PKG=LEVEL,...",
-        help='fake level for every dependency ("stub", "fake"), or per package: pymongo=stub,kafka=fake',
+        help='level of every dependency ("stub", "fake", "wire"), or per package: pymongo=stub,kafka=wire',
     )
     group.addoption(
         OPTION_REPORT,
@@ -121,6 +127,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="PATH",
         help="TOML file holding [tool.harness] (default: the pyproject.toml pytest was configured from)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{FIDELITY_MARKER}(*levels): run only where the services the test loads are at these "
+        "fidelity levels (stub, fake, wire); skipped elsewhere",
     )
 
 
@@ -168,10 +182,10 @@ def legacy(
 
 @pytest.fixture
 def kafka(legacy: LegacyFixture, _harness_session: HarnessSession) -> KafkaFixture:
-    """The in-memory Kafka of the loaded services: `kafka.produce(topic, value)`, `kafka.values(topic)`."""
+    """The Kafka of the loaded services: `kafka.produce(topic, value)`, `kafka.values(topic)`."""
     from harness.fixtures import KafkaFixture
 
-    return KafkaFixture(_harness_session)
+    return KafkaFixture(_harness_session, legacy)
 
 
 @pytest.fixture
@@ -190,7 +204,9 @@ def http(legacy: LegacyFixture, _harness_session: HarnessSession) -> HttpFixture
     `http.connection_error()`, `http.malformed()`, `http.slow(seconds, json=...)`; what was
     asked: `http.requests`, `http.last_request` (method, url, path, params, timeout).
     """
-    return _harness_session.backends.archive
+    from harness.fixtures import HttpFixture
+
+    return HttpFixture(_harness_session, legacy)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,9 +7,10 @@ that uses no harness fixture never reads `[tool.harness]`, never imports a fake.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.config import (
     WIRE,
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
     from harness.dependencies import DependencySource
     from harness.fakes.backends import Backends
     from harness.report import ImportReport
+    from harness.wire.source import WireSource
+
+
+# The packages whose level decides which backend a test's fixtures show (see backends_for).
+KAFKA_PACKAGES = ("confluent_kafka", "kafka")
+HTTP_PACKAGES = ("requests",)
+
+
+@dataclass(frozen=True)
+class FixtureBackends:
+    """The backends one test's fixtures read and script (fake or wire, part by part)."""
+
+    kafka: Any  # harness.fakes.kafka_broker.Broker or harness.wire.kafka.MockCluster
+    schema_registry: Any  # SchemaRegistry or harness.wire.registry.LoopbackRegistry
+    mongo: Any  # harness.fakes.mongo.MongoStore
+    archive: Any  # harness.fakes.http.Archive or harness.wire.http.LoopbackArchive
 
 
 class HarnessSession:
@@ -60,18 +77,51 @@ class HarnessSession:
 
     def _source_for(self, service: ServiceConfig) -> DependencySource:
         """The source, with the wire level in front of the fakes once a service asks for it."""
-        source = self.source
-        if service.default_fidelity == WIRE or WIRE in service.fidelity.values():
-            from harness.wire.source import WireSource
+        return self._wire_source() if WIRE in service.levels else self.source
 
-            if not isinstance(source, WireSource):
-                source = self._source = WireSource(source)
+    def _wire_source(self) -> WireSource:
+        from harness.wire.source import WireSource
+
+        source = self.source
+        if not isinstance(source, WireSource):
+            source = self._source = WireSource(source)
         return source
 
     @property
     def backends(self) -> Backends:
-        """The backends (broker, registry, Mongo, HTTP) every loaded service uses."""
-        return self.source.backends
+        """The fakes' backends (broker, registry, Mongo, HTTP), shared by every service at `fake`."""
+        source = self.source
+        return getattr(source, "fakes", source).backends
+
+    def backends_for(self, loaded: Sequence[LoadedService]) -> FixtureBackends:
+        """What a test's fixtures show: for Kafka (and its registry) and for HTTP, the wire
+        backend where the services the test loaded use that level, else the fake one. A test
+        that has loaded no service using a part gets the level the configuration gives it.
+
+        Per test, not per session: a session can hold services at `fake` and at `wire` (the
+        suite at `fake` and a wire smoke test), each test seeing the data its services see."""
+        fake = self.backends
+        kafka_wire = self._at_wire(loaded, KAFKA_PACKAGES)
+        http_wire = self._at_wire(loaded, HTTP_PACKAGES)
+        wire = self._wire_source().backends if kafka_wire or http_wire else None
+        return FixtureBackends(
+            kafka=wire.cluster() if wire and kafka_wire else fake.kafka,
+            schema_registry=wire.registry() if wire and kafka_wire else fake.schema_registry,
+            mongo=fake.mongo,  # no MongoDB server runs in-process: mongomock at every level
+            archive=wire.loopback_archive() if wire and http_wire else fake.archive,
+        )
+
+    def _at_wire(self, loaded: Sequence[LoadedService], packages: tuple[str, ...]) -> bool:
+        levels = {
+            dependency.fidelity
+            for service in loaded
+            for dependency in service.dependencies
+            if dependency.package in packages
+        }
+        if levels:
+            return WIRE in levels
+        config = self.config
+        return any(config.fidelity_overrides.get(p, config.fidelity) == WIRE for p in packages)
 
     def close(self) -> None:
         """Stop what the session started (wire-level servers); fakes need nothing."""
@@ -103,12 +153,14 @@ class HarnessSession:
             service = adhoc_service(path, base=self.config, name=name)
         else:
             service = self.config.service(target)  # raises, listing the configured names
-        if env:
-            service = dataclasses.replace(service, env={**service.env, **env})
         if isinstance(fidelity, str):
             service = dataclasses.replace(service, default_fidelity=fidelity, fidelity={})
         elif fidelity:
             service = dataclasses.replace(service, fidelity={**service.fidelity, **fidelity})
+        if service.wire_env and WIRE in service.levels:
+            service = dataclasses.replace(service, env={**service.env, **service.wire_env})
+        if env:  # the test's own values win
+            service = dataclasses.replace(service, env={**service.env, **env})
         return service
 
     def load(self, service: ServiceConfig) -> tuple[LoadedService, bool]:

@@ -8,7 +8,9 @@
 - `KafkaConsumer(*topics, **configs)`: unknown config keys raise `KafkaConfigurationError`
   ("Unrecognized configs"); `group_id=None` means no group and no commits;
   `auto_offset_reset` "latest" by default ("smallest"/"largest" accepted); `enable_auto_commit`;
-  `key_deserializer` / `value_deserializer` applied (their exceptions propagate unwrapped).
+  `key_deserializer` / `value_deserializer` applied (their exceptions propagate unwrapped, and
+  the position stays on that record: it is handed out again, also to the group's next consumer
+  once this one is closed).
   Iterating yields `ConsumerRecord` namedtuples (13 fields, headers `[]` when none) and blocks
   until a record arrives, or raises `StopIteration` after `consumer_timeout_ms`.
   `poll(timeout_ms=0, max_records=None)` returns `{TopicPartition: [ConsumerRecord, ...]}`.
@@ -524,13 +526,30 @@ class KafkaConsumerBase:
                 "You must subscribe to topics or assign partitions before polling"
             )
         records = []
-        for item in self._core.fetch(max_records, timeout):
+        items = self._core.fetch(max_records, timeout)
+        for index, item in enumerate(items):
             if isinstance(item, ConsumerEvent):
                 if item.kind is EventKind.OFFSET_RESET_ERROR:
                     raise NoOffsetForPartitionError(TopicPartition(item.topic, item.partition))
                 continue
-            records.append(self._to_record(item))
+            try:
+                records.append(self._to_record(item))
+            except Exception:
+                # As kafka-python: the position stays on a record whose deserializer raised, so
+                # it comes back at the next fetch, and a consumer of the same group built after
+                # close() resumes at it. Records deserialized before it are returned first.
+                self._give_back(items[index:])
+                if records:
+                    return records
+                raise
         return records
+
+    def _give_back(self, items: list[Record | ConsumerEvent]) -> None:
+        rewound: set[tuple[str, int]] = set()
+        for item in items:
+            if isinstance(item, Record) and (item.topic, item.partition) not in rewound:
+                rewound.add((item.topic, item.partition))
+                self._core.seek(item.topic, item.partition, item.offset)
 
     def poll(
         self, timeout_ms: int = 0, max_records: int | None = None, update_offsets: bool = True

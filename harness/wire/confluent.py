@@ -8,11 +8,10 @@ every method is the real one) that add only what running a legacy loop inline ne
   watermarks is consumed (see `harness.wire.kafka`), instead of blocking;
 * **one group join per session**: a consumer built again with the same configuration (a loop
   that builds its consumer inside the thread target) is the one already built, and subscribing
-  it again to the same topics keeps its assignment instead of rejoining (a re-subscribe costs a
-  rebalance of 15 s or more on the mock cluster);
+  it again to the same topics keeps its assignment instead of rejoining (a rebalance);
 * **topics exist before a subscription**: subscribed topics are created on the cluster first;
-* **fetch timing**: `fetch.wait.max.ms` 10 unless the service set it (the mock broker does not
-  answer a waiting fetch when a record arrives; see `CONFLUENT_CONSUMER_TIMING`);
+* **timing**: a 10 ms fetch wait and a 1.1 s session unless the service set them (two quirks of
+  the mock broker, see `harness.wire.kafka.CONFLUENT_CONSUMER_TIMING`);
 * producers are flushed when an inline run ends and before the test reads a topic.
 
 A service imports these names at import time (`from confluent_kafka import Consumer`), which is
@@ -39,6 +38,7 @@ from harness.wire.kafka import (
     delivered,
     empty_poll,
     pool_key,
+    with_timing,
 )
 
 _ACTIVE: list[MockCluster] = []
@@ -70,9 +70,8 @@ class _PooledClientType(type):
 
 def _with_timing(args: tuple, kwargs: dict) -> tuple:
     if args and isinstance(args[0], dict):
-        return ({**CONFLUENT_CONSUMER_TIMING, **args[0]}, *args[1:])
-    for name, value in CONFLUENT_CONSUMER_TIMING.items():
-        kwargs.setdefault(name, value)
+        return (with_timing(args[0], CONFLUENT_CONSUMER_TIMING), *args[1:])
+    kwargs.update(with_timing(kwargs, CONFLUENT_CONSUMER_TIMING))
     return args
 
 
@@ -227,10 +226,14 @@ class _WireConsumerMixin:
         """Consumed everything up to the high watermark of every assigned partition."""
         cluster = self._wire_cluster
         assert cluster is not None
+        topics = self._wire_topics or []
         assignment = self.assignment()  # type: ignore[attr-defined]
+        if not any(topic.startswith("^") for topic in topics):
+            # After a re-subscription the former topics stay assigned until the rebalance ends.
+            assignment = [tp for tp in assignment if tp.topic in topics]
         if not assignment:
             # Not (yet) in the group: drained only if there is nothing to wait for.
-            return all(cluster.is_empty(topic) for topic in self._wire_topics or ())
+            return all(cluster.is_empty(topic) for topic in topics if not topic.startswith("^"))
         for tp in self.position(assignment):  # type: ignore[attr-defined]
             low, high = cluster.watermarks(tp.topic, tp.partition)
             if high > low and tp.offset < high:  # negative: nothing consumed there yet
@@ -289,13 +292,23 @@ class WireDeserializingConsumer(
 
 
 class _WireProducerMixin:
-    """A real producer the cluster flushes when an inline run ends and before a read."""
+    """A real producer the cluster flushes when an inline run ends and before a read, whose
+    topics exist before its first record (created with the cluster's default partition count,
+    as an operator would have: auto-creation would give the mock broker's own default, 4)."""
+
+    _wire_cluster: MockCluster | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cluster = active_cluster()
         if cluster is not None:
+            self._wire_cluster = cluster
             cluster.attach_producer(self)
+
+    def produce(self, topic: str, *args: Any, **kwargs: Any) -> None:
+        if self._wire_cluster is not None and isinstance(topic, str):
+            self._wire_cluster.create_topic(topic)
+        super().produce(topic, *args, **kwargs)  # type: ignore[misc]
 
 
 class WireProducer(_WireProducerMixin, confluent_kafka.Producer):

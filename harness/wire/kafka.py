@@ -20,8 +20,12 @@ What the broker is told, and why (measured on this machine, librdkafka 2.16.0):
 * `group.initial.rebalance.delay.ms` is 0, as on any test broker: a consumer group's first join
   takes about 0.15 s instead of 3.5 s.
 * Topics are created through the mock API. A consumer subscribed to a missing topic only sees it
-  about 5 s after it appears, so the wire clients create what they subscribe to first
-  (`harness.wire.confluent`, `harness.wire.kafka_python`), as an operator would have.
+  about 5 s after it appears, so the wire consumers create what they subscribe to first, and the
+  services' confluent-kafka producers what they produce to (`harness.wire.confluent`,
+  `harness.wire.kafka_python`), as an operator would have, with `default_partitions` (1, as the
+  in-memory broker) rather than the mock broker's own default of 4.
+* The consumers the services build get a 10 ms fetch wait and a 1.1 s session unless they set
+  their own (see `CONFLUENT_CONSUMER_TIMING` for the two broker quirks this works around).
 * `clear()` moves every partition's log start to its end (what retention does) and moves the
   consumers the harness knows to that end too, so a test never sees another test's records.
   Offsets keep growing across tests; nothing else about a topic changes.
@@ -30,8 +34,12 @@ Drain mode (running a `while True: poll()` loop inline) works as the in-memory b
 while `stop_when_drained()` is active, every wire consumer raises
 `harness.fakes.stop.ConsumerStopped` (a BaseException) on its `empty_polls`-th poll that finds
 it has consumed everything up to the partitions' high watermarks, or once `max_messages` records
-were delivered. Producers the services built are flushed when the block ends, so what they
-published is on the broker when the test reads it.
+were delivered. A record whose deserializer raised counts as delivered. Producers the services
+built are flushed when the block ends, so what they published is on the broker when the test
+reads it.
+
+`close()` leaves the groups and stops the harness's own clients; the broker itself stops then,
+or, while a producer a service built is still alive, with the process (see `close`).
 """
 
 from __future__ import annotations
@@ -59,17 +67,31 @@ CALL_TIMEOUT = 5.0
 POLL_SLICE = 0.02
 
 # Timing settings the wire level adds to the consumers a service builds, when the service did not
-# set them itself. librdkafka's mock broker holds an empty fetch for the whole fetch wait instead
-# of answering when a record arrives (a real broker answers at once), which would add up to
-# 500 ms to every inline run; nothing else about the service's configuration changes.
-CONFLUENT_CONSUMER_TIMING = {"fetch.wait.max.ms": 10}
-# kafka-python: the same fetch wait, and a short session. A consumer the service closes and
-# builds again (a retry loop) joins a group whose old member the mock broker only forgets once
-# its session expires (about 9 s with kafka-python's default 10 s, LeaveGroup notwithstanding).
-KAFKA_PYTHON_CONSUMER_TIMING = {"fetch_max_wait_ms": 10, "session_timeout_ms": 1000, "heartbeat_interval_ms": 300}
+# set them itself; nothing else about the service's configuration changes. Two quirks of
+# librdkafka's mock broker (measured on 2.16.0) make them necessary:
+#
+# * it holds an empty fetch for the whole fetch wait instead of answering when a record arrives
+#   (a real broker answers at once): up to 500 ms on every inline run, hence a 10 ms fetch wait;
+# * after any change to a group it already runs (a member leaving, a member re-subscribing to
+#   other topics) it waits `session.timeout.ms - 1000` ms for the members to rejoin, where a real
+#   broker waits only for the members it knows: 44 s with librdkafka's default 45 s session, 9 s
+#   with kafka-python's 10 s. A 1.1 s session makes that wait 0.1 s; heartbeats every 100 ms keep
+#   such a session alive (both clients heartbeat from a thread of their own, not from poll()).
+REJOIN_SESSION_MS = 1100
+HEARTBEAT_MS = 100
+# Each group is added whole, and only when the service set none of its keys (a session shorter
+# than the service's own heartbeat would be refused).
+CONFLUENT_CONSUMER_TIMING = (
+    {"fetch.wait.max.ms": 10},
+    {"session.timeout.ms": REJOIN_SESSION_MS, "heartbeat.interval.ms": HEARTBEAT_MS},
+)
+KAFKA_PYTHON_CONSUMER_TIMING = (
+    {"fetch_max_wait_ms": 10},
+    {"session_timeout_ms": REJOIN_SESSION_MS, "heartbeat_interval_ms": HEARTBEAT_MS},
+)
 # What kafka-python consumers speak when the service leaves `api_version` to probing (see
 # harness.wire.kafka_python).
-KAFKA_PYTHON_API_VERSION = (2, 0, 0)
+KAFKA_PYTHON_API_VERSION = (2, 0)
 
 
 class WireConsumer(Protocol):
@@ -309,8 +331,11 @@ class MockCluster:
             if found is not None:
                 return found
             # One pooled member per group: an idle member (pooled, not polling between inline
-            # runs) would never rejoin, and the group's rebalance would wait for it for minutes.
-            rivals = [k for k, g in self._groups.items() if group is not None and g == group and k != key]
+            # runs) would hold partitions the service's new consumer waits for, and keep the
+            # group rebalancing each time one of them moves.
+            rivals = [
+                k for k, g in self._groups.items() if group is not None and g == group and k != key
+            ]
         for rival in rivals:
             consumer = self._pool.pop(rival, None)
             self._groups.pop(rival, None)
@@ -392,7 +417,18 @@ class MockCluster:
         self._reader.close()
         # Dropped before the broker goes, so they do not report it gone.
         self._producer = self._reader = None  # type: ignore[assignment]
+        if self._producers:
+            # Producers the services built live as long as their modules, which may be past this
+            # point: stopping the broker under them would make librdkafka print a connection
+            # error to stderr every second, and slow the process's exit by a reconnect backoff
+            # per producer. The broker then ends with the process, as the services' clients do.
+            _OUTLIVING.append(self._handle)
+            return
         self._handle.destroy()
+
+
+# Brokers kept serving clients that outlive their cluster's close() (see MockCluster.close).
+_OUTLIVING: list[MockClusterHandle] = []
 
 
 # -- drain steps shared by the wire consumers ------------------------------------------------
@@ -438,6 +474,17 @@ def _record(message: Any) -> Record:
         timestamp=timestamp,
         timestamp_type=timestamp_type or TIMESTAMP_CREATE_TIME,
     )
+
+
+def with_timing(
+    configured: Mapping[str, Any], groups: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`configured` plus each timing group none of whose keys the service set."""
+    added: dict[str, Any] = {}
+    for group in groups:
+        if not any(key in configured for key in group):
+            added.update(group)
+    return {**added, **configured}
 
 
 def pool_key(cls: type, args: tuple, kwargs: Mapping[str, Any]) -> Hashable:

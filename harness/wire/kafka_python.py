@@ -4,12 +4,13 @@ While `clients_on(cluster)` is active, `kafka.KafkaConsumer` is a subclass of th
 adds what `harness.wire.confluent` adds to confluent-kafka's consumers: drain mode (iteration
 and `poll()` raise `ConsumerStopped` once everything up to the high watermarks is consumed), one
 group join per session (a consumer built again with the same arguments is the one already in the
-group), topics created before they are subscribed to, and `fetch_max_wait_ms` 10 unless the
-service set it (the mock broker holds an empty fetch for the whole wait).
+group), topics created before they are subscribed to, and a 10 ms fetch wait and a 1.1 s session
+unless the service set them (two quirks of the mock broker, see
+`harness.wire.kafka.KAFKA_PYTHON_CONSUMER_TIMING`).
 
 kafka-python reaches librdkafka's mock broker with or without an `api_version`, but when it
 probes it settles on (2, 4), whose LeaveGroup answer it cannot decode from the mock broker. So a
-consumer built without one gets `api_version=(2, 0, 0)`: the protocol kafka-python then speaks
+consumer built without one gets `api_version=(2, 0)`: the protocol kafka-python then speaks
 is the one every broker since Kafka 2.0 answers.
 """
 
@@ -32,6 +33,7 @@ from harness.wire.kafka import (
     delivered,
     empty_poll,
     pool_key,
+    with_timing,
 )
 
 _ACTIVE: list[MockCluster] = []
@@ -49,7 +51,7 @@ class _PooledKafkaConsumerType(type):
         key = pool_key(cls, topics, configs)
 
         def build() -> Any:
-            timed = {**KAFKA_PYTHON_CONSUMER_TIMING, **configs}
+            timed = with_timing(configs, KAFKA_PYTHON_CONSUMER_TIMING)
             if timed.get("api_version") is None:
                 # Probing makes kafka-python pick (2, 4), whose LeaveGroup answer it cannot decode
                 # from the mock broker: a consumer the service closes would then stay in the group
@@ -116,6 +118,9 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
                 if self._closed:
                     raise
                 continue
+            except Exception:
+                delivered(session, self)  # a record was fetched; its deserializer raised
+                raise
             finally:
                 self.config["consumer_timeout_ms"] = saved
             delivered(session, self)
@@ -141,7 +146,11 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
                 left = max(1, session.policy.max_messages - session.delivered)
                 limit = left if limit is None else min(limit, left)
             wait_ms = int(max(0.0, min(POLL_SLICE, deadline - time.monotonic())) * 1000)
-            records = super().poll(timeout_ms=wait_ms, max_records=limit)
+            try:
+                records = super().poll(timeout_ms=wait_ms, max_records=limit)
+            except Exception:
+                delivered(session, self)  # a record was fetched; its deserializer raised
+                raise
             if records:
                 delivered(session, self, sum(len(batch) for batch in records.values()))
                 return records
@@ -151,9 +160,13 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
     def _wire_drained(self) -> bool:
         cluster = self._wire_cluster
         assert cluster is not None
-        assignment = self.assignment()
+        topics = self.subscription() or set()
+        # After a re-subscription the former topics stay assigned until the rebalance ends.
+        assignment = (
+            [tp for tp in self.assignment() if tp.topic in topics] if topics else self.assignment()
+        )
         if not assignment:
-            return all(cluster.is_empty(topic) for topic in self.subscription() or ())
+            return all(cluster.is_empty(topic) for topic in topics)
         for tp in assignment:
             low, high = cluster.watermarks(tp.topic, tp.partition)
             if high <= low:

@@ -14,9 +14,10 @@ import and each test the client classes are the wire ones (`harness.wire.conflue
 | `requests`        | a scripted loopback HTTP server               | every other `*_URL`/`*_URI`   |
 | `pymongo`         | mongomock (the `fake` level)                  | -                             |
 
-`backends` has the attributes of `harness.fakes.Backends` (`kafka`, `schema_registry`, `mongo`,
-`archive`, `clients`, `reset()`): a part is the wire one as soon as a service of the session
-uses it at `wire`, the fake one otherwise, so the plugin's fixtures work unchanged.
+The wire backends start when a service first needs them and serve the rest of the session; the
+fakes stay beside them, for the services loaded at `fake` in the same session. Which of the two a
+test's fixtures show is decided per test, by the levels of the services it loaded
+(`HarnessSession.backends_for`); an inline run puts both brokers in drain mode.
 
 Which environment variable gets which address is decided from the variable's name and use, as
 the plugin's plausible values are (`harness.env`); a service's `env` in `[tool.harness]` wins.
@@ -25,8 +26,8 @@ the plugin's plausible values are (`harness.env`); a service's `env` in `[tool.h
 from __future__ import annotations
 
 import atexit
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from harness.analysis.model import EnvRead, EnvUse
@@ -49,7 +50,7 @@ _NOT_HTTP_WORDS = (*_KAFKA_WORDS, *_REGISTRY_WORDS, "MONGO", "REDIS", "POSTGRES"
 
 
 class WireBackends:
-    """The session's backends, wire where a service asked for `wire` (see the module docstring)."""
+    """The session's wire backends, each started on first use, beside the fakes' (`fake`)."""
 
     def __init__(self, fake_backends: Any) -> None:
         self._fake = fake_backends
@@ -84,27 +85,14 @@ class WireBackends:
             _close_at_exit(self)
         return self._archive
 
-    # -- what the fixtures read (harness.fakes.Backends' attributes) -------------------------
+    @property
+    def fake(self) -> Any:
+        """The fakes' backends (harness.fakes.Backends), which services at `fake` use."""
+        return self._fake
 
     @property
-    def kafka(self) -> Any:
-        return self._cluster if self._cluster is not None else self._fake.kafka
-
-    @property
-    def schema_registry(self) -> Any:
-        return self._registry if self._registry is not None else self._fake.schema_registry
-
-    @property
-    def archive(self) -> Any:
-        return self._archive if self._archive is not None else self._fake.archive
-
-    @property
-    def mongo(self) -> Any:
-        return self._fake.mongo
-
-    @property
-    def clients(self) -> Any:
-        return self._fake.clients
+    def started_cluster(self) -> MockCluster | None:
+        return self._cluster
 
     def reset(self) -> None:
         """Fresh data for the next test: the fakes' reset, topics emptied, the HTTP script cleared.
@@ -233,19 +221,36 @@ class WireSource:
     def close(self) -> None:
         self.backends.close()
 
-    def drain(self, *, empty_polls: int, max_messages: int | None) -> AbstractContextManager[Any]:
-        """Drain mode on the session's Kafka (the wire cluster if one runs, else the fake broker)."""
-        return self.backends.kafka.stop_when_drained(
-            empty_polls=empty_polls, max_messages=max_messages
-        )
+    @contextmanager
+    def drain(self, *, empty_polls: int, max_messages: int | None) -> Iterator[Any]:
+        """Drain mode on the fake broker and, once started, on the wire cluster: an inline run
+        stops whichever of them the loop's consumers read."""
+        policy = {"empty_polls": empty_polls, "max_messages": max_messages}
+        cluster = self.backends.started_cluster
+        with ExitStack() as stack:
+            sessions = [stack.enter_context(self.backends.fake.kafka.stop_when_drained(**policy))]
+            if cluster is not None:
+                sessions.append(stack.enter_context(cluster.stop_when_drained(**policy)))
+            yield _Drained(sessions)
 
     def describe_consumers(self) -> str:
-        describe = getattr(self.backends.kafka, "describe", None)
-        return describe() if describe is not None else ""
+        cluster = self.backends.started_cluster
+        return cluster.describe() if cluster is not None else ""
 
     # The rest of the fakes source's interface, unchanged.
     def __getattr__(self, name: str) -> Any:
         return getattr(self.fakes, name)
+
+
+class _Drained:
+    """The drain sessions of both brokers, read as one (what `harness.fakes_adapter` reports)."""
+
+    def __init__(self, sessions: list[Any]) -> None:
+        self._sessions = sessions
+
+    @property
+    def delivered(self) -> int:
+        return sum(session.delivered for session in self._sessions)
 
 
 def _address(

@@ -31,12 +31,20 @@ class Backend:
     registry_url: str
     broker: Any  # MockCluster or Broker: produce(), records(), clear(), stop_when_drained()
     registry: Any  # LoopbackRegistry or SchemaRegistry: encode(), decode()
+    # confluent_kafka.Consumer without the wire level's additions (no topic creation, no pool)
+    plain_consumer: Any
     activate: Callable[[], Any] = field(default=lambda: ExitStack())
 
     def run(self, body: Callable[[], Any], *, timeout: float = 10.0, **drain: Any) -> Any:
         """Run a legacy consumer loop inline in drain mode; returns the ConsumerStopped (or None)."""
         with self.broker.stop_when_drained(**drain):
-            run = run_inline(body, label="scenario", timeout=timeout, stop_types=(ConsumerStopped,), is_legacy_file=lambda f: False)
+            run = run_inline(
+                body,
+                label="scenario",
+                timeout=timeout,
+                stop_types=(ConsumerStopped,),
+                is_legacy_file=lambda f: False,
+            )
         return run.stop
 
 
@@ -59,6 +67,7 @@ def _fake_backend() -> Backend:
         registry_url="http://127.0.0.1:8081",
         broker=backends.kafka,
         registry=backends.schema_registry,
+        plain_consumer=tree.module("confluent_kafka").Consumer,
     )
 
 
@@ -94,6 +103,7 @@ def _real_backend() -> Iterator[Backend]:
         registry_url=registry.url,
         broker=cluster,
         registry=registry,
+        plain_consumer=confluent_kafka.Consumer,  # taken before any wire class is swapped in
         activate=activate,
     )
     cluster.close()

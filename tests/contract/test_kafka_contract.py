@@ -38,7 +38,14 @@ def _topic() -> str:
 
 
 def _consumer(b: Backend, **extra: Any) -> Any:
-    return b.ck.Consumer({"bootstrap.servers": b.bootstrap, "group.id": _topic(), "auto.offset.reset": "earliest", **extra})
+    return b.ck.Consumer(
+        {
+            "bootstrap.servers": b.bootstrap,
+            "group.id": _topic(),
+            "auto.offset.reset": "earliest",
+            **extra,
+        }
+    )
 
 
 def _drain(b: Backend, consumer: Any, seen: list, shape: Callable[[Any], Any], **drain: Any) -> Any:
@@ -63,7 +70,20 @@ def produce_consume_keys_and_headers(b: Backend) -> Any:
     b.broker.produce(topic, b"v2")
     consumer = _consumer(b)
     consumer.subscribe([topic])
-    stop = _drain(b, consumer, seen, lambda m: (m.topic(), m.partition(), m.offset() - seen_base(b, topic), m.key(), m.value(), m.headers(), m.error()))
+    stop = _drain(
+        b,
+        consumer,
+        seen,
+        lambda m: (
+            m.topic(),
+            m.partition(),
+            m.offset() - seen_base(b, topic),
+            m.key(),
+            m.value(),
+            m.headers(),
+            m.error(),
+        ),
+    )
     return seen, stop
 
 
@@ -77,7 +97,13 @@ def end_of_partition_events(b: Backend) -> Any:
     consumer = _consumer(b, **{"enable.partition.eof": True})
     consumer.subscribe([topic])
     eof = b.ck.KafkaError._PARTITION_EOF
-    _drain(b, consumer, seen, lambda m: (None, m.error().code() == eof) if m.error() else (m.value(), None), empty_polls=2)
+    _drain(
+        b,
+        consumer,
+        seen,
+        lambda m: (None, m.error().code() == eof) if m.error() else (m.value(), None),
+        empty_polls=2,
+    )
     return seen
 
 
@@ -102,7 +128,13 @@ def max_messages_bound(b: Backend) -> Any:
 
 def deserializing_consumer_string_and_avro(b: Backend) -> Any:
     topic, seen = _topic(), []
-    b.broker.produce(topic, b.registry.encode(SCHEMA, {"identifier": "EX001", "timestamp": 5, "hours": 1.5}, subject=f"{topic}-value"), key=b"EX001")
+    b.broker.produce(
+        topic,
+        b.registry.encode(
+            SCHEMA, {"identifier": "EX001", "timestamp": 5, "hours": 1.5}, subject=f"{topic}-value"
+        ),
+        key=b"EX001",
+    )
     client = b.schema_registry.SchemaRegistryClient({"url": b.registry_url})
     consumer = b.ck.DeserializingConsumer(
         {
@@ -123,7 +155,12 @@ def deserializer_failure_raises_value_deserialization_error(b: Backend) -> Any:
     b.broker.produce(topic, b"not avro")
     client = b.schema_registry.SchemaRegistryClient({"url": b.registry_url})
     consumer = b.ck.DeserializingConsumer(
-        {"bootstrap.servers": b.bootstrap, "group.id": _topic(), "auto.offset.reset": "earliest", "value.deserializer": b.avro.AvroDeserializer(client)}
+        {
+            "bootstrap.servers": b.bootstrap,
+            "group.id": _topic(),
+            "auto.offset.reset": "earliest",
+            "value.deserializer": b.avro.AvroDeserializer(client),
+        }
     )
     consumer.subscribe([topic])
     stop = _drain(b, consumer, seen, lambda m: m.value())
@@ -140,8 +177,12 @@ def serializing_producer_avro_round_trip_and_delivery_callback(b: Backend) -> An
             "value.serializer": b.avro.AvroSerializer(client, SCHEMA),
         }
     )
-    producer.produce(topic=topic, key="EX001", value={"identifier": "EX001", "timestamp": 7, "hours": None},
-                     on_delivery=lambda err, msg: reports.append((err, msg.topic(), msg.key())))
+    producer.produce(
+        topic=topic,
+        key="EX001",
+        value={"identifier": "EX001", "timestamp": 7, "hours": None},
+        on_delivery=lambda err, msg: reports.append((err, msg.topic(), msg.key())),
+    )
     left = producer.flush(5)
     records = b.broker.records(topic)
     return left, reports, [(r.key, b.registry.decode(r.value)) for r in records]
@@ -149,7 +190,12 @@ def serializing_producer_avro_round_trip_and_delivery_callback(b: Backend) -> An
 
 def serializer_failure_raises_value_serialization_error(b: Backend) -> Any:
     client = b.schema_registry.SchemaRegistryClient({"url": b.registry_url})
-    producer = b.ck.SerializingProducer({"bootstrap.servers": b.bootstrap, "value.serializer": b.avro.AvroSerializer(client, SCHEMA)})
+    producer = b.ck.SerializingProducer(
+        {
+            "bootstrap.servers": b.bootstrap,
+            "value.serializer": b.avro.AvroSerializer(client, SCHEMA),
+        }
+    )
     try:
         producer.produce(topic=_topic(), value={"identifier": 42})
     except Exception as error:  # noqa: BLE001
@@ -160,7 +206,12 @@ def serializer_failure_raises_value_serialization_error(b: Backend) -> Any:
 def plain_producer_delivery_reports(b: Backend) -> Any:
     topic, reports = _topic(), []
     producer = b.ck.Producer({"bootstrap.servers": b.bootstrap})
-    producer.produce(topic, b"v", key=b"k", on_delivery=lambda err, msg: reports.append((err, msg.value(), msg.offset())))
+    producer.produce(
+        topic,
+        b"v",
+        key=b"k",
+        on_delivery=lambda err, msg: reports.append((err, msg.value(), msg.offset())),
+    )
     before = list(reports)
     left = producer.flush(5)
     return before, left, reports
@@ -173,19 +224,189 @@ def kafka_python_iteration(b: Backend) -> Any:
 
     def loop() -> None:
         consumer = b.kafka.KafkaConsumer(
-            topic, bootstrap_servers=b.bootstrap, group_id=_topic(), auto_offset_reset="earliest", value_deserializer=json.loads
+            topic,
+            bootstrap_servers=b.bootstrap,
+            group_id=_topic(),
+            auto_offset_reset="earliest",
+            value_deserializer=json.loads,
         )
         for message in consumer:
-            seen.append((message.topic, message.partition, message.offset, message.key, message.value))
+            seen.append(
+                (message.topic, message.partition, message.offset, message.key, message.value)
+            )
 
     stop = b.run(loop)
+    return seen, (stop.reason.value, stop.delivered)
+
+
+def several_partitions_keep_each_partition_in_order(b: Backend) -> Any:
+    topic, seen = _topic(), []
+    b.broker.create_topic(topic, 3)
+    for partition, value in ((0, b"a0"), (1, b"b0"), (0, b"a1"), (2, b"c0"), (1, b"b1")):
+        b.broker.produce(topic, value, partition=partition)
+    consumer = _consumer(b)
+    consumer.subscribe([topic])
+    stop = _drain(b, consumer, seen, lambda m: (m.partition(), m.offset(), m.value()))
+    # Partitions interleave as fetches return; within one partition the order is the log's.
+    in_order = all(
+        [s for s in seen if s[0] == p] == sorted(s for s in seen if s[0] == p) for p in range(3)
+    )
+    assigned = sorted(tp.partition for tp in consumer.assignment())
+    return sorted(seen), in_order, assigned, stop
+
+
+def keyed_records_land_in_the_partition_of_their_key(b: Backend) -> Any:
+    topic = _topic()
+    b.broker.create_topic(topic, 3)
+    producer = b.ck.Producer({"bootstrap.servers": b.bootstrap})
+    keys = [f"EX{n:03d}".encode() for n in range(8)]
+    for key in keys:
+        producer.produce(topic, b"v", key=key)
+    producer.flush(5)
+    return sorted((r.key, r.partition) for r in b.broker.records(topic))
+
+
+def commit_then_the_group_resumes_after_the_committed_offset(b: Backend) -> Any:
+    topic, group, first, second = _topic(), _topic(), [], []
+    for value in (b"1", b"2"):
+        b.broker.produce(topic, value)
+    conf = {
+        "bootstrap.servers": b.bootstrap,
+        "group.id": group,
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+    }
+    consumer = b.ck.Consumer(conf)
+    consumer.subscribe([topic])
+    _drain(b, consumer, first, lambda m: m.value())
+    before = consumer.committed([b.ck.TopicPartition(topic, 0)], timeout=5)
+    consumer.commit(asynchronous=False)
+    after = consumer.committed([b.ck.TopicPartition(topic, 0)], timeout=5)
+    consumer.close()
+    b.broker.produce(topic, b"3")
+    # The group's next member (a new client of the same group) starts at the committed offset.
+    successor = b.ck.Consumer({**conf, "client.id": "successor"})
+    successor.subscribe([topic])
+    _drain(b, successor, second, lambda m: m.value())
+    offsets = [[(tp.topic, tp.partition, tp.offset) for tp in tps] for tps in (before, after)]
+    return first, offsets, second
+
+
+def seek_rereads_from_the_offset(b: Backend) -> Any:
+    topic, seen = _topic(), []
+    for value in (b"1", b"2", b"3"):
+        b.broker.produce(topic, value)
+    consumer = _consumer(b)
+    consumer.subscribe([topic])
+
+    def shape(message: Any) -> Any:
+        if message.value() == b"3" and seen.count(b"3") == 0:
+            consumer.seek(b.ck.TopicPartition(topic, 0, 1))
+        return message.value()
+
+    stop = _drain(b, consumer, seen, shape)
+    return seen, stop
+
+
+def subscribing_to_a_missing_topic_reports_it_once(b: Backend) -> Any:
+    # The plain client: the wire level creates subscribed topics first, which hides this event.
+    topic = _topic()
+    consumer = b.plain_consumer(
+        {"bootstrap.servers": b.bootstrap, "group.id": _topic(), "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    try:
+        event = None
+        for _ in range(50):  # at most 5 s
+            event = consumer.poll(0.1)
+            if event is not None:
+                break
+        after = [consumer.poll(0.1) for _ in range(3)]
+        assert event is not None, "no event within 5 s"
+        error = event.error()
+        return (
+            event.topic(),
+            event.partition(),
+            event.offset(),
+            error.code() == b.ck.KafkaError.UNKNOWN_TOPIC_OR_PART,
+            error.str().replace(topic, "T"),
+            event.value().decode().replace(topic, "T"),
+            (error.fatal(), error.retriable()),
+            after,
+            b.broker.has_topic(topic),
+        )
+    finally:
+        consumer.close()
+
+
+def kafka_python_poll_returns_records_by_partition(b: Backend) -> Any:
+    topic, seen = _topic(), []
+    b.broker.produce(topic, b'{"n": 1}', key=b"EX001")
+    b.broker.produce(topic, b'{"n": 2}')
+
+    def loop() -> None:
+        consumer = b.kafka.KafkaConsumer(
+            topic,
+            bootstrap_servers=b.bootstrap,
+            group_id=_topic(),
+            auto_offset_reset="earliest",
+            value_deserializer=json.loads,
+        )
+        while True:
+            batches = consumer.poll(timeout_ms=1000)
+            for tp, records in batches.items():
+                for record in records:  # how records split across polls is the client's business
+                    seen.append(
+                        (
+                            type(tp).__name__,
+                            tp.topic,
+                            tp.partition,
+                            record.offset,
+                            record.key,
+                            record.value,
+                        )
+                    )
+
+    stop = b.run(loop)
+    return seen, (stop.reason.value, stop.delivered)
+
+
+def kafka_python_hands_back_a_record_whose_deserializer_raised(b: Backend) -> Any:
+    # history's retry loop: close the consumer on any error, build a new one in the same group.
+    topic, group, seen = _topic(), _topic(), []
+    for value in (b'{"n": 1}', None, b'{"n": 3}'):
+        b.broker.produce(topic, value)
+
+    def loop() -> None:
+        while True:
+            consumer = b.kafka.KafkaConsumer(
+                topic,
+                bootstrap_servers=b.bootstrap,
+                group_id=group,
+                auto_offset_reset="earliest",
+                value_deserializer=lambda raw: json.loads(raw.decode("utf-8")),
+            )
+            try:
+                for message in consumer:
+                    seen.append((message.offset, message.value))
+            except Exception as error:  # noqa: BLE001  the legacy loop's style
+                seen.append(("raised", type(error).__name__))
+                consumer.close()
+
+    stop = b.run(loop, max_messages=4)
     return seen, (stop.reason.value, stop.delivered)
 
 
 SCENARIOS: dict[str, tuple[Callable[[Backend], Any], Any]] = {
     "produce/consume, keys, headers": (
         produce_consume_keys_and_headers,
-        ([("T", 0, 0, b"EX001", b"v1", [("source", b"test")], None), ("T", 0, 1, None, b"v2", None, None)], ("drained", 2)),
+        (
+            [
+                ("T", 0, 0, b"EX001", b"v1", [("source", b"test")], None),
+                ("T", 0, 1, None, b"v2", None, None),
+            ],
+            ("drained", 2),
+        ),
     ),
     "end of partition": (end_of_partition_events, [(b"only", None), (None, True), None]),
     "empty polls return None": (empty_polls_return_none, ([b"x", None, None], ("drained", 1))),
@@ -200,13 +421,81 @@ SCENARIOS: dict[str, tuple[Callable[[Backend], Any], Any]] = {
     ),
     "SerializingProducer: Avro round trip, delivery callback": (
         serializing_producer_avro_round_trip_and_delivery_callback,
-        (0, [(None, "T", b"EX001")], [(b"EX001", {"identifier": "EX001", "timestamp": 7, "hours": None})]),
+        (
+            0,
+            [(None, "T", b"EX001")],
+            [(b"EX001", {"identifier": "EX001", "timestamp": 7, "hours": None})],
+        ),
     ),
-    "serializer failure": (serializer_failure_raises_value_serialization_error, ("ValueSerializationError", True)),
-    "Producer delivery reports on flush": (plain_producer_delivery_reports, ([], 0, [(None, b"v", 0)])),
+    "serializer failure": (
+        serializer_failure_raises_value_serialization_error,
+        ("ValueSerializationError", True),
+    ),
+    "Producer delivery reports on flush": (
+        plain_producer_delivery_reports,
+        ([], 0, [(None, b"v", 0)]),
+    ),
     "kafka-python iteration": (
         kafka_python_iteration,
         ([("T", 0, 0, b"EX001", {"n": 1}), ("T", 0, 1, None, {"n": 2})], ("drained", 2)),
+    ),
+    "several partitions, each in order": (
+        several_partitions_keep_each_partition_in_order,
+        (
+            [(0, 0, b"a0"), (0, 1, b"a1"), (1, 0, b"b0"), (1, 1, b"b1"), (2, 0, b"c0")],
+            True,
+            [0, 1, 2],
+            ("drained", 5),
+        ),
+    ),
+    "a key's partition (the default partitioner)": (
+        keyed_records_land_in_the_partition_of_their_key,
+        # librdkafka's default partitioner (consistent_random): CRC32 of the key, modulo 3.
+        [(f"EX{n:03d}".encode(), p) for n, p in enumerate((0, 1, 0, 0, 1, 0, 0, 1))],
+    ),
+    "commit, committed, the group resumes after it": (
+        commit_then_the_group_resumes_after_the_committed_offset,
+        ([b"1", b"2"], [[("T", 0, -1001)], [("T", 0, 2)]], [b"3"]),
+    ),
+    "seek re-reads from the offset": (
+        seek_rereads_from_the_offset,
+        ([b"1", b"2", b"3", b"2", b"3"], ("drained", 5)),
+    ),
+    "missing topic: one UNKNOWN_TOPIC_OR_PART event": (
+        subscribing_to_a_missing_topic_reports_it_once,
+        (
+            "T",
+            0,
+            None,
+            True,
+            "Subscribed topic not available: T: Broker: Unknown topic or partition",
+            "Subscribed topic not available: T: Broker: Unknown topic or partition",
+            (False, False),
+            [None, None, None],
+            False,
+        ),
+    ),
+    "kafka-python poll()": (
+        kafka_python_poll_returns_records_by_partition,
+        (
+            [
+                ("TopicPartition", "T", 0, 0, b"EX001", {"n": 1}),
+                ("TopicPartition", "T", 0, 1, None, {"n": 2}),
+            ],
+            ("drained", 2),
+        ),
+    ),
+    "kafka-python: a record whose deserializer raised comes back": (
+        kafka_python_hands_back_a_record_whose_deserializer_raised,
+        (
+            [
+                (0, {"n": 1}),
+                ("raised", "AttributeError"),
+                ("raised", "AttributeError"),
+                ("raised", "AttributeError"),
+            ],
+            ("max_messages", 4),
+        ),
     ),
 }
 

@@ -56,7 +56,9 @@ def run_loop() -> RunLoop:
     """`run_loop(cluster, body, **drain)`: a legacy-style consumer loop run inline in drain mode,
     as the plugin runs one (harness.threads.run_inline): bounded, it never hangs."""
 
-    def run(cluster: Any, body: Callable[[], Any], *, timeout: float = 10.0, **drain: Any) -> InlineRun:
+    def run(
+        cluster: Any, body: Callable[[], Any], *, timeout: float = 10.0, **drain: Any
+    ) -> InlineRun:
         with cluster.stop_when_drained(**drain):
             return run_inline(
                 body,

@@ -10,7 +10,9 @@ import requests
 from harness.wire.http import LoopbackArchive
 
 
-def _get(archive: LoopbackArchive, path: str = "/equip/EX001", timeout: float = 2.0, **params) -> requests.Response:
+def _get(
+    archive: LoopbackArchive, path: str = "/equip/EX001", timeout: float = 2.0, **params
+) -> requests.Response:
     return requests.get(f"{archive.url}{path}", params=params or None, timeout=timeout)
 
 
@@ -21,7 +23,11 @@ def test_scripted_json_answer_and_the_request_it_recorded(archive: LoopbackArchi
 
     assert (response.status_code, response.json()) == (200, {"positions": [{"timestamp": 1}]})
     request = archive.last_request
-    assert (request.method, request.path, request.params) == ("GET", "/equip/EX001", {"start": "1", "end": "2"})
+    assert (request.method, request.path, request.params) == (
+        "GET",
+        "/equip/EX001",
+        {"start": "1", "end": "2"},
+    )
 
 
 def test_answers_for_n_times_come_first_then_the_standing_one(archive: LoopbackArchive) -> None:
@@ -31,7 +37,11 @@ def test_answers_for_n_times_come_first_then_the_standing_one(archive: LoopbackA
 
     statuses = [(r.status_code, r.json()) for r in (_get(archive) for _ in range(3))]
 
-    assert statuses == [(503, {"error": "internal server error"}), (200, {"n": "second"}), (200, {"n": "standing"})]
+    assert statuses == [
+        (503, {"error": "internal server error"}),
+        (200, {"n": "second"}),
+        (200, {"n": "standing"}),
+    ]
 
 
 def test_malformed_answer_fails_to_parse_as_json(archive: LoopbackArchive) -> None:

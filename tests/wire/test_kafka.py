@@ -30,7 +30,10 @@ def test_produced_records_are_read_back_with_key_headers_and_offsets(cluster: Mo
 
     records = cluster.records(topic)
 
-    assert [(r.offset, r.key, r.value) for r in records] == [(0, b"EX001", b"v1"), (1, b"EX002", b"v2")]
+    assert [(r.offset, r.key, r.value) for r in records] == [
+        (0, b"EX001", b"v1"),
+        (1, b"EX002", b"v2"),
+    ]
     assert records[0].headers == (("source", b"test"),)
     assert records[1].headers is None
     assert (first.offset, second.offset) == (0, 1)
@@ -46,7 +49,9 @@ def test_clear_empties_every_topic_while_offsets_keep_growing(cluster: MockClust
     assert [r.value for r in cluster.records(topic)] == [b"new"]
 
 
-def test_produce_creates_the_topic_and_reading_an_unknown_topic_does_not(cluster: MockCluster) -> None:
+def test_produce_creates_the_topic_and_reading_an_unknown_topic_does_not(
+    cluster: MockCluster,
+) -> None:
     unknown = _topic()
     assert cluster.records(unknown) == []
     assert not cluster.has_topic(unknown)
@@ -59,7 +64,11 @@ def _confluent_loop(cluster: MockCluster, topic: str, seen: list, group: str):
 
     def consume_data() -> None:
         consumer = confluent_kafka.Consumer(
-            {"bootstrap.servers": cluster.bootstrap_servers, "group.id": group, "auto.offset.reset": "earliest"}
+            {
+                "bootstrap.servers": cluster.bootstrap_servers,
+                "group.id": group,
+                "auto.offset.reset": "earliest",
+            }
         )
         consumer.subscribe([topic])
         while True:
@@ -77,7 +86,9 @@ def _confluent_loop(cluster: MockCluster, topic: str, seen: list, group: str):
     return consume_data
 
 
-def test_legacy_confluent_loop_stops_once_what_was_produced_is_consumed(cluster: MockCluster, run_loop) -> None:
+def test_legacy_confluent_loop_stops_once_what_was_produced_is_consumed(
+    cluster: MockCluster, run_loop
+) -> None:
     topic, seen = _topic(), []
     with wire_confluent.clients_on(cluster):
         for value in (b"a", b"b", b"c"):
@@ -89,7 +100,9 @@ def test_legacy_confluent_loop_stops_once_what_was_produced_is_consumed(cluster:
     assert run.stop.delivered == 3
 
 
-def test_rebuilt_consumer_is_the_pooled_one_and_sees_only_new_records(cluster: MockCluster, run_loop) -> None:
+def test_rebuilt_consumer_is_the_pooled_one_and_sees_only_new_records(
+    cluster: MockCluster, run_loop
+) -> None:
     topic, group, seen = _topic(), _topic(), []
     with wire_confluent.clients_on(cluster):
         cluster.produce(topic, b"first")
@@ -124,7 +137,9 @@ def test_empty_polls_lets_the_loop_see_none_before_it_stops(cluster: MockCluster
     assert seen == [b"only", None, None]
 
 
-def test_consumer_subscribed_to_a_missing_topic_gets_it_created_first(cluster: MockCluster, run_loop) -> None:
+def test_consumer_subscribed_to_a_missing_topic_gets_it_created_first(
+    cluster: MockCluster, run_loop
+) -> None:
     topic, seen = _topic(), []
     with wire_confluent.clients_on(cluster):
         run = run_loop(cluster, _confluent_loop(cluster, topic, seen, _topic()))
@@ -133,12 +148,16 @@ def test_consumer_subscribed_to_a_missing_topic_gets_it_created_first(cluster: M
     assert run.ended == "stopped" and seen == []
 
 
-def test_poison_value_is_counted_and_the_legacy_loop_goes_on(cluster: MockCluster, run_loop, registry) -> None:
+def test_poison_value_is_counted_and_the_legacy_loop_goes_on(
+    cluster: MockCluster, run_loop, registry
+) -> None:
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.avro import AvroDeserializer
 
     topic, seen, errors = _topic(), [], []
-    schema = json.dumps({"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]})
+    schema = json.dumps(
+        {"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]}
+    )
     with wire_confluent.clients_on(cluster):
         consumer = confluent_kafka.DeserializingConsumer(
             {
@@ -216,7 +235,9 @@ def _history_loop(cluster: MockCluster, topic: str, group: str, seen: list):
     return consume_data
 
 
-def test_kafka_python_iteration_stops_once_drained_and_keeps_its_group(cluster: MockCluster, run_loop) -> None:
+def test_kafka_python_iteration_stops_once_drained_and_keeps_its_group(
+    cluster: MockCluster, run_loop
+) -> None:
     topic, group, seen = _topic(), _topic(), []
     with wire_kafka_python.clients_on(cluster):
         cluster.produce(topic, b'{"n": 1}')
@@ -232,7 +253,9 @@ def test_kafka_python_iteration_stops_once_drained_and_keeps_its_group(cluster: 
 
 
 @pytest.mark.parametrize("api_version", [None, (2, 0, 0)])
-def test_kafka_python_reaches_the_mock_broker_with_or_without_api_version(cluster: MockCluster, api_version) -> None:
+def test_kafka_python_reaches_the_mock_broker_with_or_without_api_version(
+    cluster: MockCluster, api_version
+) -> None:
     topic = _topic()
     cluster.produce(topic, b"hello")
     consumer = kafka.KafkaConsumer(
@@ -247,3 +270,63 @@ def test_kafka_python_reaches_the_mock_broker_with_or_without_api_version(cluste
         assert next(consumer).value == b"hello"
     finally:
         consumer.close()
+
+
+def test_a_pooled_consumer_subscribed_to_other_topics_drains_the_new_ones(
+    cluster: MockCluster, run_loop
+) -> None:
+    # Two imports of one service with different topics build the same consumer (same
+    # configuration): the second re-subscribes it, and must wait for its new assignment.
+    first, second, group, seen = _topic(), _topic(), _topic(), []
+    with wire_confluent.clients_on(cluster):
+        cluster.produce(first, b"first")
+        run_loop(cluster, _confluent_loop(cluster, first, seen, group))
+        cluster.produce(second, b"second")
+        run = run_loop(cluster, _confluent_loop(cluster, second, seen, group))
+
+    assert [value for value in seen if value is not None] == [b"first", b"second"]
+    assert run.stop.delivered == 1
+
+
+def test_a_service_producer_finds_its_topic_created_with_the_default_partition_count(
+    cluster: MockCluster,
+) -> None:
+    topic = _topic()
+    with wire_confluent.clients_on(cluster):
+        producer = confluent_kafka.Producer({"bootstrap.servers": cluster.bootstrap_servers})
+        producer.produce(topic, b"v")
+        producer.flush(5)
+
+    # Auto-creation would have given the mock broker's own default, 4 partitions.
+    assert cluster.partition_count(topic) == cluster.default_partitions == 1
+
+
+def test_timing_settings_are_added_only_where_the_service_set_none_of_a_group() -> None:
+    from harness.wire.kafka import CONFLUENT_CONSUMER_TIMING, with_timing
+
+    untouched = with_timing({"group.id": "g"}, CONFLUENT_CONSUMER_TIMING)
+    own_heartbeat = with_timing({"heartbeat.interval.ms": 3000}, CONFLUENT_CONSUMER_TIMING)
+
+    assert untouched == {
+        "group.id": "g",
+        "fetch.wait.max.ms": 10,
+        "session.timeout.ms": 1100,
+        "heartbeat.interval.ms": 100,
+    }
+    assert own_heartbeat == {"heartbeat.interval.ms": 3000, "fetch.wait.max.ms": 10}
+
+
+def test_closing_the_cluster_under_a_live_service_producer_keeps_serving_it_silently(capfd) -> None:
+    cluster = MockCluster.start()
+    topic = _topic()
+    with wire_confluent.clients_on(cluster):
+        producer = confluent_kafka.Producer({"bootstrap.servers": cluster.bootstrap_servers})
+    producer.produce(topic, b"before")
+    producer.flush(5)
+
+    cluster.close()
+    producer.produce(topic, b"after")
+    left = producer.flush(5)
+
+    assert left == 0  # delivered: the broker outlives its cluster's close()
+    assert capfd.readouterr().err == ""

@@ -18,7 +18,10 @@ EVENT = json.dumps(
         "type": "record",
         "name": "Event",
         "namespace": "test",
-        "fields": [{"name": "identifier", "type": "string"}, {"name": "hours", "type": ["null", "double"]}],
+        "fields": [
+            {"name": "identifier", "type": "string"},
+            {"name": "hours", "type": ["null", "double"]},
+        ],
     }
 )
 
@@ -32,19 +35,26 @@ def test_a_service_built_client_serializes_and_the_test_decodes(registry: Loopba
     client = SchemaRegistryClient({"url": registry.url})  # as a legacy service builds it
     serializer = AvroSerializer(client, EVENT)
 
-    data = serializer({"identifier": "EX001", "hours": 1.5}, SerializationContext(topic, MessageField.VALUE))
+    data = serializer(
+        {"identifier": "EX001", "hours": 1.5}, SerializationContext(topic, MessageField.VALUE)
+    )
 
     assert registry.decode(data) == {"identifier": "EX001", "hours": 1.5}
     assert registry.subjects().count(f"{topic}-value") == 1
     assert registry.schema_id_of(data) == registry.version(f"{topic}-value").schema_id
 
 
-def test_the_test_encodes_and_a_service_built_deserializer_reads(registry: LoopbackRegistry) -> None:
+def test_the_test_encodes_and_a_service_built_deserializer_reads(
+    registry: LoopbackRegistry,
+) -> None:
     topic = _topic()
     data = registry.encode(EVENT, {"identifier": "EX002", "hours": None}, subject=f"{topic}-value")
     deserializer = AvroDeserializer(SchemaRegistryClient({"url": registry.url}))
 
-    assert deserializer(data, SerializationContext(topic, MessageField.VALUE)) == {"identifier": "EX002", "hours": None}
+    assert deserializer(data, SerializationContext(topic, MessageField.VALUE)) == {
+        "identifier": "EX002",
+        "hours": None,
+    }
 
 
 def test_the_same_schema_under_two_subjects_has_one_id(registry: LoopbackRegistry) -> None:
@@ -58,18 +68,26 @@ def test_the_same_schema_under_two_subjects_has_one_id(registry: LoopbackRegistr
     [
         (lambda c: c.get_version("no-such-subject", 1), 404, 40401),
         (lambda c: c.get_schema(987654), 404, 40403),
-        (lambda c: c.register_schema("bad-value", Schema('{"type": "nonsense"}', "AVRO")), 422, 42201),
+        (
+            lambda c: c.register_schema("bad-value", Schema('{"type": "nonsense"}', "AVRO")),
+            422,
+            42201,
+        ),
     ],
     ids=["unknown subject", "unknown schema id", "invalid schema"],
 )
-def test_registry_errors_reach_the_client_as_the_registry_sends_them(registry: LoopbackRegistry, call, status, code) -> None:
+def test_registry_errors_reach_the_client_as_the_registry_sends_them(
+    registry: LoopbackRegistry, call, status, code
+) -> None:
     client = SchemaRegistryClient({"url": registry.url})
     with pytest.raises(SchemaRegistryError) as raised:
         call(client)
     assert (raised.value.http_status_code, raised.value.error_code) == (status, code)
 
 
-def test_lookup_versions_and_compatibility_answer_like_the_registry(registry: LoopbackRegistry) -> None:
+def test_lookup_versions_and_compatibility_answer_like_the_registry(
+    registry: LoopbackRegistry,
+) -> None:
     subject = f"{_topic()}-value"
     client = SchemaRegistryClient({"url": registry.url})
     schema_id = client.register_schema(subject, Schema(EVENT, "AVRO"))
