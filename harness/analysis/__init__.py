@@ -15,7 +15,9 @@ unreadable path, file above `max_bytes`); `str(error)` is the one line to show a
   against `module_name` (left with their dots when it is unknown); `at_import_time` is False
   inside functions, `if __name__ == "__main__":` and `if TYPE_CHECKING:`.  A star import is
   `name="*", bound_as="*"`; `importlib.import_module("x")`/`__import__("x")` with a literal is
-  `name=None, bound_as=<assigned name or "">`.  `facts.binding("x")` finds the import bound to x.
+  `name=None, bound_as=<assigned name or "">`.  `optional` marks imports inside `try:` blocks
+  that catch ImportError (the module copes without them).  `facts.binding("x")` finds the
+  import bound to x.
 - `env_reads`: one `EnvRead` per literal read: `required` for `os.environ["X"]`, `default` for
   `.get`/`getenv`/`setdefault` with a literal default (also `getenv("X") or "d"`), `none_breaks`
   when there is no default and the value meets `int()`, `+`, a method call, indexing or `in`;

@@ -174,6 +174,7 @@ class _Collector(FastVisitor):
         self.definitions: set[str] = set()
         self.unknowable: list[Unknowable] = []
 
+        self.guards: list[set[str]] = []  # names known not to be None here (tested true)
         self.function_depth = 0
         self.optional_depth = 0  # inside `try:` bodies that catch ImportError
         self.class_depth = 0
@@ -404,10 +405,12 @@ class _Collector(FastVisitor):
         self.visit(node.test)
         skipped = _is_main_guard(node.test) or self._is_type_checking(node.test)
         self.skipped_depth += skipped
+        self.guards.append(_tested_names(node.test))
         try:
             for statement in node.body:
                 self.visit(statement)
         finally:
+            self.guards.pop()
             self.skipped_depth -= skipped
         for statement in node.orelse:
             self.visit(statement)
@@ -440,9 +443,23 @@ class _Collector(FastVisitor):
             if not isinstance(target, (ast.Name, ast.Tuple, ast.List, ast.Starred)):
                 if isinstance(target, ast.Subscript) and _is_globals_call(target.value):
                     self.note(target, "names bound through globals() are unknown")
+                if isinstance(target, ast.Subscript) and self._is_own_module_entry(target):
+                    self.note(target, _REPLACED)
                 self.visit(target)
+        if (
+            self.function_depth == 0
+            and isinstance(node.value, ast.Call)
+            and any(_is_dunder_name(a) for a in node.value.args)
+            and any("module" in name for name in names)
+        ):
+            # `old_module, new_module = recreate_module(__name__, ...)`: a lazy module that
+            # replaces itself in sys.modules (celery, kombu) and grows attributes on demand.
+            self.note(node, _REPLACED)
         self._note_assigned_value(node.value, tuple(names))
         self.visit(node.value)
+
+    def _is_own_module_entry(self, target: ast.Subscript) -> bool:
+        return self.qualify(target.value) == "sys.modules" and _is_dunder_name(target.slice)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         names = self.define_target(node.target)
@@ -538,7 +555,8 @@ class _Collector(FastVisitor):
 
     def _mark_none_breaking(self, node: ast.expr) -> None:
         if isinstance(node, ast.Name):
-            self.none_breaking_names.add(node.id)
+            if not any(node.id in guarded for guarded in self.guards):
+                self.none_breaking_names.add(node.id)
         elif isinstance(node, ast.Call) and self.qualify(node.func) in _ENV_GETTERS:
             self.none_breaking_nodes.add(id(node))
 
@@ -588,7 +606,26 @@ class _Collector(FastVisitor):
             and last.value is not None
         ):
             self.or_default_by_node[id(first)] = str(last.value)
-        self.generic_visit(node)
+        if not isinstance(node.op, ast.And):
+            self.generic_visit(node)
+            return
+        # `TERM and TERM.startswith("screen")`: each operand runs only if the previous ones
+        # were true, so a name tested before cannot be None after.
+        pushed = 0
+        for value in node.values:
+            self.visit(value)
+            self.guards.append(_tested_names(value))
+            pushed += 1
+        del self.guards[len(self.guards) - pushed:]
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.visit(node.test)
+        self.guards.append(_tested_names(node.test))
+        try:
+            self.visit(node.body)
+        finally:
+            self.guards.pop()
+        self.visit(node.orelse)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, ast.Load):
@@ -937,6 +974,31 @@ def _use_for(name: str, default: str | None, conversions: set[str]) -> EnvUse:
     ):
         return EnvUse.HOST
     return EnvUse.TEXT
+
+
+_REPLACED = "the module replaces itself in sys.modules: its attributes are unknown"
+
+
+def _tested_names(test: ast.expr) -> set[str]:
+    """Names a condition proves non-None when true: `X`, `X is not None`, `X and Y`."""
+    if isinstance(test, ast.Name):
+        return {test.id}
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return set().union(*(_tested_names(value) for value in test.values))
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.IsNot, ast.NotEq))
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return {test.left.id}
+    return set()
+
+
+def _is_dunder_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "__name__"
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

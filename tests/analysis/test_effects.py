@@ -161,3 +161,15 @@ def test_unknowable_module_getattr_exec_and_globals_writes():
 def test_columns_are_character_columns_after_non_ascii_text():
     facts = analyze_source('import os\nX = "é"; Y = os.environ["Y"]\n', "svc.py", "svc")
     assert facts.env_reads[0].col == 14
+
+
+def test_a_module_replacing_itself_in_sys_modules_has_unknowable_attributes():
+    facts = analyze_source(
+        "import sys\nfrom lazy import recreate_module\n"
+        "old_module, new_module = recreate_module(__name__, by_module={})\n"
+        "sys.modules[__name__] = new_module\n",
+        "pkg/__init__.py",
+        "pkg",
+    )
+    assert [u.line for u in facts.unknowable] == [3, 4]
+    assert all("replaces itself" in u.message for u in facts.unknowable)

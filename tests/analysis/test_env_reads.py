@@ -124,3 +124,21 @@ def test_a_computed_name_outside_a_helper_is_unknowable():
     )
     assert facts.env_reads == ()
     assert facts.unknowable[0].line == 3
+
+
+def test_a_value_tested_before_use_does_not_break_on_none():
+    reads = reads_of(
+        """\
+        import os
+        TERM = os.environ.get("TERM")
+        IS_SCREEN = TERM and TERM.startswith("screen")
+        HOME = os.getenv("HOME")
+        if HOME is not None:
+            CONFIG = HOME + "/.config"
+        SHELL = os.getenv("SHELL")
+        NAME = SHELL.split("/")[-1] if SHELL else "sh"
+        USER = os.getenv("USER")
+        GREETING = "hi " + USER
+        """
+    )
+    assert {name for name, read in reads.items() if read.none_breaks} == {"USER"}

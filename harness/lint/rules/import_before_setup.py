@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.lint.ordering import import_checks
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Invalid, Rule, Valid
+from harness.lint.targets import display
+
+SERVICE = """\
+import os
+import threading
+from confluent_kafka import Consumer
+
+consumer = Consumer({"bootstrap.servers": os.environ["KAFKA_IP"]})
+
+
+def consume():
+    while True:
+        consumer.poll(1.0)
+
+
+threading.Thread(target=consume, daemon=True).start()
+"""
+
+CONFTEST_IN_ORDER = """\
+import os
+import sys
+from unittest.mock import MagicMock, patch
+
+sys.modules.setdefault("confluent_kafka", MagicMock())
+os.environ.setdefault("KAFKA_IP", "localhost")
+with patch("threading.Thread"):
+    import svc
+"""
+
+
+class ImportBeforeSetup(Rule):
+    """The module under test is imported before the setup its import depends on.
+
+    Importing a legacy module runs it, so the order is a contract: `sys.modules` fakes, then the
+    environment, then the thread patch, then the import.  An import placed above the setup (or a
+    setup done in a fixture, which runs after the test module imported the code) means the import
+    ran against the real libraries, without its variables, with its thread started.  The message
+    names each setup that comes too late and where it is.
+    """
+
+    CODE = "LH302"
+    NAME = "import-before-setup"
+    MESSAGE = "the module under test is imported before the setup it depends on"
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid({"svc.py": SERVICE, "tests/conftest.py": CONFTEST_IN_ORDER}, lint="tests/conftest.py")
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import os\n"
+                    "import sys\n"
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    "import svc\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'os.environ.setdefault("KAFKA_IP", "localhost")\n'
+                    'patch("threading.Thread").start()\n'
+                ),
+            },
+            lint="tests/conftest.py",
+            line=5,
+        ),
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'with patch("threading.Thread"):\n'
+                    "    import svc\n\n"
+                    "import pytest\n\n"
+                    "@pytest.fixture(autouse=True)\n"
+                    "def kafka_env(monkeypatch):\n"
+                    '    monkeypatch.setenv("KAFKA_IP", "localhost")\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=6,
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        root = context.project.root
+        for check in import_checks(context):
+            if not check.late:
+                continue
+            parts = []
+            for need, owner, where in check.late:
+                place = (
+                    f"line {where.line}"
+                    if owner == context.path
+                    else (f"{display(owner, root)}:{where.line}")
+                )
+                what = {
+                    "env": f"{need.name} set",
+                    "fake": f"sys.modules fake for {need.name}",
+                    "thread": f"{need.name} patched",
+                }[need.kind]
+                parts.append(f"{what} at {place}")
+            yield self.finding(
+                context,
+                check.event.where.line,
+                check.event.where.col,
+                f"{check.name} is imported before its setup: {'; '.join(parts)}",
+                "move the import below the setup: fakes, then env, then threads, then import",
+            )

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Invalid, Rule, Valid
+from harness.lint.targets import display
+
+SERVICE = """\
+from confluent_kafka import DeserializingConsumer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+registry = SchemaRegistryClient({"url": "http://registry:8081"})
+consumer = DeserializingConsumer({"value.deserializer": AvroDeserializer(registry)})
+"""
+
+
+class IncompleteFakeTree(Rule):
+    """A `sys.modules` fake for a package, but not for the submodules the code imports.
+
+    `from confluent_kafka.schema_registry.avro import AvroDeserializer` makes the import system
+    look up `confluent_kafka`, then `confluent_kafka.schema_registry`, then
+    `confluent_kafka.schema_registry.avro`, each in `sys.modules`.  With only the top package
+    faked by a `MagicMock` (which has no `__path__`), the import fails with "No module named
+    'confluent_kafka.schema_registry'; 'confluent_kafka' is not a package", and
+    `patch("confluent_kafka.schema_registry.avro.X")` shows an even less helpful
+    `AttributeError`.  Every module of the tree the code reaches at import needs its own entry.
+    """
+
+    CODE = "LH202"
+    NAME = "incomplete-fake-tree"
+    MESSAGE = "sys.modules fakes a package but not the submodules the code under test imports"
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid(
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules["confluent_kafka"] = MagicMock()\n'
+                    'sys.modules["confluent_kafka.schema_registry"] = MagicMock()\n'
+                    'sys.modules["confluent_kafka.schema_registry.avro"] = MagicMock()\n'
+                    "import svc\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules["confluent_kafka"] = MagicMock()\n'
+                    "import svc\n"
+                ),
+            },
+            lint="tests/conftest.py",
+            line=4,
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        setups = [*context.chain, context.setup, *context.below]
+        if any(setup.fakes_unknown for setup in setups):
+            return  # part of the tree is faked from something not visible
+        faked = {fake.module for setup in setups for fake in setup.fakes}
+        root = context.project.root
+        reported: set[str] = set()
+        for fake in context.setup.fakes:
+            package = fake.module
+            if "." in package or package in reported:
+                continue
+            missing: dict[str, tuple[str, int]] = {}
+            for subject in context.subjects.values():
+                for binding in subject.facts.imports:
+                    module = binding.module
+                    if not binding.at_import_time or not module.startswith(package + "."):
+                        continue
+                    parts = module.split(".")
+                    for cut in range(2, len(parts) + 1):
+                        name = ".".join(parts[:cut])
+                        if name not in faked and name not in missing:
+                            missing[name] = (display(subject.path, root), binding.line)
+            if not missing:
+                continue
+            reported.add(package)
+            first = min(missing)
+            path, line = missing[first]
+            yield self.finding(
+                context,
+                fake.where.line,
+                fake.where.col,
+                f"sys.modules fakes '{package}' but not {', '.join(sorted(missing))}, which "
+                f"the code under test imports ({path}:{line}): the import fails with "
+                f"\"No module named '{first}'; '{package}' is not a package\"",
+                "fake every module of the tree, or let the harness plugin fake the whole package",
+            )

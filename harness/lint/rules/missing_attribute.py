@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Invalid, Rule, Valid, similar_names
+from harness.lint.targets import display, position, verdicts
+
+SERVICE = """\
+from confluent_kafka import DeserializingConsumer
+
+consumer = DeserializingConsumer({"bootstrap.servers": "kafka:9092"})
+
+
+def handle_message(message):
+    return message.value()
+"""
+
+
+class MissingAttribute(Rule):
+    """A patch whose target attribute does not exist in the module under test.
+
+    The module was edited (a function renamed, a client removed) and the test kept patching the
+    old name.  `patch` raises `AttributeError` for it, unless `create=True` hides the problem by
+    creating an attribute nothing reads.  Names bound by star imports, a module `__getattr__` or
+    `globals()` cannot be checked and are not reported.
+    """
+
+    CODE = "LH103"
+    NAME = "missing-patch-attribute"
+    MESSAGE = "patch target attribute does not exist in the module under test"
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_handle():\n"
+                    '    with patch("svc.handle_message", return_value=1):\n'
+                    "        assert svc.handle_message(None) == 1\n"
+                    '    with patch("svc.added_by_test", create=True):\n'
+                    "        pass\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_handle():\n"
+                    '    with patch("svc.process_message"):\n'
+                    "        pass\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=5,
+        ),
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import svc\n\n"
+                    "def test_handle(monkeypatch):\n"
+                    '    monkeypatch.setattr(svc, "kafka_consumer", None)\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=4,
+        ),
+        Invalid(  # a fixture that loads the module with the harness plugin
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import pytest\n\n"
+                    "@pytest.fixture\n"
+                    "def svc(legacy):\n"
+                    '    return legacy.load("svc.py")\n\n'
+                    "def test_handle(svc, monkeypatch):\n"
+                    '    monkeypatch.setattr(svc, "handle_messages", print)\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=8,
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        root = context.project.root
+        for verdict in verdicts(context):
+            if verdict.code != self.CODE or verdict.subject is None:
+                continue
+            candidates = [c for c in verdict.detail.split(",") if c]
+            close = similar_names(verdict.name, candidates)
+            message = (
+                f"'{verdict.target}': {display(verdict.subject.path, root)} has no attribute "
+                f"'{verdict.name}' (renamed or removed?)"
+            )
+            if close:
+                message += f"; similar: {', '.join(close)}"
+            line, col = position(verdict.patch)
+            yield self.finding(
+                context,
+                line,
+                col,
+                message,
+                "patch a name the module defines, or pass create=True if the test adds it",
+            )

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Fix, Invalid, Rule, Valid
+from harness.lint.targets import display, position, verdicts
+
+SERVICE = """\
+from requests import get
+
+
+def archive(url):
+    return get(url, timeout=5).json()
+"""
+
+SERVICE_WITH_MODULE = """\
+import requests
+
+
+def archive(url):
+    return requests.get(url, timeout=5).json()
+"""
+
+
+class PatchedWhereDefined(Rule):
+    """A patch applied where a name is defined, not where the code under test looks it up.
+
+    After `from requests import get`, the module under test holds its own reference `svc.get`;
+    `patch("requests.get")` replaces the attribute of `requests` and leaves `svc.get` pointing at
+    the real function, so the test makes real HTTP calls.  The reverse happens too:
+    `patch("svc.Client")` when `svc` does `import lib` and calls `lib.Client(...)` patches a name
+    `svc` does not have (an AttributeError, or nothing at all with `create=True`).
+
+    Autofix: the target is rewritten to the binding the code uses (`svc.get`, `lib.Client`)
+    when exactly one module under test looks the name up and it is imported under one name.
+    Patches that take effect before the module is imported (around its import) are left alone:
+    the `from` import then binds the mock.
+    """
+
+    CODE = "LH102"
+    NAME = "patched-where-defined"
+    MESSAGE = "patched where the name is defined, not where the code under test looks it up"
+    FIXABLE = True
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_archive():\n"
+                    '    with patch("svc.get") as get:\n'
+                    '        svc.archive("http://archive")\n'
+                    "    get.assert_called_once()\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+        Valid(  # patched before the import: the `from` import binds the mock
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "from unittest.mock import patch\n\n"
+                    'with patch("requests.get"):\n'
+                    "    import svc\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
+        Valid(  # looked up through the module at call time: patching requests.get works
+            {
+                "svc.py": SERVICE_WITH_MODULE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    '@patch("requests.get")\n'
+                    "def test_archive(get):\n"
+                    '    svc.archive("http://archive")\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_archive():\n"
+                    '    with patch("requests.get") as get:\n'
+                    '        svc.archive("http://archive")\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=5,
+            fixed=(
+                "from unittest.mock import patch\n"
+                "import svc\n\n"
+                "def test_archive():\n"
+                '    with patch("svc.get") as get:\n'
+                '        svc.archive("http://archive")\n'
+            ),
+        ),
+        Invalid(
+            {
+                "svc.py": SERVICE_WITH_MODULE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "@patch('svc.get', create=True)\n"
+                    "def test_archive(get):\n"
+                    '    svc.archive("http://archive")\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=4,
+            fixed=(
+                "from unittest.mock import patch\n"
+                "import svc\n\n"
+                "@patch('requests.get', create=True)\n"
+                "def test_archive(get):\n"
+                '    svc.archive("http://archive")\n'
+            ),
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        root = context.project.root
+        for verdict in verdicts(context):
+            if verdict.code != self.CODE or verdict.subject is None:
+                continue
+            subject = verdict.subject
+            where = f"{display(subject.path, root)}:{verdict.line}"
+            replacement = verdict.detail
+            target_module = verdict.target.rsplit(".", 1)[0]
+            if target_module in subject.names:  # svc.Client while svc uses lib.Client
+                message = (
+                    f"'{verdict.target}': the module has no '{verdict.name}' of its own; it "
+                    f"looks up {replacement or verdict.name} through an import ({where})"
+                )
+            else:
+                message = (
+                    f"'{verdict.target}' is patched where it is defined, but the module under "
+                    f"test bound its own '{verdict.name}' at import ({where}), which keeps the "
+                    "original"
+                )
+            line, col = position(verdict.patch)
+            fix = None
+            if replacement and verdict.patch.literal is not None:
+                fix = Fix(line, col, verdict.target, replacement)
+                hint = f"patch '{replacement}' (fixable with --fix)"
+            else:
+                hint = "patch the name in each module that looks it up"
+            yield self.finding(context, line, col, message, hint, fix)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Invalid, Rule, Valid, similar_names
+from harness.lint.targets import display, position, verdicts
+
+SERVICE = """\
+import os
+from confluent_kafka import DeserializingConsumer
+
+consumer = DeserializingConsumer({"bootstrap.servers": os.environ.get("KAFKA", "x:1")})
+
+
+def poll_once():
+    return consumer.poll(1.0)
+"""
+
+
+class PhantomTarget(Rule):
+    """A patch whose target is a module that no module under test imports.
+
+    `patch("kafka.KafkaConsumer")` does not fail when `kafka` is installed, even though the
+    code under test moved to `confluent_kafka` long ago: the patch replaces a name nobody looks
+    up, the code runs against the real client, and a test that never reaches that code stays
+    green.  Modules under test are those the test file and its conftests import (or load by
+    path, or through the harness plugin), and what they import in turn.
+
+    Only third-party targets are judged: a standard-library patch (`socket.socket`,
+    `time.sleep`) reaches every caller of that module.  The message names what the code imports
+    instead when a similar name exists.
+    """
+
+    CODE = "LH101"
+    NAME = "phantom-patch-target"
+    MESSAGE = "patch target is a module no module under test imports: it patches nothing"
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_poll():\n"
+                    '    with patch("svc.consumer") as consumer:\n'
+                    "        assert svc.poll_once() is consumer.poll.return_value\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+        Valid(  # standard-library targets reach every caller
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    '@patch("socket.socket")\n'
+                    "def test_poll(socket):\n"
+                    "    svc.poll_once()\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n\n"
+                    "def test_poll():\n"
+                    '    with patch("kafka.KafkaConsumer"):\n'
+                    "        svc.poll_once()\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=5,
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        root = context.project.root
+        for verdict in verdicts(context):
+            if verdict.code != self.CODE:
+                continue
+            line, col = position(verdict.patch)
+            wanted = verdict.target.rsplit(".", 1)[-1]
+            imported = [
+                (binding.bound_as, binding, subject)
+                for subject in context.subjects.values()
+                for binding in subject.facts.imports
+                if binding.name and binding.name != "*"
+            ]
+            close = similar_names(wanted, sorted({name for name, _, _ in imported}), limit=1)
+            message = (
+                f"patch target '{verdict.target}' patches nothing: no module under test "
+                f"imports {verdict.name}"
+            )
+            hint = "delete the patch, or patch the name the code under test looks up"
+            if close:
+                _, binding, subject = next(i for i in imported if i[0] == close[0])
+                message += (
+                    f"; {display(subject.path, root)}:{binding.line} imports {binding.name} "
+                    f"from {binding.module}"
+                )
+                names = sorted(subject.import_names) or sorted(subject.names)
+                if names:
+                    hint = f"patch '{names[0]}.{binding.bound_as}', the name the code looks up"
+            yield self.finding(context, line, col, message, hint)

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from harness.analysis.packages import is_stdlib
+from harness.lint.project import FileContext
+from harness.lint.rule import Finding, Invalid, Rule, Valid
+
+SERVICE = """\
+from confluent_kafka import DeserializingConsumer
+
+consumer = DeserializingConsumer({"bootstrap.servers": "kafka:9092"})
+"""
+
+
+class StaleModuleFake(Rule):
+    """A `sys.modules` fake for a module that no module under test imports any more.
+
+    `sys.modules["kafka"] = MagicMock()`, `sys.modules.setdefault("kafka", ...)`,
+    `patch.dict(sys.modules, {"kafka": ...})` and `monkeypatch.setitem(sys.modules, "kafka",
+    ...)` are there to let the code under test import without the real library.  Once the code
+    moved to another library, the fake only hides that the conftest no longer matches the code:
+    the real replacement is imported for real, with whatever it connects to.
+    """
+
+    CODE = "LH201"
+    NAME = "stale-sys-modules-fake"
+    MESSAGE = "sys.modules fake for a module that no module under test imports"
+
+    VALID: ClassVar[list[Valid]] = [
+        Valid(
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    "import svc\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
+    ]
+    INVALID: ClassVar[list[Invalid]] = [
+        Invalid(
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'sys.modules["kafka"] = MagicMock()\n'
+                    "import svc\n"
+                ),
+            },
+            lint="tests/conftest.py",
+            line=5,
+        ),
+    ]
+
+    def check(self, context: FileContext) -> Iterator[Finding]:
+        if not context.subjects_fully_known:
+            return
+        reported: set[str] = set()
+        for fake in context.setup.fakes:
+            module = fake.module
+            if module in reported or context.imports_module(module):
+                continue
+            if any(module in subject.names for subject in context.subjects.values()):
+                continue
+            reported.add(module)
+            imported = sorted(
+                {
+                    binding.module.split(".")[0]
+                    for subject in context.subjects.values()
+                    for binding in subject.facts.imports
+                    if binding.module
+                    and not binding.module.startswith(".")
+                    and not is_stdlib(binding.module)
+                }
+            )
+            shown = ", ".join(imported[:8]) + (", ..." if len(imported) > 8 else "")
+            yield self.finding(
+                context,
+                fake.where.line,
+                fake.where.col,
+                f"sys.modules fake for '{module}' is stale: no module under test imports it",
+                f"delete it (the modules under test import: {shown})",
+            )

@@ -1,0 +1,324 @@
+"""What a patch target really refers to, and the one verdict it deserves.
+
+A target can be wrong in several ways at once (`patch("svc.MongoClient")` applied after `svc`
+was imported, where `svc` did `from pymongo import MongoClient`, only uses it at import...).
+Reporting each way would bury the fix, so the verdicts are decided here, in one order, and each
+rule turns its own verdict into a finding:
+
+1. a thread class patched after a `from threading import Thread` bound it   -> LH303
+2. a name the module under test binds by `from X import name`, patched at X after the import:
+   used only at import -> LH104, else -> LH102 (with the rewritten target)
+3. a name of a module under test: missing -> LH102 (reached through `import lib`) or LH103;
+   present but used only while the module is imported, patched after that -> LH104
+4. a third-party name used through `import lib` only at import, patched after -> LH104
+5. a third-party module that no module under test imports                  -> LH101
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from harness.analysis import EffectKind
+from harness.analysis.packages import is_stdlib
+from harness.lint.project import FileContext, Subject
+from harness.lint.setup_facts import PatchCall
+
+THREAD_TARGETS = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+_MODULE_ATTRIBUTES = frozenset(
+    {
+        "__name__",
+        "__file__",
+        "__doc__",
+        "__dict__",
+        "__path__",
+        "__spec__",
+        "__loader__",
+        "__package__",
+        "__builtins__",
+        "__all__",
+        "__version__",
+    }
+)
+_DEFINING_NOTES = (
+    "star import",
+    "module-level __getattr__",
+    "names bound through globals",
+    "exec()",
+    "the module replaces itself",
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    patch: PatchCall
+    target: str
+    subject: Subject | None = None
+    name: str = ""  # the attribute or binding concerned
+    detail: str = ""  # rule-specific: replacement target, similar names, objects built…
+    line: int = 0  # a line in the subject's file the message can cite
+
+
+def classify(context: FileContext, patch: PatchCall) -> Verdict | None:
+    target = patch.target
+    if target is None and patch.obj and patch.attribute and patch.how != "assign":
+        return _fixture_module(context, patch)
+    if target is None or patch.how == "assign" or "." not in target:
+        return None
+    if target in THREAD_TARGETS:
+        return _thread_binding(context, patch, target)
+    verdict = _from_import_binding(context, patch, target)
+    if verdict is not None:
+        return verdict
+    parts = target.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        subject = context.subject_named(".".join(parts[:cut]))
+        if subject is not None:
+            return _local(context, patch, target, subject, parts[:cut], parts[cut:])
+    return _third_party(context, patch, target, parts)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _fixture_module(context: FileContext, patch: PatchCall) -> Verdict | None:
+    """`monkeypatch.setattr(current, "name", ...)` where the fixture `current` is a module."""
+    path = context.fixture_subjects.get(patch.obj or "")
+    subject = context.subjects.get(path) if path else None
+    if subject is None or patch.create:
+        return None
+    name = patch.attribute or ""
+    facts = subject.facts
+    if name in facts.definitions or name in _MODULE_ATTRIBUTES or any(
+        note.message.startswith(_DEFINING_NOTES) for note in facts.unknowable
+    ):
+        return None
+    candidates = sorted(n for n in facts.definitions if not n.startswith("__"))
+    return Verdict("LH103", patch, f"{patch.obj}.{name}", subject, name, ",".join(candidates))
+
+
+def _thread_binding(context: FileContext, patch: PatchCall, target: str) -> Verdict | None:
+    for subject in context.subjects.values():
+        for binding in context.project.from_imports(subject.path).get(target, ()):
+            if context.patch_is_late(patch, subject.path):
+                return Verdict("LH303", patch, target, subject, binding.bound_as, line=binding.line)
+    return None
+
+
+def _from_import_binding(context: FileContext, patch: PatchCall, target: str) -> Verdict | None:
+    module, _, name = target.rpartition(".")
+    owner = context.subject_named(module)
+    if owner is not None and context.project.binding(owner.path, name) is not None:
+        return None  # the target is itself a lookup site: the module that imported the name
+    wanted = canonical(context, target)
+    matches = []
+    subjects = context.subjects
+    context.index_subjects()
+    for path in context.project.modules_binding(wanted):
+        subject = subjects.get(path)
+        if subject is None or target.startswith(tuple(f"{alias}." for alias in subject.names)):
+            continue  # not under test here, or the target is this module's own name
+        matches.extend((subject, b) for b in context.project.from_imports(path)[wanted])
+    late = [(s, b) for s, b in matches if context.patch_is_late(patch, s.path)]
+    if not late or used_later(context, wanted) or imported_later(context, wanted):
+        return None  # some module looks it up at call time, where the patch does reach
+    subject, binding = late[0]
+    built = import_only_objects(context, subject, binding.bound_as, binding.qualified)
+    if built is not None:
+        return Verdict("LH104", patch, target, subject, binding.bound_as, built, binding.line)
+    names = {(s.path, b.bound_as) for s, b in late}
+    replacement = ""
+    if len(names) == 1 and len(subject.import_names) == 1:
+        replacement = f"{next(iter(subject.import_names))}.{binding.bound_as}"
+    return Verdict("LH102", patch, target, subject, binding.bound_as, replacement, binding.line)
+
+
+def _local(
+    context: FileContext,
+    patch: PatchCall,
+    target: str,
+    subject: Subject,
+    module_parts: list[str],
+    rest: list[str],
+) -> Verdict | None:
+    name = rest[0]
+    facts = subject.facts
+    exists = (
+        name in facts.definitions
+        or name in _MODULE_ATTRIBUTES
+        or _is_submodule(context, ".".join(module_parts), name)
+    )
+    if exists:
+        binding = context.project.binding(subject.path, name)
+        qualified = binding.qualified if binding else f"{facts.module_name}.{name}"
+        built = import_only_objects(context, subject, name, qualified)
+        imported = any(
+            path == subject.path or subject.path in context.project.import_closure(path)
+            for _, _, path, _ in context.events
+        )
+        if built is not None and (not imported or context.patch_is_late(patch, subject.path)):
+            return Verdict(
+                "LH104", patch, target, subject, name, built, binding.line if binding else 0
+            )
+        return None
+    if any(note.message.startswith(_DEFINING_NOTES) for note in facts.unknowable):
+        return None
+    used = []
+    text = context.project.source_text(subject.path)
+    for binding in facts.imports:
+        if (
+            binding.name is None
+            and binding.at_import_time
+            and re.search(rf"(?<![\w.]){re.escape(binding.bound_as)}\.{re.escape(name)}\b", text)
+        ):
+            module = (
+                binding.module
+                if binding.bound_as != binding.module.split(".")[0]
+                else binding.bound_as
+            )
+            used.append((binding, module))
+    if used:
+        binding, module = used[0]
+        replacement = ".".join([module, *rest]) if len({m for _, m in used}) == 1 else ""
+        return Verdict("LH102", patch, target, subject, name, replacement, binding.line)
+    if patch.create:
+        return None  # creating the attribute is what the test asked for
+    candidates = sorted(n for n in facts.definitions if not n.startswith("__"))
+    return Verdict("LH103", patch, target, subject, name, ",".join(candidates))
+
+
+def _third_party(
+    context: FileContext, patch: PatchCall, target: str, parts: list[str]
+) -> Verdict | None:
+    # Used through `import lib` while the module under test is imported: `lib.Client(...)`.
+    for subject in context.subjects.values():
+        for effect in subject.facts.effects:
+            if effect.target == target and not effect.derived_from:
+                built = import_only_objects(context, subject, None, target)
+                if built is not None and context.patch_is_late(patch, subject.path):
+                    return Verdict("LH104", patch, target, subject, parts[-1], built, effect.line)
+    if is_stdlib(parts[0]) or not context.subjects_fully_known:
+        return None
+    if context.imports_unresolved(parts[0]):
+        return None  # the tests import it but it was not found: unknown, not third-party
+    module = module_part(parts)
+    if context.imports_module(module):
+        return None
+    return Verdict("LH101", patch, target, None, module)
+
+
+def module_part(parts: list[str]) -> str:
+    """`kafka` of kafka.KafkaConsumer, `os.path` of os.path.exists: up to the first class name."""
+    for index, part in enumerate(parts[1:], start=1):
+        if part[:1].isupper():
+            return ".".join(parts[:index])
+    return ".".join(parts[:-1]) or parts[0]
+
+
+def _is_submodule(context: FileContext, module: str, name: str) -> bool:
+    return context.project.find_module(f"{module}.{name}", context.roots) is not None
+
+
+def canonical(context: FileContext, qualified: str) -> str:
+    """Follow re-exports through local modules: `pkg.Client` -> `pkg.client.Client`."""
+    return context.project.canonical(qualified, context.roots)
+
+
+def import_only_objects(context: FileContext, subject: Subject, name: str | None,
+                        qualified: str) -> str | None:
+    """If `qualified` is called by the module only while it is imported (as `name` there, or
+    through a module attribute) and no module under test looks it up later, the module globals
+    holding what it built (`"consumer, db"`, may be empty); None otherwise.
+    """
+    facts = subject.facts
+    effects = [e for e in facts.effects if e.target == qualified and not e.derived_from]
+    if not effects or any(e.kind is EffectKind.THREAD for e in effects):
+        return None
+    project = context.project
+    if name is not None and name in project.runtime_names(subject.path):
+        return None
+    if used_later(context, qualified) or imported_later(context, qualified):
+        return None
+    built: list[str] = []
+    for effect in effects:
+        built.extend(effect.assigned_to)
+    grown = True
+    while grown:
+        grown = False
+        for effect in facts.effects:
+            if effect.derived_from in built:
+                for assigned in effect.assigned_to:
+                    if assigned not in built:
+                        built.append(assigned)
+                        grown = True
+    return ", ".join(built)
+
+
+def used_later(context: FileContext, qualified: str) -> bool:
+    """Whether some module under test looks `qualified` up through a module attribute inside
+    a function (`requests.get(...)` after `import requests`): such lookups see a late patch."""
+    project = context.project
+    module, _, attribute = qualified.rpartition(".")
+    for path in context.subjects:
+        prefixes, _ = project.imported_names(path)
+        if module not in prefixes:
+            continue  # never imports the module: cannot look the name up through it
+        # How this module spells the lookup: `alias.attribute` after `import lib as alias`,
+        # `lib.sub.attribute` after `import lib.sub`, `sub.attribute` after `from lib import sub`.
+        spellings = []
+        facts = project.facts(path)
+        for binding in facts.imports if facts else ():
+            imported = binding.module
+            if binding.name is None and (module == imported or module.startswith(imported + ".")):
+                head = binding.bound_as if binding.bound_as != imported.split(".")[0] else imported
+                spellings.append(re.escape(head + module[len(imported):]))
+            elif binding.name and binding.qualified == module:
+                spellings.append(re.escape(binding.bound_as))
+        if not spellings:
+            continue
+        # Only on an indented line can the lookup be inside a function.  (An indented line may
+        # also continue a module-level statement: counting it errs towards "used later", which
+        # only ever withholds a finding.)
+        pattern = (
+            rf"(?m)^[ \t]+(?:[^\n]*?[^\w.\n])?(?:{'|'.join(spellings)})\.{re.escape(attribute)}\b"
+        )
+        if re.search(pattern, project.source_text(path)):
+            return True
+    return False
+
+
+def imported_later(context: FileContext, qualified: str) -> bool:
+    """Whether some module under test imports `qualified` inside a function (`from celery
+    import current_app` in a function body): that import runs after the patch and gets it."""
+    module, _, name = qualified.rpartition(".")
+    return any(
+        binding.name == name and not binding.at_import_time and binding.module == module
+        for subject in context.subjects.values()
+        for binding in subject.facts.imports
+    )
+
+
+def display(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def verdicts(context: FileContext) -> list[Verdict]:
+    """The verdict of every patch in the file, computed once and shared by the rules."""
+    cached = context.cache.get("verdicts")
+    if cached is None:
+        cached = [v for v in (classify(context, p) for p in context.setup.patches) if v]
+        context.cache["verdicts"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def position(patch: PatchCall) -> tuple[int, int]:
+    """Where to report a patch: its target string when it is a literal, else the call."""
+    if patch.literal is not None:
+        return patch.literal.line, patch.literal.col
+    return patch.where.line, patch.where.col
