@@ -1,0 +1,232 @@
+"""Everything a generated test setup needs to know about one legacy module, decided up front.
+
+A `SetupPlan` is the context the templates in `conftest_templates/` are rendered with: the
+module's import name and root, the package trees to fake, the environment to set (with values),
+the thread factories to patch, the objects to replace before each test, the routes to smoke-test,
+and what static analysis could not decide. Project modules the legacy module imports at import
+time are followed, because their module-level code runs as part of the same import.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.analysis.model import AnalysisError, EffectKind, EnvRead, ModuleFacts, SideEffect
+from harness.analysis.packages import import_root, is_stdlib, module_name_for
+from harness.analysis.source import decode, parse, read_bytes
+from harness.scaffold.env_helpers import with_helper_env_reads
+from harness.scaffold.env_values import describe_use, plausible_value
+from harness.scaffold.project import module_file, project_imports
+from harness.scaffold.scan import FakeTree, package_trees
+from harness.scaffold.service_shape import ServiceShape, service_shape
+
+# How many project modules reached through imports are followed before giving up: a legacy
+# package can import half of itself at import time; the plan only needs their env and fakes.
+_MAX_FOLLOWED_MODULES = 50
+# Always patched: the cheapest insurance against a thread static analysis did not see.
+_DEFAULT_THREAD_FACTORY = "threading.Thread"
+
+
+@dataclass(frozen=True)
+class EnvSetting:
+    name: str
+    value: str
+    where: str  # "current.py:21"
+    note: str  # "required, used as a host"
+    needed: bool  # False: it has a literal default, which the test leaves to the module
+
+
+@dataclass(frozen=True)
+class SetupPlan:
+    module: str  # dotted import name: "current", "svc.api.views"
+    alias: str  # the name the conftest binds the module to
+    source: str  # the module's path as the user gave it
+    source_path: Path
+    import_root: Path  # directory that must be on sys.path
+    fakes: tuple[FakeTree, ...]
+    real_packages: tuple[str, ...]  # third-party trees imported for real
+    import_env: tuple[EnvSetting, ...]
+    call_env: tuple[EnvSetting, ...]  # read by functions while tests run, with no default
+    thread_factories: tuple[str, ...]
+    threads: tuple[SideEffect, ...]
+    clients: tuple[SideEffect, ...]
+    endless_loops: tuple[str, ...]  # "path:line" of a module-level `while True`: never returns
+    shape: ServiceShape
+    unknowable: tuple[str, ...]  # "path:line: message"
+    followed: tuple[str, ...]  # project modules whose import-time code is part of the import
+
+    @property
+    def summary(self) -> str:
+        """`builds 4 clients (A, B, C, D), starts 1 thread (consume_data) and reads 6 env vars`."""
+        parts = []
+        if self.clients:
+            names = ", ".join(dict.fromkeys(e.target.rsplit(".", 1)[-1] for e in self.clients))
+            parts.append(f"builds {_count(len(self.clients), 'client')} ({names})")
+        if self.threads:
+            targets = ", ".join(_thread_target(e) for e in self.threads)
+            parts.append(f"starts {_count(len(self.threads), 'thread')} ({targets})")
+        if self.import_env:
+            parts.append(f"reads {_count(len(self.import_env), 'environment variable')}")
+        if not parts:
+            return "nothing that needs a fake, as far as static analysis can tell"
+        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _thread_target(effect: SideEffect) -> str:
+    for part in effect.detail.split(";"):
+        part = part.strip()
+        if part.startswith("target="):
+            return part.removeprefix("target=")
+    return effect.target
+
+
+def resolve_module(spec: str, cwd: Path | None = None) -> Path:
+    """A module given as a file path, or as a dotted name looked up (not imported) under `cwd`."""
+    base = cwd or Path.cwd()
+    candidate = base / spec
+    if candidate.is_file():
+        return candidate.resolve()
+    if candidate.is_dir() and (candidate / "__init__.py").is_file():
+        return (candidate / "__init__.py").resolve()
+    if spec.replace(".", "").replace("_", "").isalnum():
+        found = module_file(spec, [str(base)])
+        if found:
+            return Path(found)
+    raise AnalysisError(
+        spec,
+        0,
+        "no such module file; give the path of a .py file, or a dotted name under the "
+        "current directory",
+    )
+
+
+def build_plan(path: Path, source: str, analyze=None) -> SetupPlan:
+    """The plan for the module at `path` (`source` is the path as the user wrote it)."""
+    if analyze is None:
+        from harness.analysis import analyze_file as analyze
+    facts = with_helper_env_reads(analyze(str(path)))
+    tree = _parse(path)
+    followed = _followed_modules(facts, analyze)
+    everything = [facts, *followed]
+
+    trees = _merged_trees(everything)
+    fakes = tuple(t for t in trees if t.must_fake)
+    shape = service_shape(tree, facts, [t.root for t in fakes])
+    module = facts.module_name or module_name_for(str(path))
+    threads = tuple(e for f in everything for e in f.effects if e.kind is EffectKind.THREAD)
+    return SetupPlan(
+        module=module,
+        alias=module.rsplit(".", 1)[-1],
+        source=source,
+        source_path=path,
+        import_root=Path(import_root(str(path))),
+        fakes=fakes,
+        real_packages=tuple(t.root for t in trees if not t.must_fake),
+        import_env=_env_settings(everything, at_import_time=True),
+        call_env=_env_settings(everything, at_import_time=False),
+        thread_factories=_thread_factories(threads),
+        threads=threads,
+        clients=tuple(
+            e
+            for f in everything
+            for e in f.effects
+            if e.kind is EffectKind.CLIENT and not e.derived_from
+        ),
+        endless_loops=tuple(
+            f"{_short_path(f.path)}:{e.line}"
+            for f in everything
+            for e in f.effects
+            if e.kind is EffectKind.LOOP
+        ),
+        shape=shape,
+        unknowable=tuple(
+            f"{_short_path(f.path)}:{u.line}: {u.message}" for f in everything for u in f.unknowable
+        ),
+        followed=tuple(f.path for f in followed),
+    )
+
+
+def _parse(path: Path) -> ast.Module:
+    return parse(decode(read_bytes(str(path)), str(path)), str(path))
+
+
+def _followed_modules(facts: ModuleFacts, analyze) -> list[ModuleFacts]:
+    """Project modules imported while `facts`' module is imported, transitively."""
+    seen = {os.path.abspath(facts.path)}
+    pending = project_imports(facts)
+    followed: list[ModuleFacts] = []
+    while pending and len(followed) < _MAX_FOLLOWED_MODULES:
+        path = pending.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            module_facts = with_helper_env_reads(analyze(path))
+        except AnalysisError:
+            continue  # `harness scan` reports it; the plan does without its facts
+        followed.append(module_facts)
+        pending.extend(project_imports(module_facts))
+    return followed
+
+
+def _merged_trees(everything: list[ModuleFacts]) -> list[FakeTree]:
+    merged: dict[str, FakeTree] = {}
+    for facts in everything:
+        for tree in package_trees(facts):
+            known = merged.get(tree.root)
+            if known is None:
+                merged[tree.root] = tree
+            else:
+                merged[tree.root] = FakeTree(
+                    tree.root,
+                    tuple(sorted(set(known.modules) | set(tree.modules))),
+                    tree.info,
+                    tuple(dict.fromkeys(known.reasons + tree.reasons)),
+                )
+    return sorted(merged.values(), key=lambda t: t.root)
+
+
+def _env_settings(everything: list[ModuleFacts], *, at_import_time: bool) -> tuple[EnvSetting, ...]:
+    settings: dict[str, EnvSetting] = {}
+    for facts in everything:
+        for read in sorted(facts.env_reads, key=lambda r: r.line):
+            if read.at_import_time != at_import_time or read.name in settings:
+                continue
+            if not at_import_time and not _fails_unset(read):
+                continue  # a function's read with a default works unset, as in production
+            settings[read.name] = EnvSetting(
+                read.name,
+                plausible_value(read),
+                f"{Path(facts.path).name}:{read.line}",
+                describe_use(read),
+                needed=read.default is None,
+            )
+    return tuple(settings.values())
+
+
+def _fails_unset(read: EnvRead) -> bool:
+    return read.required or read.none_breaks
+
+
+def _thread_factories(threads: tuple[SideEffect, ...]) -> tuple[str, ...]:
+    factories = [_DEFAULT_THREAD_FACTORY]
+    for effect in threads:
+        # Only a standard-library factory can be patched before the import; a module's own
+        # Thread subclass is caught through its threading.Thread base.
+        if is_stdlib(effect.target) and "." in effect.target:
+            factories.append(effect.target)
+    return tuple(dict.fromkeys(factories))
+
+
+def _short_path(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path

@@ -1,0 +1,78 @@
+"""The project's own files: which to scan, and which of them a module imports at import time.
+
+Resolution is done on disk, from the module's import root and its own directory (a script-style
+service imports its siblings because its directory is on `sys.path`); nothing is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+from harness.analysis.model import AnalysisError, ModuleFacts
+from harness.analysis.packages import import_root
+
+# Directories never searched when a directory is scanned.
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist"})
+
+
+def collect_sources(paths: Sequence[str]) -> tuple[list[str], list[AnalysisError]]:
+    """The Python files named by `paths` (directories searched recursively), and bad paths."""
+    files: list[str] = []
+    errors: list[AnalysisError] = []
+    for path in paths:
+        if os.path.isdir(path):
+            files.extend(_python_files_under(path))
+        elif os.path.exists(path):
+            files.append(path)  # named explicitly: analysed whatever its suffix
+        elif os.path.islink(path):
+            errors.append(AnalysisError(path, 0, "broken symbolic link"))
+        else:
+            errors.append(AnalysisError(path, 0, "no such file or directory"))
+    return list(dict.fromkeys(files)), errors
+
+
+def _python_files_under(directory: str) -> Iterable[str]:
+    for current, subdirs, files in os.walk(directory):
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if not d.startswith(".")
+            and d not in _SKIPPED_DIRS
+            and not os.path.exists(os.path.join(current, d, "pyvenv.cfg"))
+        )
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield os.path.join(current, name)
+
+
+def module_file(name: str, roots: Iterable[str]) -> str | None:
+    """The file a dotted name resolves to under one of `roots`, without importing anything."""
+    parts = name.split(".")
+    for root in roots:
+        base = os.path.join(root, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return os.path.abspath(candidate)
+    return None
+
+
+def project_imports(facts: ModuleFacts) -> list[str]:
+    """Project files this module imports at import time (their module-level code runs too)."""
+    if not facts.path or not os.path.exists(facts.path):
+        return []
+    roots = list(
+        dict.fromkeys([import_root(facts.path), os.path.dirname(os.path.abspath(facts.path))])
+    )
+    own = os.path.abspath(facts.path)
+    found: list[str] = []
+    for binding in facts.imports:
+        if not binding.at_import_time or binding.module.startswith("."):
+            continue
+        candidates = [binding.qualified, binding.module] if binding.name else [binding.module]
+        for candidate in candidates:
+            target = module_file(candidate, roots)
+            if target and target != own:
+                found.append(target)
+                break
+    return list(dict.fromkeys(found))

@@ -1,0 +1,238 @@
+"""What importing each module would do, and what a test must fake, from static analysis alone.
+
+`scan_paths` turns paths into a `ScanReport`: per module, the import-time side effects, the
+environment read at import, the third-party package trees that must be faked to import it
+offline (each with the reason and what is known about the package), and what cannot be known
+statically; across modules, the import cycles. A file that cannot be read or parsed is reported
+as an error and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from harness.analysis.model import (
+    AnalysisError,
+    EffectKind,
+    EnvRead,
+    ModuleFacts,
+    SideEffect,
+    Unknowable,
+)
+from harness.analysis.packages import module_name_for, third_party_packages
+from harness.scaffold.env_helpers import with_helper_env_reads
+from harness.scaffold.packages import PackageInfo, package_info
+from harness.scaffold.project import collect_sources, project_imports
+
+Analyze = Callable[[str], ModuleFacts]
+
+# Effects that mean "importing this for real would reach a server, or need one".
+_CONNECTING = frozenset({EffectKind.CLIENT, EffectKind.NETWORK})
+
+
+@dataclass(frozen=True)
+class FakeTree:
+    """A third-party package tree a module imports at import time."""
+
+    root: str
+    modules: tuple[str, ...]  # every module of the tree the code imports, parents first
+    info: PackageInfo
+    reasons: tuple[str, ...]  # why it must be faked; empty: it can be imported for real
+
+    @property
+    def must_fake(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
+class ModuleScan:
+    facts: ModuleFacts
+    trees: tuple[FakeTree, ...] = ()
+    local_imports: tuple[str, ...] = ()  # project modules whose import-time code runs too
+
+    @property
+    def path(self) -> str:
+        return self.facts.path
+
+    @property
+    def effects(self) -> tuple[SideEffect, ...]:
+        return tuple(sorted(self.facts.effects, key=lambda e: (e.line, e.col)))
+
+    @property
+    def import_time_env(self) -> tuple[EnvRead, ...]:
+        reads = (r for r in self.facts.env_reads if r.at_import_time)
+        return tuple(sorted(reads, key=lambda r: (r.line, r.col)))
+
+    @property
+    def to_fake(self) -> tuple[FakeTree, ...]:
+        return tuple(t for t in self.trees if t.must_fake)
+
+    @property
+    def imported_for_real(self) -> tuple[FakeTree, ...]:
+        return tuple(t for t in self.trees if not t.must_fake)
+
+    @property
+    def unknowable(self) -> tuple[Unknowable, ...]:
+        return tuple(sorted(self.facts.unknowable, key=lambda u: (u.line, u.col)))
+
+    @property
+    def finding_count(self) -> int:
+        return (
+            len(self.effects) + len(self.import_time_env) + len(self.to_fake) + len(self.unknowable)
+        )
+
+
+@dataclass(frozen=True)
+class ImportCycle:
+    """Project modules that import each other while being imported."""
+
+    modules: tuple[str, ...]  # dotted names, in the order the imports run
+    paths: tuple[str, ...]
+
+    def message(self) -> str:
+        loop = " -> ".join((*self.modules, self.modules[0]))
+        return (
+            f"import cycle {loop}: which module-level code runs first, and whether a name exists "
+            "yet when the other module reads it, depends on which module is imported first"
+        )
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    modules: tuple[ModuleScan, ...] = ()
+    cycles: tuple[ImportCycle, ...] = ()
+    errors: tuple[AnalysisError, ...] = field(default_factory=tuple)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when any input was unreadable, 1 when anything runs at import, 0 when nothing does."""
+        if self.errors:
+            return 2
+        if self.cycles or any(m.finding_count for m in self.modules):
+            return 1
+        return 0
+
+
+def scan_paths(paths: Sequence[str], analyze: Analyze | None = None) -> ScanReport:
+    """Scan every Python file under `paths`; nothing is imported or run."""
+    if analyze is None:
+        from harness.analysis import analyze_file as analyze
+    files, errors = collect_sources(paths)
+    facts: list[ModuleFacts] = []
+    for path in files:
+        try:
+            facts.append(with_helper_env_reads(analyze(path)))
+        except AnalysisError as error:
+            errors.append(error)
+    return scan_facts(facts, errors)
+
+
+def scan_facts(facts: Sequence[ModuleFacts], errors: Sequence[AnalysisError] = ()) -> ScanReport:
+    """The report for already analysed modules."""
+    modules = tuple(
+        ModuleScan(f, trees=package_trees(f), local_imports=tuple(project_imports(f)))
+        for f in facts
+    )
+    return ScanReport(modules=modules, cycles=find_cycles(facts), errors=tuple(errors))
+
+
+def package_trees(facts: ModuleFacts) -> tuple[FakeTree, ...]:
+    """Each third-party tree imported at import time, with the reasons it must be faked, if any."""
+    trees = []
+    for root, modules in third_party_packages(facts).items():
+        info = package_info(root, modules)
+        trees.append(FakeTree(root, modules, info, _reasons_to_fake(root, info, facts)))
+    return tuple(trees)
+
+
+def _reasons_to_fake(root: str, info: PackageInfo, facts: ModuleFacts) -> tuple[str, ...]:
+    reasons = []
+    if not info.installed:
+        reasons.append("not installed: the import itself fails")
+    for need in info.extras:
+        if info.installed and need.missing:
+            reasons.append(
+                f"{need.submodule} needs extra [{need.extra}], missing {', '.join(need.missing)}"
+            )
+    built = [
+        f"{_short(effect.target)} (line {effect.line})"
+        for effect in sorted(facts.effects, key=lambda e: e.line)
+        if effect.kind in _CONNECTING
+        and not effect.derived_from
+        and effect.target.split(".", 1)[0] == root
+    ]
+    if built:
+        reasons.append("builds at import " + ", ".join(dict.fromkeys(built)))
+    return tuple(reasons)
+
+
+def _short(target: str) -> str:
+    return target.rsplit(".", 1)[-1]
+
+
+def find_cycles(facts: Sequence[ModuleFacts]) -> tuple[ImportCycle, ...]:
+    """Cycles among the scanned modules' import-time imports (strongly connected components)."""
+    name_of = {os.path.abspath(f.path): (f.module_name or module_name_for(f.path)) for f in facts}
+    display = {os.path.abspath(f.path): f.path for f in facts}
+    graph = {
+        os.path.abspath(f.path): [p for p in project_imports(f) if p in name_of] for f in facts
+    }
+    cycles = []
+    for component in _strongly_connected(graph):
+        if len(component) > 1 or component[0] in graph[component[0]]:
+            ordered = _cycle_order(component, graph)
+            cycles.append(
+                ImportCycle(tuple(name_of[p] for p in ordered), tuple(display[p] for p in ordered))
+            )
+    return tuple(sorted(cycles, key=lambda c: c.modules))
+
+
+def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
+    # Tarjan's algorithm, written out because the standard library's graphlib reports only the
+    # first cycle it meets and no well-kept graph library is a dependency here.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for successor in graph.get(node, ()):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in on_stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            components.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def _cycle_order(component: list[str], graph: dict[str, list[str]]) -> list[str]:
+    """The component's members in import order, starting from the first by name."""
+    members = set(component)
+    start = min(component)
+    ordered = [start]
+    while True:
+        following = [n for n in graph[ordered[-1]] if n in members and n not in ordered]
+        if not following:
+            break
+        ordered.append(following[0])
+    ordered.extend(sorted(members - set(ordered)))
+    return ordered

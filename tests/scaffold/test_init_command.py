@@ -1,0 +1,140 @@
+"""`harness init`: the rendered conftest and config, --write without clobbering, bad input."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from harness.config import load_config
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+CURRENT = "legacy_services/current/current.py"
+
+
+def test_raw_conftest_is_valid_python_with_the_ordered_steps(harness_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    result = harness_cli("init", CURRENT, "--template", "raw")
+
+    assert result.exit_code == 0
+    source = result.out
+    compile(source, "conftest.py", "exec")
+    assert '"KAFKA_IP": "kafka.invalid",' in source
+    assert '"SCHEMA_REGISTRY_URL": "http://schema-registry.invalid:8081",' in source
+    assert "left to the module's own defaults: KAFKA_GROUP_ID, CURRENT_API_PORT" in source
+    assert re.search(
+        r'\*\*package_tree\(\s+"confluent_kafka",\s+"confluent_kafka.schema_registry",', source
+    )
+    assert '"consumer",  # line' in source  # replaced by a fresh mock before each test
+    assert '"current_data",  # line' in source  # restored from its snapshot
+    steps = [source.index(f"# {n}.") for n in range(1, 5)]
+    assert steps == sorted(steps), "fakes, env, threads, import: in this order"
+    assert "{{" not in source and "{%" not in source
+
+
+def test_plugin_section_is_valid_config_for_the_plugin(harness_cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO_ROOT)
+    result = harness_cli("init", CURRENT)
+
+    assert result.exit_code == 0
+    table = tomllib.loads(result.out)
+    assert table == {"tool": {"harness": {"services": {"current": {"path": CURRENT}}}}}
+    assert re.search(r"^#   fakes confluent_kafka \(", result.out, re.M)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(result.out.replace(CURRENT, str(REPO_ROOT / CURRENT)))
+    assert load_config(pyproject).service("current").path == REPO_ROOT / CURRENT
+
+
+def test_write_merges_into_pyproject_and_keeps_what_is_there(harness_cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO_ROOT)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "svc"  # the service\n\n'
+        '[tool.harness.services.current]\npath = "elsewhere/current.py"\n'
+        'env = { KAFKA_PORT = "19092" }\n'
+    )
+
+    first = harness_cli(
+        "init", CURRENT, "--write", "--pyproject", str(pyproject), "--name", "current"
+    )
+    second = harness_cli(
+        "init", "legacy_services/usage/usage.py", "--write", "--pyproject", str(pyproject)
+    )
+
+    assert first.exit_code == second.exit_code == 0
+    assert "kept the existing value of tool.harness.services.current.path" in first.err
+    text = pyproject.read_text()
+    assert 'name = "svc"  # the service' in text
+    document = tomllib.loads(text)
+    services = document["tool"]["harness"]["services"]
+    assert services["current"] == {"path": "elsewhere/current.py", "env": {"KAFKA_PORT": "19092"}}
+    # Relative to the file it is written in, as [tool.harness] paths are.
+    usage = (tmp_path / services["usage"]["path"]).resolve()
+    assert usage == REPO_ROOT / "legacy_services/usage/usage.py"
+
+
+def test_write_refuses_to_overwrite_a_conftest(harness_cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO_ROOT)
+    target = tmp_path / "tests"
+    target.mkdir()
+    (target / "conftest.py").write_text("# mine\n")
+
+    result = harness_cli(
+        "init", CURRENT, "--template", "raw", "--write", "--dir", str(target), "--smoke-tests"
+    )
+
+    assert result.exit_code == 1
+    assert "conftest.py exists and was not overwritten" in result.err
+    assert (target / "conftest.py").read_text() == "# mine\n"
+    assert not (target / "test_current_smoke.py").exists()
+
+
+def test_unknown_module_is_a_usage_error(harness_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = harness_cli("init", "no/such/module.py")
+
+    assert result.exit_code == 2
+    assert result.err.startswith("harness init: no/such/module.py:0: no such module file")
+
+
+def test_dotted_name_is_found_without_importing(harness_cli, monkeypatch):
+    monkeypatch.chdir(HERE / "fixtures" / "inventory")
+    result = harness_cli("init", "inventory.app", "--template", "raw")
+
+    assert result.exit_code == 0
+    assert 'SERVICE_MODULE = "inventory.app"' in result.out
+    assert re.search(r"tasks\.py:\d+: environment variable with a computed name", result.out)
+
+
+def test_unparsable_module_is_a_usage_error_naming_the_line(harness_cli, tmp_path):
+    module = tmp_path / "old.py"
+    module.write_text("import os\nprint 'hello'\n")
+
+    result = harness_cli("init", str(module))
+
+    assert result.exit_code == 2
+    assert re.search(r"old\.py:2: syntax error", result.err)
+    assert "Traceback" not in result.err
+
+
+def test_module_whose_import_never_returns_is_refused(harness_cli, monkeypatch):
+    monkeypatch.chdir(HERE / "fixtures")
+    result = harness_cli("init", "telemetry_gateway/gateway.py", "--template", "raw")
+
+    assert result.exit_code == 2
+    assert (
+        "importing it never returns (module-level loop at telemetry_gateway/gateway.py:83)"
+        in result.err
+    )
+    assert result.out == ""
+
+
+def test_smoke_tests_need_routes(harness_cli, tmp_path):
+    module = tmp_path / "worker.py"
+    module.write_text("import os\nQUEUE = os.environ['QUEUE']\n")
+
+    result = harness_cli("init", str(module), "--template", "raw", "--smoke-tests")
+
+    assert result.exit_code == 2
+    assert "no Flask routes found" in result.err
