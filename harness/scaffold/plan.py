@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.analysis.model import AnalysisError, EffectKind, EnvRead, ModuleFacts, SideEffect
@@ -107,8 +108,21 @@ def resolve_module(spec: str, cwd: Path | None = None) -> Path:
     )
 
 
-def build_plan(path: Path, source: str, analyze=None) -> SetupPlan:
-    """The plan for the module at `path` (`source` is the path as the user wrote it)."""
+def build_plan(
+    path: Path,
+    source: str,
+    analyze=None,
+    *,
+    also_fake: Sequence[str] = (),
+    env_values: Mapping[str, str] | None = None,
+) -> SetupPlan:
+    """The plan for the module at `path` (`source` is the path as the user wrote it).
+
+    `also_fake` names package trees to fake although nothing at import needs it (a suite that
+    wants the whole library out of reach); `env_values` gives variables a value of the user's
+    choosing, including ones the module has a default for. Either naming something the module
+    does not import or read is an `AnalysisError`.
+    """
     if analyze is None:
         from harness.analysis import analyze_file as analyze
     facts = with_helper_env_reads(analyze(str(path)))
@@ -116,11 +130,17 @@ def build_plan(path: Path, source: str, analyze=None) -> SetupPlan:
     followed = _followed_modules(facts, analyze)
     everything = [facts, *followed]
 
-    trees = _merged_trees(everything)
+    trees = _with_requested_fakes(_merged_trees(everything), also_fake, source)
     fakes = tuple(t for t in trees if t.must_fake)
     shape = service_shape(tree, facts, [t.root for t in fakes])
     module = facts.module_name or module_name_for(str(path))
     threads = tuple(e for f in everything for e in f.effects if e.kind is EffectKind.THREAD)
+    import_env, call_env = _with_given_values(
+        _env_settings(everything, at_import_time=True),
+        _env_settings(everything, at_import_time=False),
+        env_values or {},
+        source,
+    )
     return SetupPlan(
         module=module,
         alias=module.rsplit(".", 1)[-1],
@@ -129,8 +149,8 @@ def build_plan(path: Path, source: str, analyze=None) -> SetupPlan:
         import_root=Path(import_root(str(path))),
         fakes=fakes,
         real_packages=tuple(t.root for t in trees if not t.must_fake),
-        import_env=_env_settings(everything, at_import_time=True),
-        call_env=_env_settings(everything, at_import_time=False),
+        import_env=import_env,
+        call_env=call_env,
         thread_factories=_thread_factories(threads),
         threads=threads,
         clients=tuple(
@@ -191,6 +211,55 @@ def _merged_trees(everything: list[ModuleFacts]) -> list[FakeTree]:
                     tuple(dict.fromkeys(known.reasons + tree.reasons)),
                 )
     return sorted(merged.values(), key=lambda t: t.root)
+
+
+def _with_requested_fakes(
+    trees: list[FakeTree], also_fake: Sequence[str], source: str
+) -> list[FakeTree]:
+    by_root = {tree.root: tree for tree in trees}
+    for root in also_fake:
+        tree = by_root.get(root)
+        if tree is None:
+            imported = ", ".join(by_root) or "none"
+            raise AnalysisError(
+                source,
+                0,
+                f"--fake {root}: not a third-party package it imports at import time "
+                f"(those are: {imported})",
+            )
+        by_root[root] = replace(tree, reasons=(*tree.reasons, "faked on request (--fake)"))
+    return [by_root[tree.root] for tree in trees]
+
+
+def _with_given_values(
+    import_env: tuple[EnvSetting, ...],
+    call_env: tuple[EnvSetting, ...],
+    values: Mapping[str, str],
+    source: str,
+) -> tuple[tuple[EnvSetting, ...], tuple[EnvSetting, ...]]:
+    """The settings with the user's values; a variable given one is set even if it has a
+    default, because a suite may pin what its tests assert on (a timeout, a window)."""
+    known = {setting.name for setting in (*import_env, *call_env)}
+    for name in values:
+        if name not in known:
+            raise AnalysisError(
+                source,
+                0,
+                f"--env {name}: not an environment variable it reads at import, nor one its "
+                "functions need; check the name",
+            )
+
+    def given(setting: EnvSetting) -> EnvSetting:
+        if setting.name not in values:
+            return setting
+        return replace(
+            setting,
+            value=values[setting.name],
+            note=f"{setting.note}; value given by --env",
+            needed=True,
+        )
+
+    return tuple(map(given, import_env)), tuple(map(given, call_env))
 
 
 def _env_settings(everything: list[ModuleFacts], *, at_import_time: bool) -> tuple[EnvSetting, ...]:

@@ -7,10 +7,12 @@ import tomllib
 from pathlib import Path
 
 from harness.config import load_config
+from harness.scaffold.init_command import GENERATED_END
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 CURRENT = "legacy_services/current/current.py"
+HISTORY = "legacy_services/history/historyAPI.py"
 
 
 def test_raw_conftest_is_valid_python_with_the_ordered_steps(harness_cli, monkeypatch):
@@ -138,3 +140,68 @@ def test_smoke_tests_need_routes(harness_cli, tmp_path):
 
     assert result.exit_code == 2
     assert "no Flask routes found" in result.err
+
+
+def test_raw_options_name_the_module_pin_env_and_fake_more(harness_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    options = [
+        "--module-name",
+        "suite_history",
+        "--env",
+        "RETENTION_DAYS=7",
+        "--env",
+        "ARCHIVE_SERVICE_URL=http://archive.invalid/",
+        "--fake",
+        "kafka",
+    ]
+    result = harness_cli("init", HISTORY, "--template", "raw", *options)
+
+    assert result.exit_code == 0, result.err
+    source = result.out
+    compile(source, "conftest.py", "exec")
+    defaulted = source.split("left to the module's own defaults:")[1].split("\n\n")[0]
+    assert 'SERVICE_MODULE = "suite_history"  # private' in source
+    # A variable with a default is set once given; one without gets the given value.
+    assert re.search(
+        r'^    "RETENTION_DAYS": "7",  # historyAPI\.py:\d+: .*given by --env$',
+        source,
+        re.M,
+    )
+    assert '    "ARCHIVE_SERVICE_URL": "http://archive.invalid/",\n' in source
+    assert "RETENTION_DAYS" not in defaulted and "MONGO_DB" in defaulted
+    assert '# kafka: faked on request (--fake)\n        **package_tree("kafka"),' in source
+    assert '"KafkaConsumer",  # line' in source  # built from a fake now: fresh before each test
+    assert f"`harness init {HISTORY} --template raw {' '.join(options)}`" in source
+    assert source.endswith(GENERATED_END + "\n")
+
+
+def test_unknown_env_or_fake_name_is_a_usage_error(harness_cli, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    env = harness_cli("init", CURRENT, "--template", "raw", "--env", "KAFKA_HOST=x")
+    fake = harness_cli("init", CURRENT, "--template", "raw", "--fake", "pymongo")
+    plugin = harness_cli("init", CURRENT, "--env", "KAFKA_PORT=1")
+
+    assert (env.exit_code, fake.exit_code, plugin.exit_code) == (2, 2, 2)
+    assert env.err.startswith(f"harness init: {CURRENT}:0: --env KAFKA_HOST: not an environment")
+    assert "--fake pymongo: not a third-party package it imports at import time" in fake.err
+    assert "--env: only for --template raw" in plugin.err
+    assert "Traceback" not in env.err + fake.err + plugin.err
+
+
+def test_write_rewrites_the_generated_part_and_keeps_the_suites_own(
+    harness_cli, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(REPO_ROOT)
+    conftest = tmp_path / "conftest.py"
+    args = ("init", CURRENT, "--template", "raw", "--dir", str(tmp_path), "--write")
+    assert harness_cli(*args).exit_code == 0
+    rendered = conftest.read_text()
+    own = "\n\n@pytest.fixture\ndef state(service):\n    return service.current_data\n"
+    stale = rendered.replace('"KAFKA_PORT": "9092"', '"KAFKA_PORT": "1"')
+    conftest.write_text(stale + own)
+
+    result = harness_cli(*args)
+
+    assert result.exit_code == 0, result.err
+    assert "rewrote the generated part of" in result.err
+    assert conftest.read_text() == rendered + own

@@ -144,5 +144,5 @@ def test_consumer_is_configured_from_env_and_subscribed(service, imported_servic
     (conf,), _ = fake_kafka.DeserializingConsumer.call_args
     assert conf["bootstrap.servers"] == "kafka.invalid:9092"
     assert conf["group.id"] == "current-api"
-    assert conf["value.deserializer"] is service.avro_deserializer
-    service.consumer.subscribe.assert_called_once_with(["test-current-topic"])
+    assert conf["value.deserializer"] is imported_service.built["avro_deserializer"]
+    imported_service.built["consumer"].subscribe.assert_called_once_with(["test-current-topic"])

@@ -40,4 +40,4 @@ def test_consumer_thread_is_a_daemon_running_consume_data(service, imported_serv
     thread_class.return_value.start.assert_called_once_with()
     # The KafkaConsumer is built inside the thread: the import never touched it.
     assert isinstance(service.KafkaConsumer, Mock)
-    service.KafkaConsumer.assert_not_called()
+    imported_service.fakes["kafka"].KafkaConsumer.assert_not_called()

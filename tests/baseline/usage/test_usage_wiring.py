@@ -2,7 +2,7 @@
 
 import json
 
-from .conftest import REPO_ROOT
+from .conftest import SERVICE_PATH
 
 
 def test_mongo_collections_come_from_the_default_names(service, imported_service):
@@ -20,10 +20,10 @@ def test_avro_serializer_uses_the_usage_schema_file(service, imported_service):
     avro = imported_service.fakes["confluent_kafka.schema_registry.avro"]
 
     (registry, schema_str), _ = avro.AvroSerializer.call_args
-    assert registry is service.schema_registry_client
+    assert registry is imported_service.built["schema_registry_client"]
     schema = json.loads(schema_str)
     assert schema == json.loads(
-        (REPO_ROOT / "legacy_services" / "schemas" / "usage.avsc").read_text()
+        (SERVICE_PATH.parents[1] / "schemas" / "usage.avsc").read_text()
     )
     assert schema["name"] == "UsageRecord"
 
@@ -33,7 +33,7 @@ def test_producer_serializes_values_with_avro(service, imported_service):
 
     (conf,), _ = fake_kafka.SerializingProducer.call_args
     assert conf["bootstrap.servers"] == "kafka.invalid:9092"
-    assert conf["value.serializer"] is service.avro_serializer
+    assert conf["value.serializer"] is imported_service.built["avro_serializer"]
 
 
 def test_consumer_thread_is_a_daemon_running_consume_data(service, imported_service):
