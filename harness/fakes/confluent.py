@@ -30,8 +30,18 @@ mock cluster):
 - The Schema Registry client and Avro serdes: see `harness.fakes.schema_registry`.
 
 Not imitated: transactions, `AdminClient` beyond create/delete/list topics, the legacy
-`confluent_kafka.avro` package, JSON Schema and Protobuf serdes, unknown-config-key errors
-(librdkafka's list of properties is long; unknown keys are accepted), statistics callbacks.
+`confluent_kafka.avro` package, JSON Schema and Protobuf serdes, statistics callbacks, the
+value checks of most configuration properties, and the special messages for the names
+librdkafka knows but refuses (`opaque`, `dr_cb`, `ssl.truststore.location`, ...).
+
+Configuration names are checked as the real clients do: a name that is neither a librdkafka
+property (`harness.fakes._kafka_properties`, generated from librdkafka itself) nor one the
+Python client handles itself (`on_delivery` for producers, `on_commit` for consumers, the
+callbacks and `default.topic.config` for every client) raises `KafkaException` with
+`_INVALID_ARG` and `No such configuration property: "name"`, the first unknown name in the
+dict's order; the keys of `default.topic.config` are checked too. `SerializingProducer` and
+`DeserializingConsumer` take their own `key.`/`value.` (de)serializer out first, so a
+`key.deserializer` given to a `SerializingProducer` is an unknown property.
 
 In drain mode (`Broker.stop_when_drained`) `poll()` and `consume()` raise
 `harness.fakes.stop.ConsumerStopped` once the consumer has nothing left.
@@ -60,6 +70,7 @@ from typing import TYPE_CHECKING, Any, Self
 from harness.fakes import confluent_types as types_
 from harness.fakes import schema_registry as sr
 from harness.fakes._kafka_error_codes import code
+from harness.fakes._kafka_properties import LIBRDKAFKA_PROPERTIES
 from harness.fakes.confluent_types import (
     ClusterMetadata,
     ConsumeError,
@@ -101,6 +112,36 @@ def _conf_dict(conf: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dic
     merged = dict(conf or {})
     merged.update(kwargs)
     return merged
+
+
+# Names the Python client takes out of the configuration before librdkafka sees the rest
+# (confluent-kafka 2.16.0, checked by building each client with the name).
+_CLIENT_PROPERTIES = frozenset(
+    {
+        "default.topic.config",
+        "delivery.report.only.error",
+        "error_cb",
+        "logger",
+        "oauth_cb",
+        "stats_cb",
+        "throttle_cb",
+    }
+)
+PRODUCER_PROPERTIES = _CLIENT_PROPERTIES | {"on_delivery"}
+CONSUMER_PROPERTIES = _CLIENT_PROPERTIES | {"on_commit"}
+
+
+def _check_property_names(conf: Mapping[str, Any], client_properties: frozenset[str]) -> None:
+    """Reject the first name neither librdkafka nor the Python client knows, as librdkafka does."""
+    names = list(conf)
+    topic_conf = conf.get("default.topic.config")
+    if isinstance(topic_conf, Mapping):
+        names += list(topic_conf)
+    for name in names:
+        if name not in LIBRDKAFKA_PROPERTIES and name not in client_properties:
+            raise KafkaException(
+                KafkaError(code("_INVALID_ARG"), f'No such configuration property: "{name}"')
+            )
 
 
 def _conf_bool(conf: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -208,6 +249,7 @@ class ProducerBase:
         conf = _conf_dict(conf, kwargs)
         if "_harness_recorded" not in self.__dict__:
             self._backends.clients.record(TOP_LEVEL, type(self).__name__, conf)
+        _check_property_names(conf, PRODUCER_PROPERTIES)
         callback = conf.get("on_delivery")
         if callback is not None and not callable(callback):
             raise KafkaException(
@@ -377,6 +419,7 @@ class ConsumerBase:
         group = conf.get("group.id")
         if not group:
             raise ValueError("Failed to create consumer: group.id must be set")
+        _check_property_names(conf, CONSUMER_PROPERTIES)
         reset = conf.get("auto.offset.reset", "latest")
         auto_commit = _conf_bool(conf, "enable.auto.commit", True)
         self._auto_store = _conf_bool(conf, "enable.auto.offset.store", True)
@@ -695,6 +738,7 @@ class AdminClientBase:
     def __init__(self, conf: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         conf = _conf_dict(conf, kwargs)
         self._backends.clients.record(f"{TOP_LEVEL}.admin", type(self).__name__, conf)
+        _check_property_names(conf, _CLIENT_PROPERTIES)
 
     def create_topics(
         self, new_topics: Sequence[NewTopic], **_: Any

@@ -19,6 +19,15 @@ What is real and what is not:
 - `UpdateOne` and `ReplaceOne` are thin subclasses of the real ones: pymongo 4.20 passes a
   `sort` argument to the bulk builder that mongomock 4.3 does not take, so `bulk_write` with
   the real classes fails; these subclasses leave it out (and refuse a non-empty `sort`).
+- Sort and index specifications go through real pymongo's own checks first
+  (`helpers_shared._index_list`/`_index_document`: `TypeError` for a float direction or a
+  bare key that is not a string, `ValueError` for an empty list), which mongomock skips. A
+  sort direction other than 1 or -1 (`sort("timestamp", 2)`, `sort("t", "asc")`) passes
+  pymongo but is refused by the MongoDB server when the query runs; mongomock sorts anyway,
+  so the fake cursor raises the server's `OperationFailure` (code 15975, or 15974 for a
+  string) when it is first iterated, as a real cursor does at its first fetch. An index key of
+  2 is valid MongoDB (any positive number is ascending), so `create_index` only gets pymongo's
+  type checks.
 - `AsyncMongoClient`, change streams, sessions and transactions are not faked.
 
 Building the tree imports the real pymongo (about 0.12 s, pure Python once `bson` is loaded) and
@@ -111,6 +120,7 @@ class MongoClientBase:
     """Mixin for the tree's `MongoClient`: records the client, binds the shared store."""
 
     _backends: Backends
+    _database_class: type
 
     def __init__(
         self, host: Any = None, port: int | None = None, *args: Any, **kwargs: Any
@@ -122,6 +132,95 @@ class MongoClientBase:
         super().__init__(
             _without_srv(host), port, *args, _store=self._backends.mongo._server, **kwargs
         )  # type: ignore[call-arg]
+
+
+    def get_database(self, *args: Any, **kwargs: Any) -> Any:
+        database = super().get_database(*args, **kwargs)  # type: ignore[misc]
+        database.__class__ = self._database_class
+        return database
+
+
+# -- Sort and index specifications checked as pymongo and the server check them --------------
+# Written by hand: mongomock accepts any direction; these subclasses add no state, only the
+# checks, and are swapped onto the objects mongomock builds (`__class__`), since mongomock
+# creates its databases, collections and cursors from module-level names.
+
+SORT_ORDER_ERROR = (15975, "$sort key ordering must be 1 (for ascending) or -1 (for descending)")
+
+
+def _sort_error(sort: Any, OperationFailure: type[Exception]) -> Exception | None:
+    """What the server says of a sort specification pymongo let through (None if valid)."""
+    items = sort.items() if isinstance(sort, dict) else (sort or ())
+    for key, direction in items:
+        if isinstance(direction, dict) and "$meta" in direction:
+            continue
+        if isinstance(direction, bool) or direction not in (1, -1):
+            if isinstance(direction, str):
+                code, message = 15974, f"Illegal key in $sort specification: {key}: {direction!r}"
+            else:
+                code, message = SORT_ORDER_ERROR
+            return OperationFailure(message, code, {"ok": 0.0, "errmsg": message, "code": code})
+    return None
+
+
+class CursorChecks:
+    """Mixin for the tree's `Cursor`: a sort the server would refuse fails at the first fetch."""
+
+    # Bound at build time: once the tree is served, `pymongo.*` imports reach the fake package.
+    _helpers: types.ModuleType  # the real pymongo.helpers_shared
+    _operation_failure: type[Exception]
+    _factory: Any
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> Any:
+        keys = self._helpers._index_list(key_or_list, direction)
+        self._helpers._index_document(keys)
+        super().sort(keys)  # type: ignore[misc]
+        self._refuse_invalid_sort(keys)
+        return self
+
+    def _refuse_invalid_sort(self, sort: Any) -> None:
+        error = _sort_error(sort, self._operation_failure)
+        if error is not None:
+
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise error
+
+            self._factory = refuse
+
+
+class CollectionChecks:
+    """Mixin for the tree's `Collection`: pymongo's checks on `find(sort=)` and index keys."""
+
+    _cursor_class: type
+    _helpers: types.ModuleType  # the real pymongo.helpers_shared, bound at build time
+
+    def find(self, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
+        if sort is not None:
+            self._helpers._index_document(sort)  # pymongo's Cursor does this with sort=
+        cursor = super().find(*args, sort=sort, **kwargs)  # type: ignore[misc]
+        cursor.__class__ = self._cursor_class
+        cursor._refuse_invalid_sort(sort)
+        return cursor
+
+    def create_index(self, keys: Any, *args: Any, **kwargs: Any) -> Any:
+        self._helpers._index_document(self._helpers._index_list(keys))
+        return super().create_index(keys, *args, **kwargs)  # type: ignore[misc]
+
+    def with_options(self, *args: Any, **kwargs: Any) -> Any:
+        collection = super().with_options(*args, **kwargs)  # type: ignore[misc]
+        collection.__class__ = type(self)
+        return collection
+
+
+class DatabaseChecks:
+    """Mixin for the tree's `Database`: hands out collections that check like pymongo."""
+
+    _collection_class: type
+
+    def get_collection(self, *args: Any, **kwargs: Any) -> Any:
+        collection = super().get_collection(*args, **kwargs)  # type: ignore[misc]
+        collection.__class__ = self._collection_class
+        return collection
 
 
 def _without_srv(host: Any) -> Any:
@@ -179,10 +278,28 @@ def build_tree(backends: Backends) -> ModuleTree:
 
     import mongomock
     import pymongo
-    from pymongo import operations
+    from pymongo import errors, helpers_shared, operations
 
+    Cursor = bind(
+        CursorChecks,
+        "Cursor",
+        {"_helpers": helpers_shared, "_operation_failure": errors.OperationFailure},
+        bases=(mongomock.collection.Cursor,),
+    )
+    Collection = bind(
+        CollectionChecks,
+        "Collection",
+        {"_cursor_class": Cursor, "_helpers": helpers_shared},
+        bases=(mongomock.Collection,),
+    )
+    Database = bind(
+        DatabaseChecks, "Database", {"_collection_class": Collection}, bases=(mongomock.Database,)
+    )
     MongoClient = bind(
-        MongoClientBase, "MongoClient", {"_backends": backends}, bases=(mongomock.MongoClient,)
+        MongoClientBase,
+        "MongoClient",
+        {"_backends": backends, "_database_class": Database},
+        bases=(mongomock.MongoClient,),
     )
     UpdateOne, ReplaceOne = _operations_without_sort()
     level = "fake"
@@ -213,16 +330,16 @@ def build_tree(backends: Backends) -> ModuleTree:
         ),
         "pymongo.collection": new_module(
             "pymongo.collection",
-            {"Collection": mongomock.Collection, "ReturnDocument": pymongo.ReturnDocument},
+            {"Collection": Collection, "ReturnDocument": pymongo.ReturnDocument},
             package=False,
             level=level,
         ),
         "pymongo.database": new_module(
-            "pymongo.database", {"Database": mongomock.Database}, package=False, level=level
+            "pymongo.database", {"Database": Database}, package=False, level=level
         ),
         "pymongo.cursor": new_module(
             "pymongo.cursor",
-            {"Cursor": mongomock.collection.Cursor, "CursorType": pymongo.CursorType},
+            {"Cursor": Cursor, "CursorType": pymongo.CursorType},
             package=False,
             level=level,
         ),

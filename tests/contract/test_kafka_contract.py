@@ -397,7 +397,46 @@ def kafka_python_hands_back_a_record_whose_deserializer_raised(b: Backend) -> An
     return seen, (stop.reason.value, stop.delivered)
 
 
+def configuration_names_are_checked_as_librdkafka_does(b: Backend) -> Any:
+    def outcome(build: Callable[[], Any]) -> Any:
+        try:
+            client = build()
+        except b.ck.KafkaException as e:
+            return (e.args[0].name(), e.args[0].str())
+        if hasattr(client, "close"):
+            client.close()
+        return "built"
+
+    base = {"bootstrap.servers": b.bootstrap}
+    group = {**base, "group.id": _topic()}
+    return [
+        outcome(lambda: b.ck.Producer({**base, "linger.ms": 5, "acks": "all", "XXlinger.msXX": 1})),
+        outcome(lambda: b.ck.Producer({**base, "linger.ms": 5, "acks": "all"})),
+        outcome(lambda: b.ck.Producer({**base, "on_commit": print})),
+        outcome(lambda: b.ck.Consumer({**group, "XXkey.deserializerXX": "x"})),
+        outcome(lambda: b.ck.Consumer({**group, "enable.auto.commit": False, "on_commit": print})),
+        outcome(lambda: b.ck.SerializingProducer({**base, "key.serializer": None})),
+        outcome(lambda: b.ck.SerializingProducer({**base, "key.deserializer": None})),
+        outcome(lambda: b.ck.DeserializingConsumer({**group, "value.deserializer": None})),
+        outcome(lambda: b.ck.DeserializingConsumer({**group, "value.serializer": None})),
+    ]
+
+
 SCENARIOS: dict[str, tuple[Callable[[Backend], Any], Any]] = {
+    "unknown configuration property rejected, known ones accepted": (
+        configuration_names_are_checked_as_librdkafka_does,
+        [
+            ("_INVALID_ARG", 'No such configuration property: "XXlinger.msXX"'),
+            "built",
+            ("_INVALID_ARG", 'No such configuration property: "on_commit"'),
+            ("_INVALID_ARG", 'No such configuration property: "XXkey.deserializerXX"'),
+            "built",
+            "built",
+            ("_INVALID_ARG", 'No such configuration property: "key.deserializer"'),
+            "built",
+            ("_INVALID_ARG", 'No such configuration property: "value.serializer"'),
+        ],
+    ),
     "produce/consume, keys, headers": (
         produce_consume_keys_and_headers,
         (
