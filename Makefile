@@ -10,15 +10,31 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make demo   run the toolkit end to end on the bundled legacy services (writes reports/)"
-	@echo "make test   run the test suite (random order, 2 xdist workers, -W error)"
+	@echo "make test   run the test suite (random order, 2 xdist workers, -W error), then the service suites at wire"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[services,dev]'
 	touch $@
 
+# The main job, as a team would run it on its own services. Steps whose exit code 1 means
+# "found something" (scan: side effects; lint of the broken examples: findings; mutants:
+# survivors) are expected to find it; anything else (2, a crash) stops the job.
 demo: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:randomly tests/baseline
+	@echo "== 1/5 harness scan legacy_services: what importing each service does"
+	@$(BIN)/harness scan legacy_services; test $$? -le 1
+	@echo "== 2/5 harness lint tests conftest_templates: the project's own suites (clean)"
+	@$(BIN)/harness lint tests conftest_templates
+	@echo "== 3/5 harness lint tests/lint/broken: one conftest per trap (findings expected)"
+	@$(BIN)/harness lint tests/lint/broken; test $$? -eq 1
+	@echo "== 4/5 the services' suites: hand-written baselines, then the plugin suites"
+	@$(BIN)/python -m pytest -q -n 2 tests/baseline tests/services
+	@echo "== 5/5 harness mutants: how much logic each suite pins (reports/mutation.{md,html,json})"
+	@$(BIN)/harness mutants; test $$? -le 1
 
+# Everything at the default `fake` level (with the wire smoke and the fake-vs-real contract),
+# then the three services' suites again at `wire`: the level is session-wide, so it takes a
+# second pytest process.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 tests/services --harness-fidelity=wire
