@@ -114,6 +114,20 @@ def _conf_dict(conf: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> dic
     return merged
 
 
+def _take_codecs(
+    client: Any, conf: Mapping[str, Any], codec: str
+) -> tuple[dict[str, Any], Any, Any]:
+    """Record the configuration of a Serializing/Deserializing client as given, then take its
+    `key.<codec>` and `value.<codec>` out: the plain client beneath does not know them."""
+    conf = _conf_dict(conf, {})
+    client._backends.clients.record(TOP_LEVEL, type(client).__name__, conf)
+    client.__dict__["_harness_recorded"] = True  # the plain client beneath records nothing again
+    for prop in (f"key.{codec}.builder", f"value.{codec}.builder"):
+        if prop in conf:
+            raise ValueError(f"{prop!r} is not supported by the harness fake of confluent_kafka")
+    return conf, conf.pop(f"key.{codec}", None), conf.pop(f"value.{codec}", None)
+
+
 # Names the Python client takes out of the configuration before librdkafka sees the rest
 # (confluent-kafka 2.16.0, checked by building each client with the name).
 _CLIENT_PROPERTIES = frozenset(
@@ -354,16 +368,7 @@ class SerializingProducerBase(ProducerBase):
     """`confluent_kafka.SerializingProducer`: serializers applied before `Producer.produce`."""
 
     def __init__(self, conf: Mapping[str, Any]) -> None:
-        conf = _conf_dict(conf, {})
-        self._backends.clients.record(TOP_LEVEL, type(self).__name__, conf)
-        self.__dict__["_harness_recorded"] = True
-        for prop in ("key.serializer.builder", "value.serializer.builder"):
-            if prop in conf:
-                raise ValueError(
-                    f"{prop!r} is not supported by the harness fake of confluent_kafka"
-                )
-        self._key_serializer = conf.pop("key.serializer", None)
-        self._value_serializer = conf.pop("value.serializer", None)
+        conf, self._key_serializer, self._value_serializer = _take_codecs(self, conf, "serializer")
         super().__init__(conf)
 
     def produce(  # type: ignore[override]
@@ -667,16 +672,9 @@ class DeserializingConsumerBase(ConsumerBase):
     """`confluent_kafka.DeserializingConsumer`: deserializers applied to what `poll()` returns."""
 
     def __init__(self, conf: Mapping[str, Any]) -> None:
-        conf = _conf_dict(conf, {})
-        self._backends.clients.record(TOP_LEVEL, type(self).__name__, conf)
-        self.__dict__["_harness_recorded"] = True
-        for prop in ("key.deserializer.builder", "value.deserializer.builder"):
-            if prop in conf:
-                raise ValueError(
-                    f"{prop!r} is not supported by the harness fake of confluent_kafka"
-                )
-        self._key_deserializer = conf.pop("key.deserializer", None)
-        self._value_deserializer = conf.pop("value.deserializer", None)
+        conf, self._key_deserializer, self._value_deserializer = _take_codecs(
+            self, conf, "deserializer"
+        )
         super().__init__(conf)
 
     def poll(self, timeout: float | None = -1) -> Message | None:

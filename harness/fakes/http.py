@@ -30,18 +30,18 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
 
-_MISSING: Any = object()
+_MISSING: Any = object()  # "no json= given" (None is a JSON value)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MALFORMED_BODY = b'{"items": [{"timestamp": 1000, '  # truncated JSON: .json() raises
 
 
-class _Kind(Enum):
+class ReplyKind(Enum):
     ANSWER = "answer"
     TIMEOUT = "timeout"
     CONNECTION_ERROR = "connection_error"
@@ -49,8 +49,8 @@ class _Kind(Enum):
 
 
 @dataclass(frozen=True)
-class _Reply:
-    kind: _Kind
+class ScriptedReply:
+    kind: ReplyKind
     status: int = 200
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
@@ -70,13 +70,18 @@ class ArchiveRequest:
     timeout: float | tuple[float | None, float | None] | None
 
 
-class Archive:
-    """A scripted archive service; see the module docstring."""
+class ArchiveScript:
+    """The archive's scripting API and the requests it saw, shared by every level.
 
-    def __init__(self, base_url: str | None = None) -> None:
-        self.base_url = base_url.rstrip("/") if base_url else None
-        self._lock = threading.Lock()
-        self._standing: _Reply | None = None
+    A level (this module's `Archive`, the loopback server of `harness.wire.http`) decides how
+    a `ScriptedReply` reaches the client; which reply comes next is decided here, so a test
+    scripts the archive the same way at every level.
+    """
+
+    def __init__(self) -> None:
+        # Re-entrant so that a level can read its own state under the same lock as the reply.
+        self._lock = threading.RLock()
+        self._standing: ScriptedReply | None = None
         self._queued: deque[list[Any]] = deque()  # [reply, remaining]
         self._requests: list[ArchiveRequest] = []
 
@@ -90,18 +95,18 @@ class Archive:
         body: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         times: int | None = None,
-    ) -> Archive:
+    ) -> Self:
         """Answer with `json` (serialized) or a raw `body`, and `status`."""
         return self._script(_answer(json, status, body, headers), times)
 
     def server_error(
         self, status: int = 500, json: Any = _MISSING, *, times: int | None = None
-    ) -> Archive:
+    ) -> Self:
         if json is _MISSING:
             json = {"error": "internal server error"}
         return self.reply(json, status=status, times=times)
 
-    def malformed(self, status: int = 200, *, times: int | None = None) -> Archive:
+    def malformed(self, status: int = 200, *, times: int | None = None) -> Self:
         """A JSON content type with a truncated body: `response.json()` raises."""
         return self.reply(
             body=MALFORMED_BODY,
@@ -110,25 +115,26 @@ class Archive:
             times=times,
         )
 
-    def timeout(self, *, times: int | None = None) -> Archive:
-        """The archive does not answer in time: `requests.exceptions.ReadTimeout`."""
-        return self._script(_Reply(_Kind.TIMEOUT), times)
+    def timeout(self, *, times: int | None = None) -> Self:
+        """No answer before the client's own timeout fires (`requests`: ReadTimeout)."""
+        return self._script(ScriptedReply(ReplyKind.TIMEOUT), times)
 
-    def connection_error(self, *, times: int | None = None) -> Archive:
-        """The archive is unreachable: `requests.exceptions.ConnectionError`."""
-        return self._script(_Reply(_Kind.CONNECTION_ERROR), times)
+    def connection_error(self, *, times: int | None = None) -> Self:
+        """The archive is unreachable: no answer at all (`requests`: ConnectionError)."""
+        return self._script(ScriptedReply(ReplyKind.CONNECTION_ERROR), times)
 
     def slow(
         self, delay: float, json: Any = _MISSING, *, status: int = 200, times: int | None = None
-    ) -> Archive:
-        """Answer after `delay` seconds: a ReadTimeout when the client's timeout is shorter, and
-        the answer otherwise (also when the client set no timeout: it would wait)."""
+    ) -> Self:
+        """Answer after `delay` seconds: a timeout when the client's timeout is shorter, and the
+        answer otherwise (also when the client set no timeout: it would wait)."""
         answer = _answer(json, status, None, None)
         return self._script(
-            _Reply(_Kind.SLOW, answer.status, answer.body, answer.headers, delay), times
+            ScriptedReply(ReplyKind.SLOW, answer.status, answer.body, answer.headers, delay),
+            times,
         )
 
-    def _script(self, reply: _Reply, times: int | None) -> Archive:
+    def _script(self, reply: ScriptedReply, times: int | None) -> Self:
         if times is not None and times < 1:
             raise ValueError(f"times must be at least 1, got {times!r}")
         with self._lock:
@@ -139,6 +145,7 @@ class Archive:
         return self
 
     def reset(self) -> None:
+        """No script, no recorded request."""
         with self._lock:
             self._standing = None
             self._queued.clear()
@@ -156,6 +163,26 @@ class Archive:
         with self._lock:
             return self._requests[-1] if self._requests else None
 
+    def _take_reply(self, recorded: ArchiveRequest) -> ScriptedReply | None:
+        """Record `recorded` and return the reply scripted for it (None: nothing scripted)."""
+        with self._lock:
+            self._requests.append(recorded)
+            if self._queued:
+                entry = self._queued[0]
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._queued.popleft()
+                return entry[0]
+            return self._standing
+
+
+class Archive(ArchiveScript):
+    """A scripted archive service; see the module docstring."""
+
+    def __init__(self, base_url: str | None = None) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") if base_url else None
+
     # -- answering (called by responses) -----------------------------------------------------
 
     def url_pattern(self) -> re.Pattern[str]:
@@ -168,28 +195,19 @@ class Archive:
         import requests
 
         recorded = _record(request)
-        with self._lock:
-            self._requests.append(recorded)
-            if self._queued:
-                entry = self._queued[0]
-                reply = entry[0]
-                entry[1] -= 1
-                if entry[1] == 0:
-                    self._queued.popleft()
-            else:
-                reply = self._standing
+        reply = self._take_reply(recorded)
         if reply is None:
             return requests.exceptions.ConnectionError(
                 f"the archive fake has no answer scripted for {recorded.method} {recorded.url}: "
                 "call archive.reply(json=...) (or timeout(), server_error(), ...) in the test"
             )
-        if reply.kind is _Kind.TIMEOUT or (
-            reply.kind is _Kind.SLOW and _times_out(reply.delay, recorded.timeout)
+        if reply.kind is ReplyKind.TIMEOUT or (
+            reply.kind is ReplyKind.SLOW and _times_out(reply.delay, recorded.timeout)
         ):
             return requests.exceptions.ReadTimeout(
                 f"HTTPConnectionPool: Read timed out. (read timeout={recorded.timeout})"
             )
-        if reply.kind is _Kind.CONNECTION_ERROR:
+        if reply.kind is ReplyKind.CONNECTION_ERROR:
             return requests.exceptions.ConnectionError(
                 f"Failed to establish a new connection to {recorded.url}: [Errno 111] Connection refused"
             )
@@ -198,7 +216,7 @@ class Archive:
 
 def _answer(
     json: Any, status: int, body: bytes | str | None, headers: Mapping[str, str] | None
-) -> _Reply:
+) -> ScriptedReply:
     if json is not _MISSING and body is not None:
         raise ValueError("give json= or body=, not both")
     all_headers = dict(headers or {})
@@ -208,7 +226,7 @@ def _answer(
     else:
         payload = body.encode() if isinstance(body, str) else (body or b"")
         all_headers.setdefault("Content-Type", "text/plain")
-    return _Reply(_Kind.ANSWER, status, payload, tuple(all_headers.items()))
+    return ScriptedReply(ReplyKind.ANSWER, status, payload, tuple(all_headers.items()))
 
 
 def _times_out(delay: float, timeout: Any) -> bool:

@@ -78,6 +78,8 @@ from enum import Enum
 from harness.fakes.stop import ConsumerStopped, DrainPolicy, StopReason
 
 HeaderList = tuple[tuple[str, bytes | None], ...]
+# What a producer may pass as headers: a mapping or (name, value) pairs, `str` values UTF-8 encoded.
+HeadersArg = Mapping[str, bytes | str | None] | Sequence[tuple[str, bytes | str | None]] | None
 
 TIMESTAMP_NOT_AVAILABLE = 0
 TIMESTAMP_CREATE_TIME = 1
@@ -280,9 +282,7 @@ class Broker:
         value: bytes | str | None = None,
         key: bytes | str | None = None,
         *,
-        headers: Mapping[str, bytes | str | None]
-        | Sequence[tuple[str, bytes | str | None]]
-        | None = None,
+        headers: HeadersArg = None,
         partition: int | None = None,
         timestamp: int | None = None,
     ) -> Record:
@@ -772,7 +772,7 @@ class ConsumerClosedError(RuntimeError):
 
 
 def normalize_headers(
-    headers: Mapping[str, bytes | str | None] | Sequence[tuple[str, bytes | str | None]] | None,
+    headers: HeadersArg,
 ) -> HeaderList | None:
     """Headers as Kafka stores them: a tuple of (str name, bytes | None value) pairs."""
     if headers is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.analysis import EffectKind
@@ -315,6 +316,12 @@ def verdicts(context: FileContext) -> list[Verdict]:
         cached = [v for v in (classify(context, p) for p in context.setup.patches) if v]
         context.cache["verdicts"] = cached
     return cached  # type: ignore[return-value]
+
+
+def subject_verdicts(context: FileContext, code: str) -> Iterator[Verdict]:
+    """The verdicts of rule `code` in the file that judge a module under test (the rule's own
+    patches; every verdict but a phantom target's names its subject)."""
+    return (v for v in verdicts(context) if v.code == code and v.subject is not None)
 
 
 def position(patch: PatchCall) -> tuple[int, int]:

@@ -22,8 +22,7 @@ why the classes are swapped on the real module around the import and each test, 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import confluent_kafka
@@ -33,6 +32,7 @@ from confluent_kafka.serialization import SerializationError
 from harness.wire.kafka import (
     CONFLUENT_CONSUMER_TIMING,
     POLL_SLICE,
+    ClientSwap,
     MockCluster,
     check_bound,
     delivered,
@@ -41,11 +41,9 @@ from harness.wire.kafka import (
     with_timing,
 )
 
-_ACTIVE: list[MockCluster] = []
-
 
 def active_cluster() -> MockCluster | None:
-    return _ACTIVE[-1] if _ACTIVE else None
+    return _CLIENTS.active_cluster()
 
 
 class _PooledClientType(type):
@@ -319,28 +317,17 @@ class WireSerializingProducer(_WireProducerMixin, confluent_kafka.SerializingPro
     """`confluent_kafka.SerializingProducer` at the wire level."""
 
 
-_SWAPPED = {
-    "Consumer": WireConsumer,
-    "DeserializingConsumer": WireDeserializingConsumer,
-    "Producer": WireProducer,
-    "SerializingProducer": WireSerializingProducer,
-}
-_saved: dict[str, Any] = {}
+_CLIENTS = ClientSwap(
+    confluent_kafka,
+    {
+        "Consumer": WireConsumer,
+        "DeserializingConsumer": WireDeserializingConsumer,
+        "Producer": WireProducer,
+        "SerializingProducer": WireSerializingProducer,
+    },
+)
 
 
-@contextmanager
-def clients_on(cluster: MockCluster) -> Iterator[None]:
+def clients_on(cluster: MockCluster) -> AbstractContextManager[None]:
     """Hand out wire clients bound to `cluster` from `confluent_kafka` while active (nests)."""
-    if not _ACTIVE:
-        _saved.update({name: getattr(confluent_kafka, name) for name in _SWAPPED})
-        for name, wire in _SWAPPED.items():
-            setattr(confluent_kafka, name, wire)
-    _ACTIVE.append(cluster)
-    try:
-        yield
-    finally:
-        _ACTIVE.remove(cluster)
-        if not _ACTIVE:
-            for name, original in _saved.items():
-                setattr(confluent_kafka, name, original)
-            _saved.clear()
+    return _CLIENTS.clients_on(cluster)

@@ -1,6 +1,6 @@
 """An HTTP backend (history's archive service) as a real server on 127.0.0.1, scripted by tests.
 
-The same scripting API as the `fake` level's archive (`harness.fakes.http.Archive`), so a test
+The scripting API is the `fake` level archive's (`harness.fakes.http.ArchiveScript`), so a test
 runs unchanged at both levels; here every answer crosses a real socket, and every fault is the
 real thing the client library meets::
 
@@ -29,50 +29,25 @@ level (history: `ARCHIVE_TIMEOUT_SECONDS`). The server cannot see the client's t
 
 from __future__ import annotations
 
-import json as jsonlib
 import socket
 import struct
 import threading
-from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
-from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug import Request, Response
 
-from harness.fakes.http import MALFORMED_BODY, ArchiveRequest
+from harness.fakes.http import ArchiveRequest, ArchiveScript, ReplyKind
 from harness.wire._server import LoopbackServer
 
-_MISSING: Any = object()
 DEFAULT_HOLD = 30.0  # seconds a timed-out request is held at most (a client timeout is shorter)
 
 
-class _Kind(Enum):
-    ANSWER = "answer"
-    TIMEOUT = "timeout"
-    DROP = "drop"
-
-
-@dataclass(frozen=True)
-class _Reply:
-    kind: _Kind
-    status: int = 200
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0
-
-
-class LoopbackArchive:
+class LoopbackArchive(ArchiveScript):
     """A scripted HTTP service on an ephemeral loopback port; see the module docstring."""
 
     def __init__(self, *, hold: float = DEFAULT_HOLD) -> None:
+        super().__init__()
         self._hold = hold
-        self._lock = threading.Lock()
-        self._standing: _Reply | None = None
-        self._queued: deque[list[Any]] = deque()  # [reply, remaining]
-        self._requests: list[ArchiveRequest] = []
         self._release = threading.Event()
         self._server = LoopbackServer(self._app, name="harness-wire-http")
         self.url = self._server.url
@@ -86,107 +61,28 @@ class LoopbackArchive:
         self._release.set()
         self._server.stop()
 
-    # -- scripting (the fake archive's API) --------------------------------------------------
-
-    def reply(
-        self,
-        json: Any = _MISSING,
-        *,
-        status: int = 200,
-        body: bytes | str | None = None,
-        headers: Mapping[str, str] | None = None,
-        times: int | None = None,
-    ) -> LoopbackArchive:
-        """Answer with `json` (serialized) or a raw `body`, and `status`."""
-        return self._script(_answer(json, status, body, headers), times)
-
-    def server_error(
-        self, status: int = 500, json: Any = _MISSING, *, times: int | None = None
-    ) -> LoopbackArchive:
-        if json is _MISSING:
-            json = {"error": "internal server error"}
-        return self.reply(json, status=status, times=times)
-
-    def malformed(self, status: int = 200, *, times: int | None = None) -> LoopbackArchive:
-        """A JSON content type with a truncated body: `response.json()` raises."""
-        return self.reply(
-            body=MALFORMED_BODY,
-            status=status,
-            headers={"Content-Type": "application/json"},
-            times=times,
-        )
-
-    def timeout(self, *, times: int | None = None) -> LoopbackArchive:
-        """No answer until the client's own timeout fires (`requests`: ReadTimeout)."""
-        return self._script(_Reply(_Kind.TIMEOUT), times)
-
-    def connection_error(self, *, times: int | None = None) -> LoopbackArchive:
-        """The connection is dropped before any answer (`requests`: ConnectionError)."""
-        return self._script(_Reply(_Kind.DROP), times)
-
-    def slow(
-        self, delay: float, json: Any = _MISSING, *, status: int = 200, times: int | None = None
-    ) -> LoopbackArchive:
-        """Answer after `delay` seconds, really waited: past the client's timeout it sees a timeout."""
-        answer = _answer(json, status, None, None)
-        return self._script(
-            _Reply(_Kind.ANSWER, answer.status, answer.body, answer.headers, delay), times
-        )
-
-    def _script(self, reply: _Reply, times: int | None) -> LoopbackArchive:
-        if times is not None and times < 1:
-            raise ValueError(f"times must be at least 1, got {times!r}")
-        with self._lock:
-            if times is None:
-                self._standing = reply
-            else:
-                self._queued.append([reply, times])
-        return self
-
     def reset(self) -> None:
         """No script, no recorded request; requests still held are let go."""
         with self._lock:
-            self._standing = None
-            self._queued.clear()
-            self._requests.clear()
+            super().reset()
             released, self._release = self._release, threading.Event()
         released.set()
-
-    # -- what happened -----------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[ArchiveRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def last_request(self) -> ArchiveRequest | None:
-        with self._lock:
-            return self._requests[-1] if self._requests else None
 
     # -- serving -----------------------------------------------------------------------------
 
     @Request.application
     def _app(self, request: Request) -> Response:
         recorded = _record(request)
-        with self._lock:
-            self._requests.append(recorded)
-            if self._queued:
-                entry = self._queued[0]
-                reply = entry[0]
-                entry[1] -= 1
-                if entry[1] == 0:
-                    self._queued.popleft()
-            else:
-                reply = self._standing
+        with self._lock:  # the reply and the event that lets it go, taken together
+            reply = self._take_reply(recorded)
             release = self._release
-        if reply is None or reply.kind is _Kind.DROP:
+        if reply is None or reply.kind is ReplyKind.CONNECTION_ERROR:
             _drop_connection(request)
-        if reply.kind is _Kind.TIMEOUT:
+        if reply.kind is ReplyKind.TIMEOUT:
             release.wait(self._hold)
             _drop_connection(request)  # the client has given up; nobody reads an answer
-        if reply.delay:
-            release.wait(reply.delay)
+        if reply.kind is ReplyKind.SLOW:
+            release.wait(reply.delay)  # really waited: past the client's timeout it gives up
         return Response(reply.body, status=reply.status, headers=list(reply.headers))
 
 
@@ -204,21 +100,6 @@ def _drop_connection(request: Request) -> None:
         except OSError:
             pass  # already gone
     raise ConnectionAbortedError("legacy-harness: connection dropped as scripted")
-
-
-def _answer(
-    json: Any, status: int, body: bytes | str | None, headers: Mapping[str, str] | None
-) -> _Reply:
-    if json is not _MISSING and body is not None:
-        raise ValueError("give json= or body=, not both")
-    all_headers = dict(headers or {})
-    if json is not _MISSING:
-        payload = jsonlib.dumps(json).encode()
-        all_headers.setdefault("Content-Type", "application/json")
-    else:
-        payload = body.encode() if isinstance(body, str) else (body or b"")
-        all_headers.setdefault("Content-Type", "text/plain")
-    return _Reply(_Kind.ANSWER, status, payload, tuple(all_headers.items()))
 
 
 def _record(request: Request) -> ArchiveRequest:

@@ -48,13 +48,15 @@ import itertools
 import threading
 import time
 import weakref
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, Protocol
 
 from harness.fakes.kafka_broker import (
     TIMESTAMP_CREATE_TIME,
     DrainSession,
+    HeadersArg,
     Record,
     normalize_headers,
 )
@@ -206,9 +208,7 @@ class MockCluster:
         value: bytes | str | None = None,
         key: bytes | str | None = None,
         *,
-        headers: Mapping[str, bytes | str | None]
-        | Sequence[tuple[str, bytes | str | None]]
-        | None = None,
+        headers: HeadersArg = None,
         partition: int | None = None,
         timestamp: int | None = None,
     ) -> Record:
@@ -500,3 +500,37 @@ def pool_key(cls: type, args: tuple, kwargs: Mapping[str, Any]) -> Hashable:
         return ("object", id(value))
 
     return (cls, freeze(args), freeze(dict(kwargs)))
+
+
+class ClientSwap:
+    """The wire classes a client library's module hands out while a cluster is active.
+
+    `clients_on(cluster)` nests (two services in one test): the classes are set on the module
+    when the first cluster becomes active and put back when the last one ends; the innermost
+    cluster is the one new clients are bound to.
+    """
+
+    def __init__(self, module: ModuleType, wire_classes: Mapping[str, type]) -> None:
+        self._module = module
+        self._wire_classes = dict(wire_classes)
+        self._active: list[MockCluster] = []
+        self._saved: dict[str, Any] = {}
+
+    def active_cluster(self) -> MockCluster | None:
+        return self._active[-1] if self._active else None
+
+    @contextmanager
+    def clients_on(self, cluster: MockCluster) -> Iterator[None]:
+        if not self._active:
+            self._saved.update({name: getattr(self._module, name) for name in self._wire_classes})
+            for name, wire in self._wire_classes.items():
+                setattr(self._module, name, wire)
+        self._active.append(cluster)
+        try:
+            yield
+        finally:
+            self._active.remove(cluster)
+            if not self._active:
+                for name, original in self._saved.items():
+                    setattr(self._module, name, original)
+                self._saved.clear()

@@ -17,8 +17,7 @@ is the one every broker since Kafka 2.0 answers.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import kafka
@@ -28,6 +27,7 @@ from harness.wire.kafka import (
     KAFKA_PYTHON_API_VERSION,
     KAFKA_PYTHON_CONSUMER_TIMING,
     POLL_SLICE,
+    ClientSwap,
     MockCluster,
     check_bound,
     delivered,
@@ -36,11 +36,9 @@ from harness.wire.kafka import (
     with_timing,
 )
 
-_ACTIVE: list[MockCluster] = []
-
 
 def active_cluster() -> MockCluster | None:
-    return _ACTIVE[-1] if _ACTIVE else None
+    return _CLIENTS.active_cluster()
 
 
 class _PooledKafkaConsumerType(type):
@@ -208,19 +206,9 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
             super().close()
 
 
-@contextmanager
-def clients_on(cluster: MockCluster) -> Iterator[None]:
+_CLIENTS = ClientSwap(kafka, {"KafkaConsumer": WireKafkaConsumer})
+
+
+def clients_on(cluster: MockCluster) -> AbstractContextManager[None]:
     """Hand out `WireKafkaConsumer` bound to `cluster` as `kafka.KafkaConsumer` while active."""
-    if not _ACTIVE:
-        _saved.append(kafka.KafkaConsumer)
-        kafka.KafkaConsumer = WireKafkaConsumer
-    _ACTIVE.append(cluster)
-    try:
-        yield
-    finally:
-        _ACTIVE.remove(cluster)
-        if not _ACTIVE:
-            kafka.KafkaConsumer = _saved.pop()
-
-
-_saved: list[Any] = []
+    return _CLIENTS.clients_on(cluster)

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid, similar_names
-from harness.lint.targets import display, position, verdicts
+from harness.lint.targets import display, position, subject_verdicts
 
 SERVICE = """\
 from confluent_kafka import DeserializingConsumer
@@ -94,9 +94,7 @@ class MissingAttribute(Rule):
 
     def check(self, context: FileContext) -> Iterator[Finding]:
         root = context.project.root
-        for verdict in verdicts(context):
-            if verdict.code != self.CODE or verdict.subject is None:
-                continue
+        for verdict in subject_verdicts(context, self.CODE):
             candidates = [c for c in verdict.detail.split(",") if c]
             close = similar_names(verdict.name, candidates)
             message = (

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid
-from harness.lint.targets import display, position, verdicts
+from harness.lint.targets import display, position, subject_verdicts
 
 SERVICE = """\
 from pymongo import MongoClient
@@ -95,9 +95,7 @@ class PatchedTooLate(Rule):
 
     def check(self, context: FileContext) -> Iterator[Finding]:
         root = context.project.root
-        for verdict in verdicts(context):
-            if verdict.code != self.CODE or verdict.subject is None:
-                continue
+        for verdict in subject_verdicts(context, self.CODE):
             subject = verdict.subject
             name = min(subject.import_names or subject.names or {"module"})
             where = display(subject.path, root)

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Fix, Invalid, Rule, Valid
-from harness.lint.targets import display, position, verdicts
+from harness.lint.targets import display, position, subject_verdicts
 
 SERVICE = """\
 from requests import get
@@ -131,9 +131,7 @@ class PatchedWhereDefined(Rule):
 
     def check(self, context: FileContext) -> Iterator[Finding]:
         root = context.project.root
-        for verdict in verdicts(context):
-            if verdict.code != self.CODE or verdict.subject is None:
-                continue
+        for verdict in subject_verdicts(context, self.CODE):
             subject = verdict.subject
             where = f"{display(subject.path, root)}:{verdict.line}"
             replacement = verdict.detail

@@ -6,7 +6,7 @@ from typing import ClassVar
 from harness.lint.ordering import import_checks
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid
-from harness.lint.targets import display, position, verdicts
+from harness.lint.targets import display, position, subject_verdicts
 
 SERVICE = """\
 import threading
@@ -117,9 +117,7 @@ class UnstoppedThread(Rule):
                     "patch threading.Thread around the import, or load the module with the "
                     "harness plugin",
                 )
-        for verdict in verdicts(context):
-            if verdict.code != self.CODE or verdict.subject is None:
-                continue
+        for verdict in subject_verdicts(context, self.CODE):
             name = min(verdict.subject.import_names or verdict.subject.names or {"module"})
             line, col = position(verdict.patch)
             yield self.finding(
