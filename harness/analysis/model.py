@@ -128,7 +128,8 @@ class AnalysisError(Exception):
     """The source cannot be analysed at all (syntax error, undecodable bytes, unreadable file)."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
+        # Line 0 means the whole file (missing, unreadable): no line to point at.
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
         self.path = path
         self.line = line
         self.message = message

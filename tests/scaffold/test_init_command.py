@@ -97,7 +97,7 @@ def test_unknown_module_is_a_usage_error(harness_cli, tmp_path, monkeypatch):
     result = harness_cli("init", "no/such/module.py")
 
     assert result.exit_code == 2
-    assert result.err.startswith("harness init: no/such/module.py:0: no such module file")
+    assert result.err.startswith("harness init: no/such/module.py: no such module file")
 
 
 def test_dotted_name_is_found_without_importing(harness_cli, monkeypatch):
@@ -182,7 +182,7 @@ def test_unknown_env_or_fake_name_is_a_usage_error(harness_cli, monkeypatch):
     plugin = harness_cli("init", CURRENT, "--env", "KAFKA_PORT=1")
 
     assert (env.exit_code, fake.exit_code, plugin.exit_code) == (2, 2, 2)
-    assert env.err.startswith(f"harness init: {CURRENT}:0: --env KAFKA_HOST: not an environment")
+    assert env.err.startswith(f"harness init: {CURRENT}: --env KAFKA_HOST: not an environment")
     assert "--fake pymongo: not a third-party package it imports at import time" in fake.err
     assert "--env: only for --template raw" in plugin.err
     assert "Traceback" not in env.err + fake.err + plugin.err

@@ -130,7 +130,7 @@ def test_missing_path_exits_2_with_the_path_named(harness_cli, tmp_path):
     result = harness_cli("scan", str(tmp_path / "nope.py"))
 
     assert result.exit_code == 2
-    assert f"{tmp_path / 'nope.py'}:0: no such file or directory" in result.err
+    assert f"{tmp_path / 'nope.py'}: no such file or directory" in result.err
 
 
 def test_what_cannot_be_known_statically_is_said_not_guessed(harness_cli, monkeypatch):
