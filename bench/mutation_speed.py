@@ -1,0 +1,161 @@
+"""How much faster `harness mutants` is than plain mutmut 2.5.1, and that it says the same.
+
+Measured in one run, on the same services, suites, mutmut_config.py filters and pytest options:
+
+  plain   mutmut with a fresh pytest process per mutant (`--runner plain`), one suite after the
+          other: mutmut 2.x runs one mutant at a time and nothing else
+  harness the warm server (fork per mutant, covering tests first, see harness/mutation/server.py),
+          `--jobs` suites at a time (default 2, the cores of this machine)
+
+Every mutant's verdict is compared between the two runs (killed, survived, timed out; mutmut's
+"suspicious" is a kill). Both runs work from one snapshot of the project taken at the start, and
+each run's CPU time is printed next to its wall time: the machine may be shared.
+
+Run:  .venv/bin/python bench/mutation_speed.py            full run, all services, both suites
+      .venv/bin/python bench/mutation_speed.py --smoke    3 mutants per suite of current (CI)
+Goal: plain / harness >= 4 (wall time) on 2 cores for the full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+from harness.mutation.model import BASELINE, HARNESS, KILLED, SUSPICIOUS, SuiteResult
+from harness.mutation.run import (
+    FAST,
+    PLAIN,
+    TARGETS,
+    Job,
+    Options,
+    Progress,
+    resolve_suite,
+    run_all,
+)
+from harness.mutation.workspace import workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL = 4.0
+
+
+def jobs_for(root: Path, services: list[str], suites: list[str]) -> list[Job]:
+    jobs = [
+        Job(target, suite, resolve_suite(root, target.suites[suite]))
+        for target in TARGETS
+        if target.service in services
+        for suite in suites
+    ]
+    # Longest first, as `harness mutants` does.
+    return sorted(jobs, key=lambda j: -(root / j.target.file).stat().st_size)
+
+
+def timed(
+    root: Path, jobs: list[Job], options: Options
+) -> tuple[float, float, list[SuiteResult]]:
+    """Wall time, CPU time (of every process the run started), results."""
+    cpu_before = _children_cpu()
+    started = time.monotonic()
+    results = run_all(root, jobs, options, Progress(sys.stderr))
+    return time.monotonic() - started, _children_cpu() - cpu_before, results
+
+
+def _children_cpu() -> float:
+    # Every process of a run is waited for by its parent, so its CPU time lands here. Unlike
+    # wall time, it hardly moves when other people's work shares the machine.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def verdict(status: str | None) -> str | None:
+    return KILLED if status == SUSPICIOUS else status
+
+
+def compare(label: str, fast: SuiteResult, plain: SuiteResult) -> list[str]:
+    """Every mutant whose verdict differs between the two runs."""
+    plain_status = {(m.file, m.line_number, m.index): m.status for m in plain.mutants}
+    different = []
+    for mutant in fast.mutants:
+        other = plain_status.get((mutant.file, mutant.line_number, mutant.index))
+        if verdict(other) != verdict(mutant.status):
+            different.append(
+                f"{label} {mutant.file}:{mutant.line_no} #{mutant.index}: "
+                f"harness {mutant.status}, plain {other}"
+            )
+    return different
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help="3 mutants per suite of current (CI)"
+    )
+    parser.add_argument(
+        "--service", action="append", choices=[t.service for t in TARGETS]
+    )
+    parser.add_argument("--suite", action="append", choices=[BASELINE, HARNESS])
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="suites the harness runs at once"
+    )
+    args = parser.parse_args()
+    services = args.service or (
+        ["current"] if args.smoke else [t.service for t in TARGETS]
+    )
+    suites = args.suite or [BASELINE, HARNESS]
+    sample = 3 if args.smoke else None
+
+    # Both runs work from one snapshot: code edited while the bench runs (it takes a while)
+    # must not make them mutate or test different things.
+    with workspace(ROOT, "bench") as snapshot:
+        fast_jobs = jobs_for(snapshot, services, suites)
+        plain_jobs = jobs_for(snapshot, services, suites)
+        fast_options = Options(runner=FAST, jobs=args.jobs, sample=sample, verify=0)
+        fast_wall, fast_cpu, fast = timed(snapshot, fast_jobs, fast_options)
+        plain_options = Options(runner=PLAIN, jobs=1, sample=sample, verify=0)
+        plain_wall, plain_cpu, plain = timed(snapshot, plain_jobs, plain_options)
+
+    lines = [
+        f"{'suite':<20}{'mutants':>8}{'tested':>8}{'plain s':>10}{'harness s':>11}{'ratio':>8}"
+    ]
+    different: list[str] = []
+    compared = 0
+    for job, fast_result, plain_result in zip(fast_jobs, fast, plain, strict=True):
+        label = job.label
+        for result, runner in ((fast_result, "harness"), (plain_result, "plain")):
+            if result.error:
+                print(f"{label} ({runner}) failed: {result.error}", file=sys.stderr)
+                return 2
+        ratio = (
+            plain_result.seconds / fast_result.seconds if fast_result.seconds else 0.0
+        )
+        lines.append(
+            f"{label:<20}{fast_result.total:>8}{fast_result.kept:>8}"
+            f"{plain_result.seconds:>10.1f}{fast_result.seconds:>11.1f}{ratio:>8.1f}"
+        )
+        compared += fast_result.total
+        different += compare(label, fast_result, plain_result)
+
+    wall_ratio = plain_wall / fast_wall if fast_wall else 0.0
+    cpu_ratio = plain_cpu / fast_cpu if fast_cpu else 0.0
+    goal = "met" if wall_ratio >= GOAL else "NOT met"
+    lines += [
+        "",
+        f"plain mutmut, one suite at a time:  wall {plain_wall:7.1f} s   cpu {plain_cpu:7.1f} s",
+        f"harness, {args.jobs} suites at a time:      wall {fast_wall:7.1f} s   cpu {fast_cpu:7.1f} s",
+        f"ratio plain / harness, wall:        {wall_ratio:6.1f}x  (goal {GOAL:.0f}x on 2 cores: {goal})",
+        f"ratio plain / harness, cpu:         {cpu_ratio:6.1f}x",
+        f"verdicts compared: {compared}, different: {len(different)}",
+        *(f"  {line}" for line in different),
+    ]
+    if args.smoke:
+        lines.append(
+            "(smoke run: a handful of mutants; the ratio says little at this size)"
+        )
+    print("\n".join(lines))
+    return 1 if different else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""`harness mutants` from the command line: usage errors, a smoke run, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+
+def harness(*args: str, cwd: Path, tmp: Path) -> subprocess.Popen[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "COVERAGE_"))
+    }
+    # Where the run's workspace copies go: checked to be gone afterwards.
+    env["TMPDIR"] = str(tmp)
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "mutants", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def snapshot(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_bad_option_value_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["mutants", "--jobs", "0"])
+
+    assert exit_info.value.code == 2
+    assert "must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_a_root_without_the_services_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["mutants", "--root", str(tmp_path), "--service", "current"]) == 2
+    error = capsys.readouterr().err
+    assert "legacy_services/current/current.py not found under" in error
+    assert "pass --root" in error
+
+
+def test_a_suite_asked_for_by_name_must_exist(
+    toy_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "mutants",
+                "--root",
+                str(toy_project),
+                "--service",
+                "current",
+                "--suite",
+                "harness",
+            ]
+        )
+        == 2
+    )
+    assert (
+        "current/harness: no test files match tests/services/test_current*.py"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_smoke_run_tests_a_sample_and_writes_the_reports(
+    toy_project: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "tmp").mkdir()
+    reports = tmp_path / "reports"
+    before = snapshot(toy_project)
+
+    run = harness(
+        "--root", str(toy_project), "--service", "current", "--suite", "baseline",
+        "--sample", "2", "--verify", "0", "--jobs", "1", "--reports", str(reports),
+        cwd=tmp_path, tmp=tmp_path / "tmp",
+    )  # fmt: skip
+    out, err = run.communicate(timeout=120)
+
+    assert run.returncode == 0, err
+    assert "current/baseline: done" in err
+    data = json.loads((reports / "mutation.json").read_text())
+    baseline = data["services"][0]["suites"]["baseline"]
+    assert data["sample"] == 2
+    assert baseline["mutants"] == 2 and baseline["skipped"] == 0
+    assert "Smoke run" in (reports / "mutation.md").read_text()
+    assert "<svg" in (reports / "mutation.html").read_text()
+    assert f"reports: {reports / 'mutation.md'}" in out
+    assert snapshot(toy_project) == before
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_ctrl_c_stops_the_run_and_leaves_the_checkout_as_it_was(
+    toy_project: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "tmp").mkdir()
+    before = snapshot(toy_project)
+    run = harness(
+        "--root", str(toy_project), "--service", "current", "--suite", "baseline",
+        "--verify", "0", "--reports", str(tmp_path / "reports"),
+        cwd=tmp_path, tmp=tmp_path / "tmp",
+    )  # fmt: skip
+    assert run.stderr is not None
+    assert "current/baseline: started" in run.stderr.readline()
+    time.sleep(2.0)  # inside mutmut's run by now, a mutant possibly written to the copy
+
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+
+    assert run.returncode == 130
+    assert "harness: interrupted" in err
+    assert snapshot(toy_project) == before
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "reports").exists()
