@@ -31,8 +31,12 @@ if TYPE_CHECKING:
     from harness.fakes.http import Archive, ArchiveRequest
     from harness.fakes.kafka_broker import Broker, Record
     from harness.fakes.schema_registry import SchemaRegistry
+    from harness.fakes.tree import ClientBuilt
     from harness.session import HarnessSession
     from harness.threads import InlineRun, RecordedThread
+
+# The `library` a fake records for a Kafka client (the registry and admin clients are not ones).
+_KAFKA_LIBRARIES = frozenset({"confluent_kafka", "kafka"})
 
 __all__ = [
     "HttpFixture",
@@ -341,6 +345,14 @@ class KafkaFixture:
     @property
     def registry(self) -> SchemaRegistry:
         return self._session.backends_for(self._legacy.loaded).schema_registry
+
+    def clients(self) -> list[ClientBuilt]:
+        """Every Kafka client the fake libraries built in this session, oldest first: class,
+        configuration and the `file:line` that built it. Take `len(kafka.clients())` before an
+        inline run to see what the run built (a consumer rebuilt per message is a leak a
+        result-only test cannot see). Fake level only: at `wire` the clients are the real ones."""
+        entries = self._session.backends.clients.entries()
+        return [entry for entry in entries if entry.library in _KAFKA_LIBRARIES]
 
     def use_schema(self, topic: str, schema: Schema) -> None:
         """Avro-encode every value produced to `topic` in this test with `schema`."""

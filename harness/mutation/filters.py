@@ -273,10 +273,14 @@ class Equivalent:
     line: str
     mutated: str
     why: str
+    # The line just above, for a line that stands in many places (a bare `continue`): without
+    # it, one declaration would cover every such mutant of the file.
+    previous: str | None = None
 
-    def matches(self, filename: str, line: str, mutated: str) -> bool:
+    def matches(self, filename: str, line: str, mutated: str, previous: str = "") -> bool:
         return (
             filename.replace("\\", "/").endswith(self.file)
             and line.strip() == self.line.strip()
             and mutated.strip() == self.mutated.strip()
+            and (self.previous is None or previous.strip() == self.previous.strip())
         )

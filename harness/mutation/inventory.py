@@ -73,9 +73,9 @@ def reason_skipped(site: MutantSite) -> str:
     return skip_reason(site, rules) or "pre_mutation"
 
 
-def equivalence(filename: str, line: str, mutated_line: str) -> str | None:
+def equivalence(filename: str, line: str, mutated_line: str, previous: str = "") -> str | None:
     for declared in getattr(_project_config(), "EQUIVALENT_MUTANTS", ()):
-        if declared.matches(filename, line, mutated_line):
+        if declared.matches(filename, line, mutated_line, previous):
             return declared.why
     return None
 
@@ -146,8 +146,12 @@ def describe(cache: Path) -> list[dict[str, Any]]:
             if mutant.status == SKIPPED:
                 entry["skip_reason"] = reason_skipped(site)
             else:
+                source_lines = source.split("\n")
+                previous = (
+                    source_lines[mutant.line_number - 1] if mutant.line_number > 0 else ""
+                )
                 entry["equivalent"] = equivalence(
-                    mutant.file, mutant.line, mutated_line
+                    mutant.file, mutant.line, mutated_line, previous
                 )
         described.append(entry)
     return described

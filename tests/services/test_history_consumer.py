@@ -168,6 +168,38 @@ def test_an_event_whose_timestamp_is_not_an_integer_is_skipped(
     assert stored(mongo) == [position("EX001", DAY_START)]
 
 
+@pytest.mark.harness_fidelity("fake")  # counts the clients the fake library built
+def test_skipped_and_duplicate_messages_keep_the_same_consumer(
+    legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
+) -> None:
+    # A skip must move on to the next message, not end the attempt: ending it would build a
+    # new KafkaConsumer per bad message and leave the old one in the group, unclosed.
+    not_an_object = telemetry("EX001", DAY_START)
+    not_an_object["base"] = "NORTH"
+    float_timestamp = telemetry("EX001", DAY_START)
+    float_timestamp["timestamp"] = DAY_START + 0.5
+    missing_key = telemetry("EX001", DAY_START)
+    del missing_key["c40"]
+    built_before = len(kafka.clients())
+
+    consume(
+        legacy,
+        kafka,
+        history,
+        telemetry("EX001", DAY_START),
+        [1, 2, 3],
+        missing_key,
+        not_an_object,
+        float_timestamp,
+        telemetry("EX001", DAY_START),  # a duplicate
+        telemetry("EX002", DAY_START),
+    )
+
+    built = [client.cls for client in kafka.clients()[built_before:]]
+    assert built == ["KafkaConsumer"]
+    assert stored(mongo) == [position("EX001", DAY_START), position("EX002", DAY_START)]
+
+
 def test_a_tombstone_fails_every_attempt_and_holds_back_what_follows_it(
     monkeypatch: pytest.MonkeyPatch,
     legacy: LegacyFixture,
