@@ -110,6 +110,11 @@ def test_ctrl_c_stops_the_run_and_leaves_the_checkout_as_it_was(
     toy_project: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "tmp").mkdir()
+    # A second per suite run: on an idle machine the whole toy run can end within the two
+    # seconds below, and a finished run has nothing left to interrupt.
+    (toy_project / "tests/baseline/current/test_slow.py").write_text(
+        "import time\n\n\ndef test_takes_a_second():\n    time.sleep(1.0)\n"
+    )
     before = snapshot(toy_project)
     run = harness(
         "--root", str(toy_project), "--service", "current", "--suite", "baseline",
