@@ -111,11 +111,14 @@ def list_file(filename: str) -> list[dict[str, Any]]:
 def describe(cache: Path) -> list[dict[str, Any]]:
     from harness.mutation.cache import read_mutants
 
-    sources: dict[str, str] = {}
+    # Read and split once per file, not once per mutant: a service has hundreds.
+    files: dict[str, tuple[str, list[str], zones.SourceMap]] = {}
     described = []
     for mutant in read_mutants(cache):
-        source = sources.setdefault(mutant.file, Path(mutant.file).read_text())
-        source_map = zones.analyse(source)
+        if mutant.file not in files:
+            text = Path(mutant.file).read_text()
+            files[mutant.file] = (text, text.split("\n"), zones.analyse(text))
+        source, source_lines, source_map = files[mutant.file]
         entry: dict[str, Any] = {
             "id": mutant.id,
             "scope": source_map.scope_of(mutant.line_no),
@@ -146,7 +149,6 @@ def describe(cache: Path) -> list[dict[str, Any]]:
             if mutant.status == SKIPPED:
                 entry["skip_reason"] = reason_skipped(site)
             else:
-                source_lines = source.split("\n")
                 previous = (
                     source_lines[mutant.line_number - 1] if mutant.line_number > 0 else ""
                 )
