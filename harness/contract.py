@@ -7,9 +7,9 @@ Importing a legacy module runs it, so the harness does it once per session, in t
 2. **env**: every variable the module reads is set (see `harness.env`);
 3. **threads**: `threading.Thread`/`Timer` record instead of starting (see `harness.threads`);
 4. **import** under the network guard (see `harness.guard`), by file path, under a private name;
-5. **restore**: `sys.modules`, `os.environ`, `sys.path`, `sys.meta_path`, `threading` and the
-   working directory are put back from a snapshot taken before step 1, and compared with it:
-   any difference left is a `RestoreError`.
+5. **restore** (`harness.restore`): `sys.modules`, `os.environ`, `sys.path`, `sys.meta_path`,
+   `threading` and the working directory are put back from a snapshot taken before step 1,
+   and compared with it: any difference left is a `RestoreError`.
 
 The modules the import brought in (the legacy module, the fake modules, whatever else it
 imported) are kept aside as the service's *overlay*. Each test that uses the service runs inside
@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,12 +46,12 @@ from harness.locations import display_path
 from harness.modules import (
     FakeTreeFinder,
     IncompleteFakeTree,
-    ModulesSnapshot,
     import_file,
     private_names,
     tree_names,
 )
 from harness.report import ImportReport
+from harness.restore import ProcessSnapshot, environ_now
 from harness.state import ModuleState
 from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads
 
@@ -60,88 +59,6 @@ if TYPE_CHECKING:
     from harness.analysis.model import EnvRead, ModuleFacts
     from harness.config import ServiceConfig
     from harness.dependencies import Dependency
-
-# Attributes of `threading` that others legitimately swap while a test runs (pytest's
-# thread-exception plugin sets `excepthook` per test phase; coverage sets the trace hook).
-_THREADING_UNCHECKED = frozenset({"excepthook", "_trace_hook", "_profile_hook", "__excepthook__"})
-# pytest sets it for each phase of a test; a scope opened in one phase ends in another.
-_ENVIRON_UNCHECKED = frozenset({"PYTEST_CURRENT_TEST"})
-
-
-@dataclass
-class ProcessSnapshot:
-    """Everything the contract touches, as it was when a scope began."""
-
-    modules: ModulesSnapshot
-    environ: dict[str, str]
-    path: list[str]
-    meta_path: list[Any]
-    threading_attrs: dict[str, Any]
-    cwd: str
-
-    @classmethod
-    def take(cls) -> ProcessSnapshot:
-        return cls(
-            modules=ModulesSnapshot.take(),
-            environ=_environ(),
-            path=list(sys.path),
-            meta_path=list(sys.meta_path),
-            threading_attrs=_threading_attrs(),
-            cwd=os.getcwd(),
-        )
-
-    def restore(self) -> None:
-        self.modules.restore()
-        current = os.environ
-        for name in [n for n in current if n not in self.environ and n not in _ENVIRON_UNCHECKED]:
-            del current[name]
-        for name, value in self.environ.items():
-            if current.get(name) != value:
-                current[name] = value
-        if sys.path != self.path:
-            sys.path[:] = self.path
-        if sys.meta_path != self.meta_path:
-            sys.meta_path[:] = self.meta_path
-        for name, value in self.threading_attrs.items():
-            if getattr(threading, name, _MISSING) is not value:
-                setattr(threading, name, value)
-        if os.getcwd() != self.cwd:
-            os.chdir(self.cwd)
-
-    def differences(self) -> list[str]:
-        """What differs from the snapshot now (empty when the process is as it was)."""
-        found = self.modules.differences()
-        environ = _environ()
-        if environ != self.environ:
-            changed = sorted(set(environ.items()) ^ set(self.environ.items()))
-            found.append("os.environ: " + ", ".join(sorted({name for name, _ in changed})))
-        if sys.path != self.path:
-            found.append("sys.path differs")
-        if sys.meta_path != self.meta_path:
-            found.append("sys.meta_path differs")
-        attrs = _threading_attrs()
-        if attrs != self.threading_attrs:
-            names = sorted(
-                n
-                for n in attrs.keys() | self.threading_attrs.keys()
-                if attrs.get(n) is not self.threading_attrs.get(n)
-            )
-            found.append("threading: " + ", ".join(names))
-        if os.getcwd() != self.cwd:
-            found.append(f"working directory is {os.getcwd()}, was {self.cwd}")
-        return found
-
-
-_MISSING = object()
-
-
-def _environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _ENVIRON_UNCHECKED}
-
-
-def _threading_attrs() -> dict[str, Any]:
-    return {k: v for k, v in vars(threading).items() if k not in _THREADING_UNCHECKED}
-
 
 @dataclass
 class ScopeResult:
@@ -188,7 +105,7 @@ def ordered_scope(
             yield result
     finally:
         result.added_modules = result.before.modules.added_since()
-        result.environ_at_end = _environ()
+        result.environ_at_end = environ_now()
         # 5. restore, then verify
         result.before.restore()
         left = result.before.differences()

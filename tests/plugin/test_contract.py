@@ -226,7 +226,7 @@ def test_the_import_report_is_attached_to_a_failing_test(project: Project) -> No
 
 
 def test_a_difference_left_after_the_restore_is_named(monkeypatch) -> None:
-    from harness.contract import ProcessSnapshot
+    from harness.restore import ProcessSnapshot
 
     snapshot = ProcessSnapshot.take()
     monkeypatch.setenv("LEFT_BEHIND", "1")
