@@ -63,7 +63,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--explain", metavar="CODE", help="print a rule's documentation and examples, then exit"
     )
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read the cache (an existing one is replaced by this run's results)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where results are kept between runs (default: cache-dir of the configuration, "
+        ".harness_cache in the project)",
+    )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -81,7 +91,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from harness.lint.config import LintConfigError, find_root, load_config
+    from harness.lint.config import LintConfigError, find_root, load_config, rule_codes
     from harness.lint.engine import LintRun
     from harness.lint.explain import explain
     from harness.lint.report import error_line, render, shown_path
@@ -115,24 +125,20 @@ def run(args: argparse.Namespace) -> int:
     except LintConfigError as error:
         print(f"harness lint: {error}", file=sys.stderr)
         return EXIT_USAGE
-    known = {rule.CODE for rule in rules}
     for option in ("select", "ignore"):
         value = getattr(args, option)
         if value is None:
             continue
-        codes = tuple(code.strip().upper() for code in value.split(",") if code.strip())
-        bad = [c for c in codes if not any(k.startswith(c) for k in known)]
-        if bad:
-            print(
-                f"harness lint: --{option} {', '.join(bad)} matches no rule; known: "
-                f"{', '.join(sorted(known))}",
-                file=sys.stderr,
-            )
+        try:
+            codes = rule_codes(value.split(","), f"--{option}")
+        except LintConfigError as error:
+            print(f"harness lint: {error}", file=sys.stderr)
             return EXIT_USAGE
         config = replace(config, **{option: codes})
 
     result = LintRun(
-        config, paths, src=tuple(args.src), use_cache=not args.no_cache, jobs=args.jobs
+        config, paths, src=tuple(args.src), use_cache=not args.no_cache, jobs=args.jobs,
+        cache_dir=args.cache_dir,
     ).execute()
     findings = result.findings
 

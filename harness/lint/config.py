@@ -7,8 +7,13 @@
                                     # directory is walked; a path named on the command line is
                                     # always linted
     src = ["legacy_services/current"]  # extra places where modules under test are found
-    cache-dir = ".harness_cache"    # where results are kept between runs
+    cache-dir = ".harness_cache"    # where results are kept between runs (`--cache-dir` on the
+                                    # command line may name a place outside the project)
     max-file-size = 4194304         # bytes; larger files are reported and skipped
+
+Validated as the command line is, by the same functions: an unknown code in `select`/`ignore`
+(`"LH1O1"`), a value of the wrong type, a `src` or `cache-dir` that is absolute or leaves the
+project (`..`) are errors naming the file, the key and the fix; the run does not start.
 
 Also read from the same file: `[tool.harness.services.*]` (services the harness plugin loads:
 their directories are searched, their `env` counts as set) and pytest's `pythonpath` and `env`
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,25 +97,57 @@ def load_config(root: str, path: str | None = None) -> LintConfig:
     pytest_table = (
         tool.get("pytest", {}).get("ini_options", {}) if isinstance(tool, Mapping) else {}
     )
+    where = f"{path}: [tool.harness.lint]"
     max_bytes = table.get("max-file-size", DEFAULT_MAX_BYTES)
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise LintConfigError(f"{where} max-file-size must be a positive number of bytes")
+    cache_dir = table.get("cache-dir", DEFAULT_CACHE_DIR)
+    if not isinstance(cache_dir, str) or not cache_dir.strip():
         raise LintConfigError(
-            f"{path}: [tool.harness.lint] max-file-size must be a positive number of bytes"
+            f"{where} cache-dir must be a folder name (a string), got {cache_dir!r}"
         )
     return LintConfig(
         root=root,
         pyproject=path,
-        select=_strings(table, "select", path) or ("LH",),
-        ignore=_strings(table, "ignore", path),
+        select=rule_codes(_strings(table, "select", path), f"{where} select") or ("LH",),
+        ignore=rule_codes(_strings(table, "ignore", path), f"{where} ignore"),
         exclude=_strings(table, "exclude", path),
-        src=_strings(table, "src", path),
-        cache_dir=str(table.get("cache-dir", DEFAULT_CACHE_DIR)),
+        src=tuple(inside_project(p, f"{where} src") for p in _strings(table, "src", path)),
+        cache_dir=inside_project(cache_dir, f"{where} cache-dir"),
         max_bytes=max_bytes,
         services=services,
         service_env=service_env,
         ini_env=_ini_env(pytest_table),
         pythonpath=tuple(_as_list(pytest_table.get("pythonpath", ()))),
     )
+
+
+def rule_codes(values: Iterable[str], where: str) -> tuple[str, ...]:
+    """Code prefixes (upper-cased), each matching at least one rule; the one check of both the
+    command line (`--select`) and the configuration (`select = [...]`)."""
+    from harness.lint.rules import all_rules
+
+    known = sorted(rule.CODE for rule in all_rules())
+    codes = tuple(code.strip().upper() for code in values if code.strip())
+    bad = [code for code in codes if not any(k.startswith(code) for k in known)]
+    if bad:
+        raise LintConfigError(
+            f"{where}: {', '.join(repr(c) for c in bad)} matches no rule; known: "
+            f"{', '.join(known)}"
+        )
+    return codes
+
+
+def inside_project(folder: str, where: str) -> str:
+    """`folder` if it is relative and stays inside the project (no absolute path, no `..`
+    leaving it): a repository's configuration never points the linter elsewhere."""
+    normal = os.path.normpath(folder)
+    if os.path.isabs(folder) or normal == os.pardir or normal.startswith(os.pardir + os.sep):
+        raise LintConfigError(
+            f"{where}: {folder!r} is outside the project; use a path relative to the "
+            "project's root, inside it (a place outside it can be given on the command line)"
+        )
+    return normal
 
 
 def _strings(table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:

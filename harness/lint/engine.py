@@ -1,9 +1,9 @@
-"""A lint run: find the files, read them (in parallel, through the cache), judge each, filter.
+"""A lint run: find the files, read them (in parallel), judge each, filter.
 
 Speed comes from three choices: the tables are built with the standard library's `ast` (libcst is
-kept for `--fix`), the reading of many files is spread over every core, and results are cached
-between runs: file records by content digest, findings by the digests of the file and of every
-file its verdict depends on (its conftests and its modules under test).
+kept for `--fix`), the reading of many files is spread over every core, and findings are cached
+between runs (`cache.py`), by the digests of the file and of every file its verdict depends on
+(its conftests and its modules under test) and by the layout of the project.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import fnmatch
 import gc
 import multiprocessing
 import os
-import pickle
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from harness import __version__
 from harness.analysis import AnalysisError
 from harness.analysis.source import read_bytes
+from harness.lint.cache import VerdictCache, cache_folder, cache_key, layout_digest
 from harness.lint.config import LintConfig
 from harness.lint.project import SKIPPED_DIRS, FileContext, Project
 from harness.lint.records import FileRecord, digest_of, read_record
@@ -29,7 +27,6 @@ from harness.lint.rules import all_rules
 
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 48
-_CACHE_FORMAT = 3
 
 
 @dataclass
@@ -44,8 +41,9 @@ class LintRun:
     config: LintConfig
     paths: list[str]
     src: tuple[str, ...] = ()
-    use_cache: bool = True
+    use_cache: bool = True  # False: do not read the cache (this run's verdicts replace it)
     jobs: int = 0  # 0: every core
+    cache_dir: str | None = None  # given on the command line: used as it is
 
     def execute(self) -> LintResult:
         # The run allocates millions of small objects (syntax trees, records) and frees them
@@ -63,9 +61,7 @@ class LintRun:
         result = LintResult()
         files = discover(self.paths, self.config, result.errors)
         result.files = len(files)
-        fingerprint = _fingerprint(self.config, self.src)
-        verdicts = _VerdictCache(self.config, fingerprint, self.use_cache)
-        records = _RecordCache(self.config, self.use_cache)
+        verdicts = self._verdict_cache()
         digests: dict[str, str] = {}
         unreadable: dict[str, AnalysisError] = {}
         for path in files:
@@ -92,11 +88,11 @@ class LintRun:
             if found is not None:
                 known[path] = found
         to_judge = [p for p in files if p not in known and p not in unreadable]
-        fresh = self._read_all(to_judge, records, digests)
+        fresh = self._read_all(to_judge)
         project = Project(
             self.config.root,
             self._base_roots(),
-            lambda path: self._record_on_demand(path, fresh, records),
+            lambda path: self._record_on_demand(path, fresh),
             plugin_services=dict(self.config.services),
             plugin_env=dict(self.config.service_env),
             ini_env=self.config.ini_env,
@@ -110,7 +106,7 @@ class LintRun:
             elif record.setup is None:  # nothing in it can patch, fake or set anything up
                 verdicts.store(path, record.digest, [], [])
                 known[path] = []
-        for path, findings, dependencies in self._judge_all(project, judged, records):
+        for path, findings, dependencies in self._judge_all(project, judged):
             verdicts.store(path, fresh[path].digest,
                            [(p, current_digest(p)) for p in dependencies], findings)
             known[path] = findings
@@ -120,9 +116,23 @@ class LintRun:
             else:
                 result.findings.extend(f for f in known[path] if self.config.enabled(f.code))
         verdicts.save()
-        records.save()
         result.findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
         return result
+
+    def _verdict_cache(self) -> VerdictCache:
+        config = self.config
+        folder = cache_folder(config.root, self.cache_dir or config.cache_dir,
+                              given_on_command_line=self.cache_dir is not None)
+        layout = None
+        if folder is not None:
+            outside = [r for r in self._base_roots() if not _inside(r, config.root)]
+            layout = layout_digest([config.root, *outside], SKIPPED_DIRS)
+        settings = (sorted(config.services.items()),
+                    sorted((k, sorted(v)) for k, v in config.service_env.items()),
+                    sorted(config.ini_env), config.src, self.src, config.pythonpath,
+                    config.max_bytes)
+        key = cache_key(settings, layout) if layout is not None else None
+        return VerdictCache(folder, key, read=self.use_cache)
 
     # ------------------------------------------------------------------ reading
 
@@ -135,16 +145,9 @@ class LintRun:
             roots.append(os.path.join(root, "src"))
         return roots
 
-    def _read_all(self, files: list[str], cache: _RecordCache,
-                  digests: dict[str, str]) -> dict[str, FileRecord]:
+    def _read_all(self, files: list[str]) -> dict[str, FileRecord]:
         records: dict[str, FileRecord] = {}
-        to_read: list[str] = []
-        for path in files:
-            cached = cache.record(path, digests[path])
-            if cached is not None:
-                records[path] = cached
-            else:
-                to_read.append(path)
+        to_read = list(files)
         jobs = self.jobs or os.cpu_count() or 1
         if jobs > 1 and len(to_read) >= _PARALLEL_THRESHOLD:
             # Largest files first, in small chunks: no worker is left with a last big file
@@ -158,40 +161,26 @@ class LintRun:
             fresh = [_read(path, self.config.max_bytes) for path in to_read]
         for record in fresh:
             records[record.path] = record
-            cache.keep(record)
         return records
 
-    def _record_on_demand(self, path: str, records: dict[str, FileRecord],
-                          cache: _RecordCache) -> FileRecord:
+    def _record_on_demand(self, path: str, records: dict[str, FileRecord]) -> FileRecord:
         """A file outside the linted set (a conftest above, a module under test)."""
-        try:
-            data = read_bytes(path, self.config.max_bytes)
-        except AnalysisError as error:
-            return FileRecord(path, "", None, None, error)
-        digest = digest_of(data)
-        record = cache.record(path, digest)
-        if record is None:
-            record = read_record(path, self.config.max_bytes, digest, data)
-            cache.keep(record)
+        record = read_record(path, self.config.max_bytes)
         records[path] = record
         return record
 
-    def _judge_all(self, project: Project, paths: list[str],
-                   records: _RecordCache) -> Iterable[tuple[str, list[Finding], list[str]]]:
+    def _judge_all(self, project: Project,
+                   paths: list[str]) -> Iterable[tuple[str, list[Finding], list[str]]]:
         """Run the rules on each file; with many files, in forked processes sharing the
-        project read so far (each judges a share, and only findings travel back).  The
-        record cache is written by one of them meanwhile, off the main process's path."""
+        project read so far (each judges a share, and only findings travel back)."""
         jobs = self.jobs or os.cpu_count() or 1
         global _JUDGING
-        _JUDGING = (self, project, all_rules(), records)
+        _JUDGING = (self, project, all_rules())
         try:
             if jobs > 1 and len(paths) >= _PARALLEL_THRESHOLD and _FORK is not None:
                 chunk = max(2, len(paths) // (jobs * 32))
                 with ProcessPoolExecutor(max_workers=jobs, mp_context=_FORK) as pool:
-                    saving = pool.submit(_save_records)
                     yield from pool.map(_judge_one, paths, chunksize=chunk)
-                    if saving.result():
-                        records.saved()
             else:
                 yield from map(_judge_one, paths)
         finally:
@@ -221,8 +210,8 @@ class LintRun:
         return kept
 
 
-# What the judging processes inherit when they are forked: (run, project, rules, records).
-_JUDGING: tuple[LintRun, Project, list[Rule], _RecordCache] | None = None
+# What the judging processes inherit when they are forked: (run, project, rules).
+_JUDGING: tuple[LintRun, Project, list[Rule]] | None = None
 _FORK = (
     multiprocessing.get_context("fork")
     if "fork" in multiprocessing.get_all_start_methods() else None
@@ -231,14 +220,13 @@ _FORK = (
 
 def _judge_one(path: str) -> tuple[str, list[Finding], list[str]]:
     assert _JUDGING is not None
-    run, project, rules, _ = _JUDGING
+    run, project, rules = _JUDGING
     return run.judge(project, rules, path)
 
 
-def _save_records() -> bool:
-    assert _JUDGING is not None
-    _JUDGING[3].save()
-    return True
+def _inside(path: str, root: str) -> bool:
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return relative != ".." and not relative.startswith(".." + os.sep)
 
 
 def _size(path: str) -> int:
@@ -251,35 +239,6 @@ def _size(path: str) -> int:
 def _read(path: str, max_bytes: int) -> FileRecord:
     gc.disable()  # in a worker process: see LintRun.execute
     return read_record(path, max_bytes)
-
-
-def _tool_fingerprint() -> str:
-    """Changes whenever the linter's own code does, so an upgrade never reuses stale results."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parts = [__version__, str(_CACHE_FORMAT)]
-    for package in ("lint", "lint/rules", "analysis"):
-        directory = os.path.join(here, package)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                stat = entry.stat()
-                parts.append(f"{package}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return digest_of("\n".join(parts).encode())
-
-
-def _fingerprint(config: LintConfig, src: tuple[str, ...]) -> str:
-    parts = [
-        repr(sorted(config.services.items())),
-        repr(sorted((k, sorted(v)) for k, v in config.service_env.items())),
-        repr(sorted(config.ini_env)),
-        repr(config.src),
-        repr(src),
-        repr(config.pythonpath),
-    ]
-    return digest_of("\n".join(parts).encode())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,113 +279,3 @@ def _excluded(path: str, root: str, patterns: tuple[str, ...]) -> bool:
         if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
             return True
     return False
-
-
-class _RecordCache:
-    """File records by (path, content digest); loaded only when some file needs judging."""
-
-    def __init__(self, config: LintConfig, enabled: bool) -> None:
-        self.enabled = enabled
-        self.version = _tool_fingerprint()
-        self.path = os.path.join(config.root, config.cache_dir, f"records-{_CACHE_FORMAT}.pickle")
-        self._stored: dict[tuple[str, str], FileRecord] | None = None
-        self._used: dict[tuple[str, str], FileRecord] = {}
-        self._dirty = False
-
-    def record(self, path: str, digest: str) -> FileRecord | None:
-        if self._stored is None:
-            self._stored = _load(self.path, self.version) if self.enabled else {}
-        found = self._stored.get((path, digest))
-        if found is not None:
-            self._used[(path, digest)] = found
-        return found
-
-    def keep(self, record: FileRecord) -> None:
-        if record.digest:
-            self._used[(record.path, record.digest)] = record
-            self._dirty = True
-
-    def save(self) -> None:
-        if self.enabled and self._dirty:
-            _dump(self.path, self.version, self._used)
-
-    def saved(self) -> None:
-        """Written by another process: nothing left to write here."""
-        self._dirty = False
-
-
-class _VerdictCache:
-    """Findings of each file, valid while its digest and its dependencies' digests are.
-
-    Dependency lists are long (a test of a large package depends on hundreds of modules) and
-    shared by many files, so each distinct list is stored once and referred to by number.
-    """
-
-    def __init__(self, config: LintConfig, fingerprint: str, enabled: bool) -> None:
-        self.enabled = enabled
-        self.version = _tool_fingerprint() + fingerprint
-        self.path = os.path.join(config.root, config.cache_dir, f"verdicts-{_CACHE_FORMAT}.pickle")
-        stored = _load(self.path, self.version) if enabled else {}
-        self._entries: dict[str, tuple[str, int, list[Finding]]] = stored.get("entries", {})
-        self._dep_sets: list[tuple[tuple[str, str], ...]] = stored.get("dep_sets", [])
-        self._valid: dict[int, bool] = {}
-        self._new_entries: dict[str, tuple[str, int, list[Finding]]] = {}
-        self._new_sets: dict[tuple[tuple[str, str], ...], int] = {}
-        self._dirty = False
-
-    def lookup(self, path: str, digest: str, current_digest) -> list[Finding] | None:
-        entry = self._entries.get(path)
-        if entry is None or entry[0] != digest:
-            return None
-        index = entry[1]
-        if index not in self._valid:
-            self._valid[index] = all(current_digest(p) == d for p, d in self._dep_sets[index])
-        if not self._valid[index]:
-            return None
-        self._keep(path, digest, self._dep_sets[index], entry[2], dirty=False)
-        return entry[2]
-
-    def store(self, path: str, digest: str, dependencies: list[tuple[str, str]],
-              findings: list[Finding]) -> None:
-        self._keep(path, digest, tuple(dependencies), findings, dirty=True)
-
-    def _keep(self, path: str, digest: str, dependencies: tuple[tuple[str, str], ...],
-              findings: list[Finding], *, dirty: bool) -> None:
-        index = self._new_sets.setdefault(dependencies, len(self._new_sets))
-        self._new_entries[path] = (digest, index, findings)
-        self._dirty = self._dirty or dirty
-
-    def save(self) -> None:
-        if self.enabled and self._dirty:
-            dep_sets = [None] * len(self._new_sets)
-            for dependencies, index in self._new_sets.items():
-                dep_sets[index] = dependencies
-            _dump(self.path, self.version, {"entries": self._new_entries, "dep_sets": dep_sets})
-
-
-def _load(path: str, version: str):
-    try:
-        with open(path, "rb") as handle:
-            stored = pickle.load(handle)
-        if stored.get("version") == version:
-            return stored["data"]
-    except Exception:  # noqa: BLE001 - a missing or damaged cache is an empty cache
-        pass
-    return {}
-
-
-def _dump(path: str, version: str, data) -> None:
-    directory = os.path.dirname(path)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        ignore = os.path.join(directory, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w") as handle:
-                handle.write("# created by harness lint\n*\n")
-        descriptor, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(descriptor, "wb") as handle:
-            pickle.dump({"version": version, "data": data}, handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only checkout still lints; it just does not remember

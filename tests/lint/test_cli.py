@@ -114,7 +114,7 @@ def test_select_ignore_and_noqa(project, capsys):
 
 def test_unknown_code_in_select_is_a_usage_error(project, capsys):
     code, _, err = lint(capsys, "--select", "XYZ1", "tests")
-    assert code == 2 and "--select XYZ1 matches no rule" in err
+    assert code == 2 and "--select: 'XYZ1' matches no rule" in err
 
 
 def test_config_section_selects_and_excludes(project, capsys):
@@ -208,7 +208,7 @@ def test_many_files_give_the_same_findings_in_parallel_and_in_one_process(tmp_pa
     assert len(serial.findings) == 40  # two in each of the 20 broken files
     assert parallel.findings == serial.findings == cached.findings
     assert sorted(p.name for p in (tmp_path / ".harness_cache").iterdir()) == [
-        ".gitignore", "records-3.pickle", "verdicts-3.pickle",
+        ".gitignore", "verdicts-4.json",
     ]
 
 

@@ -1,0 +1,300 @@
+"""The lint cache: each file's findings kept between runs, as data that cannot run anything.
+
+The linter reads repositories it does not control (pre-commit, CI on pull requests), so its
+cache is treated as hostile input like everything else it reads:
+
+- **JSON, never pickle**: loading it builds dicts, lists, strings and numbers, nothing else.
+- **Written here, or ignored**: the file records its own device and inode, taken while it was
+  written; a cache committed to the repository, copied or restored from elsewhere has others,
+  and is ignored (a crafted one could otherwise hide findings).
+- **Validated**: the format number, the key and the shape of every entry used are checked; a
+  cache that fails any check is ignored and rewritten at the end of the run.
+- **Keyed by everything a verdict depends on**: the linter's own code, the configuration, the
+  layout of the project (which Python files exist: a module under test or a conftest appearing
+  or disappearing changes which files a verdict depends on), the file's content digest and the
+  digests of the files its verdict was drawn from (its conftests and modules under test).
+- **Inside the project** unless the command line names another place (`--cache-dir`); a cache
+  folder that resolves outside the project (a symbolic link) is neither read nor written.
+- Written to a temporary file beside it and renamed into place; the temporary file is removed
+  on failure. A read-only checkout still lints; it only does not remember.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
+
+from harness import __version__
+from harness.lint.records import digest_of
+from harness.lint.rule import Finding, Fix
+
+# Bumped whenever the file's shape changes; older files (and the pickle files of format 3) are
+# never opened.
+FORMAT = 4
+VERDICTS_FILE = f"verdicts-{FORMAT}.json"
+# A cache larger than this is not one this linter wrote for any project it can lint in time.
+_MAX_CACHE_BYTES = 512 * 1024 * 1024
+# A project whose layout takes more entries than this to list is linted without a cache: the
+# listing would cost more than the cache saves (and the root is probably not a project).
+_MAX_LAYOUT_ENTRIES = 200_000
+_CODE = re.compile(r"LH\d{3}")
+_DIGEST = re.compile(r"[0-9a-f]{32}|")  # "" is the digest of a file that cannot be read
+
+
+def _tool_fingerprint() -> str:
+    """Changes whenever the linter's own code does, so an upgrade never reuses stale results."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = [__version__, str(FORMAT)]
+    for package in ("lint", "lint/rules", "analysis"):
+        directory = os.path.join(here, package)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                info = entry.stat()
+                parts.append(f"{package}/{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    return digest_of("\n".join(parts).encode())
+
+
+def layout_digest(roots: Iterable[str], skipped: Iterable[str]) -> str | None:
+    """A digest of which Python files exist under `roots` (their paths, not their content).
+
+    Hidden folders and `skipped` ones are not walked, nor are symbolic links to folders.  None
+    when the listing is too large to be worth it (the run then goes without the cache)."""
+    skipped = frozenset(skipped)
+    listed: list[str] = []
+    entries = 0
+    for top in dict.fromkeys(os.path.abspath(r) for r in roots):
+        for directory, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
+            entries += len(dirs) + len(files)
+            if entries > _MAX_LAYOUT_ENTRIES:
+                return None
+            listed.extend(os.path.join(directory, n) for n in files if n.endswith(".py"))
+    listed.sort()
+    return digest_of("\n".join(listed).encode("utf-8", "surrogateescape"))
+
+
+def cache_key(settings: Iterable[object], layout: str) -> str:
+    """The key every stored verdict shares: the linter, the settings given, the layout."""
+    parts = [_tool_fingerprint(), layout, *(repr(s) for s in settings)]
+    return digest_of("\n".join(parts).encode("utf-8", "surrogateescape"))
+
+
+def cache_folder(root: str, folder: str, *, given_on_command_line: bool) -> str | None:
+    """Where the cache lives; None when a configured folder resolves outside the project."""
+    if given_on_command_line:
+        return os.path.abspath(folder)
+    path = os.path.normpath(os.path.join(root, folder))
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return None
+    return path
+
+
+class VerdictCache:
+    """Findings of each file, valid while its digest and its dependencies' digests are.
+
+    Dependency lists are long (a test of a large package depends on hundreds of modules) and
+    shared by many files, so each distinct list is stored once and referred to by number.
+
+    `read`: use what is stored; `write`: store this run's verdicts at the end (a run that does
+    not read still replaces an existing cache, so no stale answer outlives it).
+    """
+
+    def __init__(self, folder: str | None, key: str | None, *, read: bool = True) -> None:
+        self.path = os.path.join(folder, VERDICTS_FILE) if folder and key else None
+        self.key = key
+        self.write = self.path is not None and (read or os.path.lexists(self.path))
+        stored = _load(self.path, key) if self.path and read else None
+        # A file that is there but unusable (damaged, crafted, stale) is rewritten.
+        self._dirty = stored is None and self.path is not None and os.path.lexists(self.path)
+        stored = stored or {}
+        self._entries: dict = stored.get("entries", {})
+        self._dep_sets: list = stored.get("dep_sets", [])
+        self._valid: dict[int, bool] = {}
+        self._new_entries: dict[str, tuple[str, int, list[Finding]]] = {}
+        self._new_sets: dict[tuple[tuple[str, str], ...], int] = {}
+
+    def lookup(
+        self, path: str, digest: str, current_digest: Callable[[str], str]
+    ) -> list[Finding] | None:
+        entry = self._entries.get(path)
+        if entry is None:
+            return None
+        checked = _entry(path, entry, len(self._dep_sets))
+        if checked is None:
+            self._dirty = True
+            return None
+        stored_digest, index, findings = checked
+        if stored_digest != digest:
+            return None
+        if index not in self._valid:
+            pairs = _dep_set(self._dep_sets[index])
+            if pairs is None:
+                self._dirty = True
+                self._valid[index] = False
+            else:
+                self._dep_sets[index] = pairs
+                self._valid[index] = all(current_digest(p) == d for p, d in pairs)
+        if not self._valid[index]:
+            return None
+        self._keep(path, digest, self._dep_sets[index], findings, dirty=False)
+        return findings
+
+    def store(self, path: str, digest: str, dependencies: list[tuple[str, str]],
+              findings: list[Finding]) -> None:
+        self._keep(path, digest, tuple(dependencies), findings, dirty=True)
+
+    def _keep(self, path: str, digest: str, dependencies: tuple[tuple[str, str], ...],
+              findings: list[Finding], *, dirty: bool) -> None:
+        index = self._new_sets.setdefault(dependencies, len(self._new_sets))
+        self._new_entries[path] = (digest, index, findings)
+        self._dirty = self._dirty or dirty
+
+    def save(self) -> None:
+        if not (self.write and self._dirty and self.path):
+            return
+        dep_sets: list[list[list[str]]] = [[] for _ in self._new_sets]
+        for dependencies, index in self._new_sets.items():
+            dep_sets[index] = [list(pair) for pair in dependencies]
+        entries = {
+            path: [digest, index, [_finding_data(f) for f in findings]]
+            for path, (digest, index, findings) in self._new_entries.items()
+        }
+        _dump(self.path, {"format": FORMAT, "key": self.key, "entries": entries,
+                          "dep_sets": dep_sets})
+
+
+# --------------------------------------------------------------------------- the file's shape
+
+
+def _finding_data(finding: Finding) -> list:
+    fix = finding.fix
+    return [finding.line, finding.col, finding.code, finding.message, finding.hint,
+            None if fix is None else [fix.line, fix.col, fix.old, fix.new]]
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_text(value: object) -> bool:
+    # Printed to the user's terminal: no control characters (escape sequences) from a cache.
+    return type(value) is str and value.isprintable()
+
+
+def _entry(path: str, entry: object, dep_sets: int) -> tuple[str, int, list[Finding]] | None:
+    """A stored entry checked field by field, as findings of `path`; None if malformed."""
+    if type(entry) is not list or len(entry) != 3:
+        return None
+    digest, index, stored = entry
+    if type(digest) is not str or not _DIGEST.fullmatch(digest):
+        return None
+    if not _is_int(index) or index >= dep_sets or type(stored) is not list:
+        return None
+    findings = []
+    for item in stored:
+        if type(item) is not list or len(item) != 6:
+            return None
+        line, col, code, message, hint, fix = item
+        if not (_is_int(line) and _is_int(col) and type(code) is str and _CODE.fullmatch(code)
+                and _is_text(message) and _is_text(hint)):
+            return None
+        if fix is not None:
+            if type(fix) is not list or len(fix) != 4:
+                return None
+            if not (_is_int(fix[0]) and _is_int(fix[1]) and _is_text(fix[2])
+                    and _is_text(fix[3])):
+                return None
+            fix = Fix(*fix)
+        findings.append(Finding(path, line, col, code, message, hint, fix))
+    return digest, index, findings
+
+
+def _dep_set(stored: object) -> tuple[tuple[str, str], ...] | None:
+    if type(stored) is not list:
+        return None
+    pairs = []
+    for pair in stored:
+        if type(pair) is not list or len(pair) != 2:
+            return None
+        path, digest = pair
+        if type(path) is not str or not os.path.isabs(path) or "\0" in path:
+            return None
+        if type(digest) is not str or not _DIGEST.fullmatch(digest):
+            return None
+        pairs.append((path, digest))
+    return tuple(pairs)
+
+
+def _load(path: str, key: str | None) -> dict | None:
+    """The stored data if this machine wrote it for this key, else None (never an error)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_CACHE_BYTES:
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = -1
+            data = handle.read(_MAX_CACHE_BYTES + 1)
+        stored = json.loads(data)
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+    if type(stored) is not dict:
+        return None
+    if stored.get("format") != FORMAT or stored.get("key") != key:
+        return None
+    if stored.get("file") != [info.st_dev, info.st_ino]:
+        return None  # not the file this machine wrote: committed, copied or restored
+    if type(stored.get("entries")) is not dict or type(stored.get("dep_sets")) is not list:
+        return None
+    return stored
+
+
+def _dump(path: str, data: dict) -> None:
+    directory = os.path.dirname(path)
+    temporary = None
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _write_gitignore(directory)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".verdicts-",
+                                                 suffix=".tmp")
+        info = os.fstat(descriptor)
+        data = {**data, "file": [info.st_dev, info.st_ino]}  # kept by the rename below
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=True, separators=(",", ":"))
+        os.replace(temporary, path)
+        temporary = None
+    except (OSError, ValueError):
+        pass  # a read-only checkout, a folder where the file should be: no cache this time
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _write_gitignore(directory: str) -> None:
+    """Keep the cache out of version control; never through a symbolic link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        descriptor = os.open(os.path.join(directory, ".gitignore"), flags, 0o644)
+    except OSError:
+        return  # there already (or not writable)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write("# created by harness lint\n*\n")
