@@ -14,7 +14,7 @@ help:
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[services,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[all,services,dev]'
 	touch $@
 
 # The main job, as a team would run it on its own services. Steps whose exit code 1 means
@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	@echo "== 1/5 harness scan legacy_services: what importing each service does"
 	@$(BIN)/harness scan legacy_services; test $$? -le 1
-	@echo "== 2/5 harness lint tests conftest_templates: the project's own suites (clean)"
-	@$(BIN)/harness lint tests conftest_templates
+	@echo "== 2/5 harness lint tests harness/scaffold/templates: the project's own suites (clean)"
+	@$(BIN)/harness lint tests harness/scaffold/templates
 	@echo "== 3/5 harness lint tests/lint/broken: one conftest per trap (findings expected)"
 	@$(BIN)/harness lint tests/lint/broken; test $$? -eq 1
 	@echo "== 4/5 the services' suites: hand-written baselines, then the plugin suites"

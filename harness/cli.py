@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from harness import __version__
 
@@ -32,9 +35,54 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions and epilogs wrapped to the terminal, paragraph by paragraph, while an indented
+    line (a table row such as "  0  clean") keeps its place and its hanging indent.
+
+    argparse's default joins every line of a text into one paragraph; its raw formatter wraps
+    nothing, so a one-line description runs off the screen."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks: list[str] = []
+        for paragraph in re.split(r"\n\s*\n", text.strip("\n")):
+            lines = paragraph.splitlines()
+            if any(line[:1].isspace() for line in lines):
+                blocks.append(self._table(lines, width, indent))
+            else:
+                blocks.append(
+                    textwrap.fill(
+                        " ".join(paragraph.split()),
+                        width,
+                        initial_indent=indent,
+                        subsequent_indent=indent,
+                    )
+                )
+        return "\n\n".join(blocks)
+
+    @staticmethod
+    def _table(lines: list[str], width: int, indent: str) -> str:
+        """A heading and indented rows ("  0  text"); a line indented deeper than its row goes
+        on that row. Each row is wrapped with its continuation lines under its text."""
+        rows: list[list[Any]] = []  # [indent width, text]
+        for line in lines:
+            depth = len(line) - len(line.lstrip())
+            if rows and rows[-1][0] > 0 and depth > rows[-1][0]:
+                rows[-1][1] += " " + line.strip()
+            else:
+                rows.append([depth, line.strip()])
+        out = []
+        for depth, row in rows:
+            lead = indent + " " * depth
+            marker = re.match(r"\S+\s{2,}", row) if depth else None
+            hanging = lead + " " * (marker.end() if marker else 0)
+            out.append(textwrap.fill(row, width, initial_indent=lead, subsequent_indent=hanging))
+        return "\n".join(out)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness",
+        formatter_class=HelpFormatter,
         description=(
             "Test legacy services without changing them: lint patch targets against the real "
             "imports, scan import-time side effects, write a conftest, and measure how much "
@@ -49,7 +97,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             # Listed for --help without importing the implementation.
             subparsers.add_parser(name, help=_summary(module_name), add_help=False)
             continue
-        importlib.import_module(module_name).add_parser(subparsers)
+        sub = importlib.import_module(module_name).add_parser(subparsers)
+        sub.formatter_class = HelpFormatter  # one layout for every command's --help
     return parser
 
 
@@ -75,6 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        from harness.extras import install_hint
+
+        hint = install_hint(error)  # a library of one of our extras, e.g. mutmut for `mutants`
+        if hint is None:
+            raise
+        print(f"harness {args.command}: {hint}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

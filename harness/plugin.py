@@ -136,21 +136,36 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{FIDELITY_MARKER}(*levels): run only where the services the test loads are at these "
         "fidelity levels (stub, fake, wire); skipped elsewhere",
     )
+    _check_configuration(config)
+
+
+def _config_path(config: pytest.Config) -> Path | None:
+    """`--harness-config`, else the pyproject.toml pytest was configured from (or the rootdir's)."""
+    from harness.config import find_config_file
+
+    option = config.getoption(OPTION_CONFIG)
+    return Path(option).resolve() if option else find_config_file(config.rootpath, config.inipath)
+
+
+def _check_configuration(config: pytest.Config) -> None:
+    """A bad `--harness-fidelity` or `[tool.harness]` value stops pytest before collection, as a
+    usage error (exit 4, one line naming the key and what it accepts), instead of failing every
+    test that loads a service. Reading the table costs one TOML parse and imports no fake."""
+    from harness.config import load_config
+    from harness.errors import ConfigError
+
+    try:
+        load_config(_config_path(config), fidelity_option=config.getoption(OPTION_FIDELITY))
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")
 def _harness_session(pytestconfig: pytest.Config) -> Generator[HarnessSession, None, None]:
-    from harness.config import find_config_file
     from harness.session import HarnessSession
 
-    option = pytestconfig.getoption(OPTION_CONFIG)
-    config_path = (
-        Path(option).resolve()
-        if option
-        else find_config_file(pytestconfig.rootpath, pytestconfig.inipath)
-    )
     session = HarnessSession(
-        config_path=config_path,
+        config_path=_config_path(pytestconfig),
         rootpath=pytestconfig.rootpath,
         fidelity_option=pytestconfig.getoption(OPTION_FIDELITY),
     )
@@ -214,6 +229,14 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.failed and call.excinfo is not None:
+        from harness.extras import install_hint
+
+        # A library of one of our extras, imported by the harness and not installed: the line
+        # that says which extra, not a traceback into the harness.
+        hint = install_hint(call.excinfo.value, call.excinfo.tb)
+        if hint is not None:
+            report.longrepr = hint
     fixture = item.stash.get(_LEGACY_KEY, None)
     if fixture is not None and report.failed and fixture.loaded:
         text = fixture.report

@@ -1,4 +1,4 @@
-"""`harness init MODULE`: write the test setup of a legacy module from `conftest_templates/`.
+"""`harness init MODULE`: write the test setup of a legacy module from `harness/scaffold/templates/`.
 
 `--template plugin` (default) gives the `[tool.harness]` section for pyproject.toml: printed, or
 merged into the file with `--write`, keeping every key already there. `--template raw` gives the
@@ -47,7 +47,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "Printed unless --write is given."
         ),
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "module", metavar="MODULE", help="path to the module's file, or its dotted name"

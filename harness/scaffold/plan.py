@@ -1,6 +1,6 @@
 """Everything a generated test setup needs to know about one legacy module, decided up front.
 
-A `SetupPlan` is the context the templates in `conftest_templates/` are rendered with: the
+A `SetupPlan` is the context the templates in `harness/scaffold/templates/` are rendered with: the
 module's import name and root, the package trees to fake, the environment to set (with values),
 the thread factories to patch, the objects to replace before each test, the routes to smoke-test,
 and what static analysis could not decide. Project modules the legacy module imports at import

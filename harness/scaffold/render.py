@@ -1,23 +1,27 @@
-"""Rendering `conftest_templates/` with Jinja2.
+"""Rendering the templates of `harness init` (`harness/scaffold/templates/`) with Jinja2.
 
 The templates are real files (`raw/conftest.py.jinja`, ...), named so that neither pytest nor a
-linter takes them for Python; this module only sets the engine up: undefined variables are
-errors, whitespace control keeps the generated code tidy, and two filters write values in the
-syntax of the file being generated (`py` for Python literals, `toml` for TOML ones).
+linter takes them for Python. They ship as package data and are read with `importlib.resources`,
+so they are found in an installed wheel as in a checkout. This module only sets the engine up:
+undefined variables are errors, whitespace control keeps the generated code tidy, and two
+filters write values in the syntax of the file being generated (`py` for Python literals, `toml`
+for TOML ones).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import tomlkit
 
-# The templates ship at the top of the project, beside the `harness` package.
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "conftest_templates"
+# Package data of `harness.scaffold` (see [tool.setuptools.package-data] in pyproject.toml).
+TEMPLATES: Traversable = files("harness.scaffold") / "templates"
 
 
 class TemplateError(Exception):
@@ -50,9 +54,20 @@ def relative_posix(target: Path, start: Path) -> str:
         return target.as_posix()
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def _packaged_template(name: str) -> str | None:
+    """The source of a packaged template ("raw/conftest.py.jinja"); None when there is none."""
+    resource = TEMPLATES.joinpath(*name.split("/"))
+    return resource.read_text(encoding="utf-8") if resource.is_file() else None
+
+
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    loader: jinja2.BaseLoader = (
+        jinja2.FunctionLoader(_packaged_template)
+        if templates_dir is None
+        else jinja2.FileSystemLoader(templates_dir)
+    )
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -65,12 +80,12 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def render(template: str, templates_dir: Path | None = None, **context: Any) -> str:
-    """Render `template` (a path inside `conftest_templates/`) with `context`."""
-    directory = templates_dir or TEMPLATES_DIR
+    """Render `template` (a path inside the packaged templates, or inside `templates_dir`)."""
+    directory = templates_dir or TEMPLATES
     try:
-        return _environment(directory).get_template(template).render(**context)
+        return _environment(templates_dir).get_template(template).render(**context)
     except jinja2.TemplateNotFound:
         raise TemplateError(f"template {template!r} not found in {directory}") from None
     except jinja2.TemplateError as error:
         where = f"{template}:{error.lineno}" if getattr(error, "lineno", None) else template
-        raise TemplateError(f"{directory / where}: {error}") from error
+        raise TemplateError(f"{directory}/{where}: {error}") from error

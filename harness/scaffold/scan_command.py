@@ -25,7 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "offline. The source is read, never imported or run."
         ),
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "paths",
@@ -37,11 +36,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text for people (default), or one JSON document (its schema: "
-        "harness/scaffold/scan_output.schema.json)",
+        help="text for people (default), or one JSON document (its JSON Schema: --schema)",
+    )
+    parser.add_argument(
+        "--schema",
+        action=_PrintSchema,
+        help="print the JSON Schema of --format json, then exit",
     )
     parser.set_defaults(run=run)
     return parser
+
+
+class _PrintSchema(argparse.Action):
+    """`--schema`: like `--version`, it prints and exits, whatever else is on the line."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str) -> None:  # noqa: A002
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from harness.scaffold.scan_format import json_schema
+
+        sys.stdout.write(json_schema())
+        parser.exit()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ Text: one block per module, one group per kind of side effect, one `path:line: .
 finding (the form editors and terminals turn into links), a summary line at the end. Unreadable
 files are not part of the text report: the command prints them on stderr, one line each.
 
-JSON: one document, described by `scan_output.schema.json` next to this file; lines and columns
-are 1-based.
+JSON: one document, described by `scan_output.schema.json` next to this file (package data:
+`json_schema()`, `harness scan --schema`); lines and columns are 1-based.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from importlib.resources import files
 from typing import Any
 
 from harness.analysis.model import EffectKind, EnvRead, SideEffect
@@ -31,6 +32,11 @@ _EFFECT_GROUPS: tuple[tuple[str, frozenset[EffectKind]], ...] = (
     ),
     ("other calls into third-party packages at import", frozenset({EffectKind.CALL})),
 )
+
+
+def json_schema() -> str:
+    """The JSON Schema `render_json` follows, as shipped in the package."""
+    return (files("harness.scaffold") / "scan_output.schema.json").read_text(encoding="utf-8")
 
 
 def render_text(report: ScanReport) -> str:

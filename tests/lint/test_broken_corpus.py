@@ -53,6 +53,6 @@ def test_the_test_tree_skips_the_broken_examples_by_configuration():
 
 def test_the_project_own_tests_and_templates_lint_clean():
     root = Path(find_root(str(BROKEN)))
-    result = lint([root / "tests", root / "conftest_templates"])
+    result = lint([root / "tests", root / "harness/scaffold/templates"])
     assert result.errors == []
     assert [f"{f.path}:{f.line}: {f.code} {f.message}" for f in result.findings] == []

@@ -1,6 +1,9 @@
-"""Loading the plugin costs nothing: no legacy module, no fake, no heavy library, no config read."""
+"""Loading the plugin costs nothing: no legacy module, no fake, no heavy library; the config is
+read once, at configure time, so that a bad value is a usage error."""
 
 from __future__ import annotations
+
+import pytest
 
 from .conftest import Project
 
@@ -35,15 +38,52 @@ def test_loading_the_plugin_imports_no_fake_no_legacy_module_and_no_heavy_librar
     result.assert_outcomes(passed=2)
 
 
-def test_a_broken_harness_table_does_not_disturb_sessions_that_do_not_use_the_fixtures(
-    project: Project,
+def _usage_error_lines(result: pytest.RunResult) -> list[str]:
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    return [line for line in result.errlines if line.strip()]
+
+
+def test_a_bad_fidelity_option_stops_pytest_with_one_usage_line(project: Project) -> None:
+    project.tests("def test_plain():\n    assert True\n")
+
+    result = project.pytester.runpytest("--harness-fidelity=bogus")
+
+    assert _usage_error_lines(result) == [
+        "ERROR: --harness-fidelity: bogus is 'bogus'; expected one of stub, fake, wire"
+    ]
+    assert "test_plain" not in result.stdout.str()  # stopped before collection
+
+
+def test_a_bad_level_for_one_package_names_the_package(project: Project) -> None:
+    project.tests("def test_plain():\n    assert True\n")
+
+    result = project.pytester.runpytest("--harness-fidelity=pymongo=real")
+
+    [line] = _usage_error_lines(result)
+    assert "pymongo=real" in line and "expected one of stub, fake, wire" in line
+
+
+@pytest.mark.parametrize(
+    ("table", "names"),
+    [
+        ('[tool.harness]\nfidelity = "real"\n', ["[tool.harness] fidelity", "stub, fake, wire"]),
+        ("[tool.harness]\ninline_timeout = -1\n", ["inline_timeout", "positive number"]),
+        ('[tool.harness]\nfidelty = "fake"\n', ["'fidelty'", "fidelity, inline_timeout"]),
+        ('[tool.harness.services.svc]\npaht = "typo.py"\n', ["'paht'", "path"]),
+    ],
+)
+def test_a_bad_harness_table_value_stops_pytest_naming_the_key_and_the_allowed_values(
+    project: Project, table: str, names: list[str]
 ) -> None:
-    project.config('[tool.harness.services.svc]\npaht = "typo.py"\n')
+    project.config(table)
     project.tests("def test_plain():\n    assert True\n")
 
     result = project.pytester.runpytest()
 
-    result.assert_outcomes(passed=1)
+    [line] = _usage_error_lines(result)
+    assert line.startswith("ERROR: ") and "pyproject.toml: " in line
+    for name in names:
+        assert name in line
 
 
 def test_options_are_listed_in_their_own_help_group(project: Project) -> None:

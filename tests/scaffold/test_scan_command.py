@@ -9,10 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from harness.scaffold.scan_format import json_schema
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 FIXTURES = HERE / "fixtures"
-SCHEMA = json.loads((REPO_ROOT / "harness/scaffold/scan_output.schema.json").read_text())
+SCHEMA = json.loads(json_schema())
 
 
 def test_scan_of_current_lists_clients_thread_env_and_the_tree_to_fake(harness_cli, monkeypatch):
@@ -201,3 +203,15 @@ def test_scan_examples_in_the_readme_are_reproducible(harness_cli, monkeypatch):
         "  cd tests/scaffold/fixtures && harness scan telemetry_gateway inventory"
         " > ../expected/scan_fixture_projects.txt"
     )
+
+
+def test_scan_schema_prints_the_packaged_json_schema_and_exits_0(capsys):
+    from harness.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "--schema"])
+
+    assert exit_info.value.code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == SCHEMA
+    jsonschema.Draft202012Validator.check_schema(printed)
