@@ -1,0 +1,295 @@
+"""Import-time side effects: threads, clients, network and filesystem calls, logging and signal
+setup, endless loops."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from harness.analysis.collect.scopes import BUILTINS, ScopeWalker, keyword
+from harness.analysis.model import EffectKind, SideEffect
+from harness.analysis.packages import is_stdlib
+
+_THREAD_FACTORIES = frozenset(
+    {
+        "threading.Thread",
+        "threading.Timer",
+        "multiprocessing.Process",
+        "multiprocessing.Pool",
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+    }
+)
+_THREAD_BASES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+_STARTED_AT_ONCE = frozenset({"_thread.start_new_thread", "_thread.start_new"})
+_FILESYSTEM_CALLS = frozenset(
+    {
+        "open",
+        "io.open",
+        "os.makedirs",
+        "os.mkdir",
+        "os.remove",
+        "os.unlink",
+        "os.rename",
+        "os.replace",
+        "os.rmdir",
+        "os.chdir",
+        "os.symlink",
+        "shutil.rmtree",
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "shutil.move",
+        "tempfile.mkdtemp",
+        "tempfile.mkstemp",
+        "tempfile.NamedTemporaryFile",
+        "tempfile.TemporaryDirectory",
+    }
+)
+_PATH_WRITERS = frozenset({"mkdir", "touch", "write_text", "write_bytes", "unlink", "rmdir"})
+_LOGGING_CALLS = frozenset(
+    {
+        "logging.basicConfig",
+        "logging.config.dictConfig",
+        "logging.config.fileConfig",
+        "logging.FileHandler",
+        "logging.handlers.RotatingFileHandler",
+        "logging.handlers.TimedRotatingFileHandler",
+    }
+)
+_SIGNAL_CALLS = frozenset({"signal.signal", "signal.alarm", "signal.setitimer"})
+_NETWORK_CALLS = frozenset(
+    {
+        "urllib.request.urlopen",
+        "socket.socket",
+        "socket.create_connection",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "ftplib.FTP",
+    }
+)
+_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_HTTP_LIBRARIES = frozenset({"requests", "httpx", "httpx2"})
+
+# A third-party callable whose name says it builds a connection or client.  Anything else
+# third-party called at import time is reported as a plain CALL.
+_CLIENT_NAME = re.compile(
+    r"(Client|Consumer|Producer|Session|Connection|Connector|Pool|Engine|Serializer|Deserializer"
+    r"|Admin|Channel|Redis|Cluster|Publisher|Subscriber|Broker|Bucket|Resource|Socket|Database)$"
+    r"|^(connect|create_engine|create_client|client|resource|from_url|StrictRedis)$"
+)
+
+
+@dataclass
+class _Thread:
+    effect_index: int
+    assigned: tuple[str, ...]
+    target: str
+    started_line: int | None
+
+
+
+class EffectsMixin(ScopeWalker):
+    def _start_effects(self) -> None:
+        self.started_call_lines: dict[int, int] = {}
+        self.handled_calls: set[int] = set()
+        self.started_names: dict[str, int] = {}
+        self.threads: list[_Thread] = []
+        self.thread_classes: set[str] = set()
+        self.client_vars: dict[str, str] = {}  # global bound to a client -> what built it
+        self.path_vars: set[str] = set()
+
+    def _class_base(self, name: str, base: ast.expr) -> None:
+        qualified = self.qualify(base)
+        if qualified in _THREAD_BASES or (
+            isinstance(base, ast.Name) and base.id in self.thread_classes
+        ):
+            self.thread_classes.add(name)
+
+    def visit_While(self, node: ast.While) -> None:
+        if self.at_import_time and isinstance(node.test, ast.Constant) and node.test.value:
+            self.effects.append(
+                SideEffect(
+                    EffectKind.LOOP,
+                    "while True",
+                    node.lineno,
+                    self.col(node),
+                    detail="the import never returns",
+                )
+            )
+        self.generic_visit(node)
+
+
+    def _assigned_at_import(self, value: ast.expr, names: tuple[str, ...]) -> None:
+        if not self.at_import_time or self.class_depth:
+            return
+        root = root_name(value)
+        if root is not None and root in self.client_vars and root not in names:
+            built_by = self.client_vars[root]
+            self.effects.append(
+                SideEffect(
+                    EffectKind.CLIENT,
+                    built_by,
+                    value.lineno,
+                    self.col(value),
+                    names,
+                    detail=f"reached from {root}",
+                    derived_from=root,
+                )
+            )
+            for name in names:
+                self.client_vars[name] = built_by
+            if isinstance(value, ast.Call):
+                self.handled_calls.add(id(value))
+        if isinstance(value, ast.Call) and self.qualify(value.func) in (
+            "pathlib.Path",
+            "pathlib.PurePath",
+        ):
+            self.path_vars.update(names)
+
+
+    def _record_effect(self, node: ast.Call, qualified: str | None) -> None:
+        assigned = self.assigned_by_node.get(id(node), ())
+        line, col = node.lineno, self.col(node)
+        func = node.func
+        if qualified is None and isinstance(func, ast.Name) and func.id in self.thread_classes:
+            qualified = func.id
+            self._record_thread(node, qualified, f"{func.id}.run", assigned)
+            return
+        if qualified is None:
+            if isinstance(func, ast.Attribute):
+                root = root_name(func.value)
+                if root in self.client_vars and func.attr not in ("start", "join"):
+                    self.effects.append(
+                        SideEffect(
+                            EffectKind.CALL,
+                            f"{root}.{func.attr}",
+                            line,
+                            col,
+                            assigned,
+                            detail=f"on the client built as {self.client_vars[root]}",
+                            derived_from=root,
+                        )
+                    )
+                elif func.attr in _PATH_WRITERS and (
+                    root in self.path_vars
+                    or (
+                        isinstance(func.value, ast.Call)
+                        and self.qualify(func.value.func) in ("pathlib.Path", "pathlib.PurePath")
+                    )
+                ):
+                    self.effects.append(
+                        SideEffect(
+                            EffectKind.FILESYSTEM, f"pathlib.Path.{func.attr}", line, col, assigned
+                        )
+                    )
+            return
+        if qualified in _THREAD_FACTORIES:
+            if qualified == "threading.Timer":
+                target = node.args[1] if len(node.args) > 1 else keyword(node, "function")
+            else:
+                target = keyword(node, "target")
+            self._record_thread(node, qualified, _dotted(target), assigned)
+        elif qualified in _STARTED_AT_ONCE:
+            target = _dotted(node.args[0]) if node.args else ""
+            self.effects.append(
+                SideEffect(
+                    EffectKind.THREAD,
+                    qualified,
+                    line,
+                    col,
+                    assigned,
+                    detail=f"target={target}; started at line {line}",
+                )
+            )
+        elif qualified in _NETWORK_CALLS or (
+            qualified.split(".", 1)[0] in _HTTP_LIBRARIES
+            and qualified.rsplit(".", 1)[-1] in _HTTP_VERBS
+        ):
+            self.effects.append(SideEffect(EffectKind.NETWORK, qualified, line, col, assigned))
+        elif qualified in _FILESYSTEM_CALLS:
+            self.effects.append(SideEffect(EffectKind.FILESYSTEM, qualified, line, col, assigned))
+        elif qualified in _LOGGING_CALLS:
+            self.effects.append(SideEffect(EffectKind.LOGGING, qualified, line, col, assigned))
+        elif qualified in _SIGNAL_CALLS:
+            self.effects.append(SideEffect(EffectKind.SIGNAL, qualified, line, col, assigned))
+        elif self._is_third_party(qualified):
+            kind = (
+                EffectKind.CLIENT
+                if _CLIENT_NAME.search(qualified.rsplit(".", 1)[-1])
+                else EffectKind.CALL
+            )
+            self.effects.append(SideEffect(kind, qualified, line, col, assigned))
+            if kind is EffectKind.CLIENT and not self.class_depth:
+                for name in assigned:
+                    self.client_vars[name] = qualified
+
+    def _record_thread(
+        self, node: ast.Call, qualified: str, target: str, assigned: tuple[str, ...]
+    ) -> None:
+        self.effects.append(
+            SideEffect(EffectKind.THREAD, qualified, node.lineno, self.col(node), assigned)
+        )
+        self.threads.append(
+            _Thread(len(self.effects) - 1, assigned, target, self.started_call_lines.get(id(node)))
+        )
+
+    def _is_third_party(self, qualified: str) -> bool:
+        """`qualified` came through an import (or is a builtin): is it someone else's code?"""
+        if qualified.startswith(".") or ("." not in qualified and qualified in BUILTINS):
+            return False
+        top = qualified.split(".", 1)[0]
+        return not (top == self.own_top or top in self.local_packages or is_stdlib(top))
+
+
+    def _finish_threads(self) -> None:
+        for thread in self.threads:
+            started = thread.started_line
+            if started is None:
+                started = next(
+                    (self.started_names[n] for n in thread.assigned if n in self.started_names),
+                    None,
+                )
+            effect = self.effects[thread.effect_index]
+            state = f"started at line {started}" if started else "not started at import"
+            self.effects[thread.effect_index] = SideEffect(
+                effect.kind,
+                effect.target,
+                effect.line,
+                effect.col,
+                effect.assigned_to,
+                detail=f"target={thread.target}; {state}",
+            )
+
+
+
+def _dotted(node: ast.expr | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Lambda):
+        return "<lambda>"
+    return ""
+
+
+def root_name(node: ast.expr) -> str | None:
+    """`client` for `client["db"]["coll"]`, `client.db`, `client.get_database("x")`."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return None
+
