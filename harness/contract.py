@@ -6,7 +6,9 @@ Importing a legacy module runs it, so the harness does it once per session, in t
    faked package tree are taken out of `sys.modules` for the duration (they come back after);
 2. **env**: every variable the module reads is set (see `harness.env`);
 3. **threads**: `threading.Thread`/`Timer` record instead of starting (see `harness.threads`);
-4. **import** under the network guard (see `harness.guard`), by file path, under a private name;
+4. **import** under the network guard (see `harness.guard`), under the file's real dotted name
+   (`app.worker` for `app/worker.py`; see `harness.modules.real_name`), so `patch("app.worker.X")`
+   reaches the module under test;
 5. **restore** (`harness.restore`): `sys.modules`, `os.environ`, `sys.path`, `sys.meta_path`,
    `threading` and the working directory are put back from a snapshot taken before step 1,
    and compared with it: any difference left is a `RestoreError`.
@@ -27,13 +29,19 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from harness.env import EnvValue, env_reads_on_line, plan_environment
+from harness.env import (
+    EnvValue,
+    RuntimeEnv,
+    env_reads_on_line,
+    plan_environment,
+    seeing_env_reads,
+)
 from harness.errors import (
     EnvError,
     HarnessError,
@@ -42,12 +50,15 @@ from harness.errors import (
     RestoreError,
 )
 from harness.guard import NETWORK_GUARD, Refusal
-from harness.locations import display_path
+from harness.locations import display_path, is_library_file
 from harness.modules import (
     FakeTreeFinder,
     IncompleteFakeTree,
+    TreeSource,
     import_file,
+    import_real,
     private_names,
+    real_name,
     tree_names,
 )
 from harness.report import ImportReport
@@ -58,7 +69,8 @@ from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads
 if TYPE_CHECKING:
     from harness.analysis.model import EnvRead, ModuleFacts
     from harness.config import ServiceConfig
-    from harness.dependencies import Dependency
+    from harness.dependencies import Dependency, DependencySource
+
 
 @dataclass
 class ScopeResult:
@@ -79,13 +91,20 @@ def ordered_scope(
     on_refusal: Callable[[Refusal], None],
     cwd: Path | None = None,
     what: str,
+    own: Sequence[str] = (),
+    runtime_env: RuntimeEnv | None = None,
 ) -> Iterator[ScopeResult]:
-    """Steps 1-3 of the contract around the block (which does step 4), then step 5."""
+    """Steps 1-3 of the contract around the block (which does step 4), then step 5.
+
+    `own`: the top-level packages of the service's own modules: another suite's copy of them
+    leaves `sys.modules` for the scope, so the service's real names resolve to its own copy."""
     result = ScopeResult(ProcessSnapshot.take())
     try:
         # 1. fakes: real modules of the faked trees out, the service's own modules in, finder first
-        for name in tree_names(sys.modules, finder.packages):
+        for name in tree_names(sys.modules, own):
             del sys.modules[name]
+        # What a fake's construction imports for good while the scope runs stays after it.
+        finder.hide_real_modules(adopt=result.before.modules.modules.update)
         sys.modules.update(overlay)
         sys.meta_path.insert(0, finder)
         # 2. env (None: unset), and where the module's siblings are found
@@ -99,6 +118,7 @@ def ordered_scope(
             os.chdir(cwd)
         # 3. threads, then 4. whatever the block does, under the network guard
         with (
+            seeing_env_reads(runtime_env) if runtime_env is not None else nullcontext(),
             recording_threads(),
             NETWORK_GUARD.scope(on_refusal=on_refusal, is_legacy_file=LEGACY_SITES.is_legacy_file),
         ):
@@ -130,13 +150,21 @@ class LoadedService:
     report: ImportReport
     overlay: dict[str, object]
     state: ModuleState
-    dependencies: list[Dependency]
+    runtime: RuntimeDependencies
+    runtime_env: RuntimeEnv
     path_entries: list[str]
+    own: list[str] = field(default_factory=list)  # top-level packages of its own modules
     refusals: list[Refusal] = field(default_factory=list)  # during the current test
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        """What the service got faked so far: decided before the import, during it, and during
+        the tests (a package first imported by a thread's target)."""
+        return self.runtime.dependencies
 
     def fresh(self) -> None:
         """Globals as after the import, no thread recorded since, no refusal noted."""
@@ -157,11 +185,11 @@ class LoadedService:
                 path_entries=self.path_entries,
                 on_refusal=self.refusals.append,
                 what=f"a test using {self.name}",
+                own=self.own,
+                runtime_env=self.runtime_env,
             ) as scope,
-            ExitStack() as stack,
+            self.runtime.activated(),
         ):
-            for dependency in self.dependencies:
-                stack.enter_context(dependency.activate())
             yield
         # Whatever the test imported in the service's world stays in it (imported once).
         for name, module in scope.added_modules.items():
@@ -174,10 +202,14 @@ def load_service(
     dependencies: Sequence[Dependency],
     facts: ModuleFacts | None,
     *,
+    source: DependencySource | None = None,
     kept_real: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> LoadedService:
-    """Import `config.path` under the ordered contract (see the module docstring)."""
+    """Import `config.path` under the ordered contract (see the module docstring).
+
+    `dependencies`: what is known to need faking before the import (the configuration's `fake`,
+    the packages analysis sees); `source` decides the others as the code imports them."""
     path = config.path
     reads = facts.env_reads if facts is not None else ()
     env = plan_environment(
@@ -187,12 +219,35 @@ def load_service(
         origin=config.origin,
         backends=_backend_env(dependencies, reads),
     )
+    runtime = RuntimeDependencies(config, source, dependencies)
     trees = {d.package: (d.module, d.fidelity) for d in dependencies if d.serves_modules}
-    finder = FakeTreeFinder(trees, is_legacy_file=LEGACY_SITES.is_legacy_file)
+    finder = FakeTreeFinder(
+        trees,
+        is_legacy_file=LEGACY_SITES.is_legacy_file,
+        decide=runtime.decide,
+        hides=runtime.hides(),
+        watches=runtime.candidates,
+    )
     recorder = ThreadRecorder(config.name)
-    LEGACY_SITES.register(str(path), recorder)
-    package, module_name = private_names(config.name, path)
-    path_entries = [str(path.parent)]
+    named = real_name(path)
+    if named is not None:
+        module_name, root = named
+        own = [module_name.partition(".")[0]]
+
+        def do_import() -> ModuleType:
+            return import_real(module_name, path)
+
+    else:  # a name that would shadow another module: kept apart under a private prefix
+        package, module_name = private_names(config.name, path)
+        root, own = path.parent, [package]
+
+        def do_import() -> ModuleType:
+            return import_file(path, package, module_name)
+
+    LEGACY_SITES.register(str(path), recorder, directory=str(root))
+    runtime_env = RuntimeEnv(env, _project_files(root))
+    # The file's own directory too: run as a script, a legacy file imports its neighbours by name.
+    path_entries = list(dict.fromkeys([str(path.parent), str(root)]))
     report = ImportReport(
         service=config.name,
         path=str(path),
@@ -204,7 +259,7 @@ def load_service(
     )
     if facts is not None:
         report.clients = _clients_expected(facts)
-        _preimport_real_modules(facts, set(trees), path)
+        _preimport_real_modules(facts, set(finder.packages), path, root)
 
     began = time.perf_counter()
     with ExitStack() as stack:
@@ -217,17 +272,20 @@ def load_service(
                 on_refusal=report.refusals.append,
                 cwd=config.cwd,
                 what=f"importing {config.name}",
+                own=own,
+                runtime_env=runtime_env,
             )
         )
-        for dependency in dependencies:
-            stack.enter_context(dependency.activate())
+        stack.enter_context(runtime.activated())
         try:
-            module = import_file(path, package, module_name)
+            module = do_import()
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too
             raise _import_failure(error, config, reads, env) from error
     report.seconds = time.perf_counter() - began
+    report.env = list(env.values())
+    report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
     report.served = [served.name for served in finder.served]
     report.env_written = sorted(
         name
@@ -237,7 +295,7 @@ def load_service(
     recorder.seal_import()
     report.threads = list(recorder.at_import)
     overlay = dict(scope.added_modules)
-    siblings = _siblings(module, overlay, path.parent)
+    siblings = _siblings(module, overlay, root)
     LEGACY_SITES.settle(recorder, [module, *siblings])
     return LoadedService(
         config=config,
@@ -248,9 +306,122 @@ def load_service(
         report=report,
         overlay=overlay,
         state=_state_after_import(module, siblings, overlay, finder),
-        dependencies=list(dependencies),
+        runtime=runtime,
+        runtime_env=runtime_env,
         path_entries=path_entries,
+        own=own,
     )
+
+
+def _project_files(root: Path) -> Callable[[str], bool]:
+    """Whether a frame's file is the service's project code (its env reads get values): a legacy
+    file, or a file under the project's root that is not a library, a test or a conftest."""
+    prefix = str(root) + os.sep
+    is_library_file("")  # its table is built now, not while a read is being decided
+
+    def is_project_file(filename: str) -> bool:
+        filename = os.path.abspath(filename)
+        if LEGACY_SITES.is_legacy_file(filename):
+            return True
+        name = os.path.basename(filename)
+        return (
+            filename.startswith(prefix)
+            and not is_library_file(filename)
+            and not name.startswith("test_")
+            and not name.endswith("_test.py")
+            and name != "conftest.py"
+        )
+
+    return is_project_file
+
+
+def backend_packages() -> list[str]:
+    """Top-level packages that reach a backend and have a fake: each is faked wherever the
+    service's code imports it, however deep, whatever analysis saw."""
+    from harness.fakes import fake_packages
+
+    return fake_packages()
+
+
+class RuntimeDependencies:
+    """The packages one service gets faked, decided while its code runs.
+
+    Before the import, the configuration (`fake`, `keep_real`, `fidelity`) and the packages
+    analysis sees give the first dependencies. Every other package of `backend_packages()` is a
+    candidate: the finder asks `decide` the first time any code of the service imports it (a
+    project module three imports down, a function called at import, a thread's target run
+    inline), and a package already loaded when a scope begins (the real `requests`, whose fake
+    intercepts calls instead of replacing the module) is decided then. A decided dependency is
+    kept for every later test, and activated at once when the decision falls inside a scope.
+    """
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        source: DependencySource | None,
+        dependencies: Sequence[Dependency],
+    ) -> None:
+        self._config = config
+        self._source = source
+        self.dependencies = list(dependencies)
+        self._stack: ExitStack | None = None
+        known = {d.package for d in dependencies}
+        self.candidates = (
+            [p for p in backend_packages() if p not in known and p not in config.keep_real]
+            if source is not None
+            else []
+        )
+
+    def hides(self) -> list[str]:
+        """Candidates served as fake modules: their real modules leave `sys.modules` in a scope."""
+        return [p for p in self.candidates if _serves_modules(p, self._config.fidelity_of(p))]
+
+    def decide(self, package: str) -> tuple[TreeSource, str] | None:
+        """What serves `package` now (None: the real package stays, perhaps intercepted)."""
+        dependency = next((d for d in self.dependencies if d.package == package), None)
+        if dependency is None:
+            if package not in self.candidates or self._source is None:
+                return None
+            dependency = self._source.get(package, self._config.fidelity_of(package))
+            if dependency is None:
+                return None
+            self.dependencies.append(dependency)
+            if self._stack is not None:
+                self._stack.enter_context(dependency.activate())
+        return (dependency.module, dependency.fidelity) if dependency.serves_modules else None
+
+    @contextmanager
+    def activated(self) -> Iterator[None]:
+        """Every dependency active around the block, and those decided inside it from then on."""
+        with ExitStack() as stack:
+            for dependency in self.dependencies:
+                stack.enter_context(dependency.activate())
+            self._stack = stack
+            try:
+                decided = {d.package for d in self.dependencies}
+                for package in self.candidates:
+                    if package not in decided and package in sys.modules:
+                        self.decide(package)
+                yield
+            finally:
+                self._stack = None
+
+
+def _serves_modules(package: str, level: str) -> bool:
+    """Whether `package` at `level` is served as fake modules (not the real package)."""
+    from harness.config import FAKE, WIRE
+    from harness.fakes import provider
+
+    if level == WIRE:
+        from harness.wire.source import FALLS_BACK_TO_FAKE
+
+        if package not in FALLS_BACK_TO_FAKE:
+            return False
+        level = FAKE
+    try:
+        return provider(package, level).replaces_module
+    except (LookupError, ValueError):
+        return False
 
 
 def _backend_env(dependencies: Sequence[Dependency], reads: Sequence[EnvRead]) -> dict[str, str]:
@@ -303,7 +474,7 @@ def _state_after_import(
     )
 
 
-def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path) -> None:
+def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path, root: Path) -> None:
     """Import, for real and before the contract, the modules the legacy file imports that stay
     real (standard library, unfaked third parties), at module level or inside functions.
 
@@ -313,8 +484,10 @@ def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path) -> 
     connects when imported is refused here too. Failures are left for the import under the
     contract to report, with the legacy line.
     """
-    local = {p.stem for p in path.parent.glob("*.py")} | {
-        p.name for p in path.parent.iterdir() if p.is_dir()
+    local = {
+        entry.stem if entry.suffix == ".py" else entry.name
+        for directory in {path.parent, root}
+        for entry in directory.iterdir()
     }
     with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
         for binding in facts.imports:

@@ -12,9 +12,12 @@ test with one message naming the file, the line and the fix, without a harness t
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -74,6 +77,8 @@ class LegacyFixture:
         self._active: list[LoadedService] = []
         self._stack = ExitStack()
         self.threads = LegacyThreads(self)
+        self._names = _ServiceNames(self)
+        sys.meta_path.insert(0, self._names)
 
     def load(
         self,
@@ -94,7 +99,8 @@ class LegacyFixture:
         try:
             config = self._session.service_config(name, env=env, fidelity=fidelity)
             self._skip_unless_pinned_level(config)
-            loaded, imported_now = self._session.load(config)
+            with self._names.importing():
+                loaded, imported_now = self._session.load(config)
         except HarnessError as error:
             _fail(error)
         if imported_now:
@@ -191,6 +197,55 @@ class LegacyFixture:
             _fail(error)
         finally:
             self._active.clear()
+            if self._names in sys.meta_path:
+                sys.meta_path.remove(self._names)
+
+
+class _ServiceNames(importlib.abc.MetaPathFinder):
+    """While a test using `legacy` runs: importing a configured service by its real dotted name
+    (`patch("app.worker.fetch")` started before `legacy.load("worker")`, a decorator) loads the
+    service under the contract and answers with the module under test, never the real file
+    imported for real. First on `sys.meta_path`: the project's directory is usually on `sys.path`,
+where the path finder would find the real file."""
+
+    def __init__(self, owner: LegacyFixture) -> None:
+        self._owner = owner
+        self._loading = False
+
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """The contract imports the service itself meanwhile: stand aside."""
+        loading, self._loading = self._loading, True
+        try:
+            yield
+        finally:
+            self._loading = loading
+
+    def find_spec(self, fullname, path=None, target=None):
+        if self._loading:
+            return None
+        service = self._owner._session.service_names().get(fullname)
+        if service is None:
+            return None
+        self._owner.load(service)
+        module = sys.modules.get(fullname)
+        if module is None:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _Already(module))
+
+
+class _Already(importlib.abc.Loader):
+    """Hands out a module the contract already imported (its own spec kept)."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+        self._spec = module.__spec__
+
+    def create_module(self, spec):
+        return self._module
+
+    def exec_module(self, module) -> None:
+        module.__spec__ = self._spec
 
 
 class LegacyThreads:

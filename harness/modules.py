@@ -1,5 +1,5 @@
-"""Module plumbing: fake package trees served by a meta-path finder, `sys.modules` snapshots,
-and importing a legacy file under a private name.
+"""Module plumbing: fake package trees served by a meta-path finder that decides per import
+request, `sys.modules` snapshots, and importing a legacy file under its real dotted name.
 
 Why a finder rather than `sys.modules.setdefault(...)` per submodule: a legacy module reaches a
 package through every parent (`from confluent_kafka.schema_registry.avro import X` needs three
@@ -19,7 +19,8 @@ import linecache
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -50,28 +51,67 @@ class Served:
     fidelity: str
 
 
+# Decides, for a top-level package not yet served, whether it gets a fake: (source, fidelity),
+# or None to leave the import to the other finders. Called while the import runs.
+Decide = Callable[[str], "tuple[TreeSource, str] | None"]
+
+
 class FakeTreeFinder(importlib.abc.MetaPathFinder):
-    """Serves every module under the given top-level packages from their fake trees."""
+    """Serves every module under the given top-level packages from their fake trees, and asks
+    `decide` about each top-level package of `watches` the first time it is imported.
+
+    `hides`: the top-level packages whose real modules leave `sys.modules` while the finder is
+    installed (the ones served now, and those `decide` would serve), so that an `import kafka`
+    three modules down reaches the finder even when the real `kafka` was imported before.
+    """
 
     def __init__(
         self,
         trees: Mapping[str, tuple[TreeSource, str]],
         *,
         is_legacy_file: Callable[[str], bool] = lambda filename: False,
+        decide: Decide | None = None,
+        hides: Iterable[str] = (),
+        watches: Iterable[str] = (),
     ) -> None:
         self._trees = dict(trees)  # top-level package -> (source, fidelity)
         self._is_legacy_file = is_legacy_file
+        self._decide = decide
+        self._hides = frozenset(hides) | frozenset(self._trees)
+        self._watches = frozenset(watches) | self._hides  # decide is asked about these
+        self._hidden: dict[str, object] = {}  # real modules taken out while installed
+        self._adopt: Callable[[Mapping[str, object]], None] = lambda modules: None
+        self._declined: set[str] = set()  # watched packages `decide` left real
         self.served: list[Served] = []
 
     @property
     def packages(self) -> frozenset[str]:
-        return frozenset(self._trees)
+        """Top-level packages whose real modules must not be seen while the finder is installed."""
+        return self._hides | frozenset(self._trees)
+
+    def hide_real_modules(self, adopt: Callable[[Mapping[str, object]], None]) -> None:
+        """Take the real modules of `packages` out of `sys.modules` (the scope puts them back).
+
+        `adopt(modules)`: called with the modules a fake's construction imports for good while
+        the finder is installed, for the scope to keep them when it restores `sys.modules`."""
+        self._adopt = adopt
+        self._hidden = {}
+        for name in tree_names(sys.modules, self.packages):
+            self._hidden[name] = sys.modules.pop(name)
 
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.partition(".")[0]
+        if top in self._hides and _imported_by_harness(self._is_legacy_file):
+            # The harness's own code (a backend built lazily inside a test) needs the real
+            # package, loaded once and kept after the scope.
+            return self._real_spec(fullname)
         entry = self._trees.get(top)
         if entry is None:
-            return None
+            if self._decide is None or top not in self._watches or top in self._declined:
+                return None
+            entry = self._decided(top)
+            if entry is None:
+                return None
         source, fidelity = entry
         try:
             module = source(fullname)
@@ -86,6 +126,57 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
             fullname, _ServeLoader(module), origin=f"harness {fidelity} fake", is_package=True
         )
 
+    @contextmanager
+    def _outside(self, *, rehide: bool = True) -> Iterator[None]:
+        """The process as without the finder for the block: real modules back, finder out.
+
+        What the block imports (a fake's construction imports real modules: the confluent-kafka
+        fake uses the real `KafkaError`) comes from the real packages, once, and is adopted by
+        the scope, so it stays loaded after it; real modules of hidden packages leave again."""
+        before = dict(sys.modules)
+        installed = self in sys.meta_path
+        if installed:
+            sys.meta_path.remove(self)
+        for name, module in self._hidden.items():
+            sys.modules.setdefault(name, module)
+        try:
+            yield
+        finally:
+            built = {n: m for n, m in sys.modules.items() if before.get(n, _MISSING) is not m}
+            for name in tree_names(sys.modules, self.packages) if rehide else ():
+                if name not in self._served_names:
+                    self._hidden.setdefault(name, sys.modules[name])
+                    del sys.modules[name]
+            if installed:
+                sys.meta_path.insert(0, self)
+            self._adopt(built)
+
+    @property
+    def _served_names(self) -> frozenset[str]:
+        return frozenset(served.name for served in self.served)
+
+    def _real_spec(self, fullname: str) -> importlib.machinery.ModuleSpec:
+        """The real module, for the harness's own import. Its package stays visible until the
+        scope ends (the import system needs the parents it just loaded): legacy code importing
+        that package later in the same test gets the real one, so the harness builds what it
+        needs before the legacy code runs wherever it can."""
+        with self._outside(rehide=False):
+            module = importlib.import_module(fullname)
+        return importlib.machinery.ModuleSpec(
+            fullname, _ServeLoader(module), origin=getattr(module, "__file__", None) or "real"
+        )
+
+    def _decided(self, top: str) -> tuple[TreeSource, str] | None:
+        """Ask `decide` about `top`, outside the finder (see `_outside`)."""
+        assert self._decide is not None
+        with self._outside():
+            entry = self._decide(top)
+        if entry is None:
+            self._declined.add(top)
+            return None
+        self._trees[top] = entry
+        return entry
+
     def _missing_message(self, fullname: str, fidelity: str) -> str:
         top = fullname.partition(".")[0]
         site = _importing_site(self._is_legacy_file)
@@ -99,12 +190,37 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
 class _ServeLoader(importlib.abc.Loader):
     def __init__(self, module: object) -> None:
         self._module = module
+        self._spec = getattr(module, "__spec__", None)
 
     def create_module(self, spec):
         return self._module
 
     def exec_module(self, module) -> None:
-        """Nothing to run: the fake was built by its provider, outside the import."""
+        """Nothing to run: the module was built outside the import (by its provider, or as the
+        real one). A real module keeps its own spec (the import system set ours on it)."""
+        if self._spec is not None and getattr(self._spec, "loader", None) is not None:
+            module.__spec__ = self._spec
+
+
+_HARNESS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_IMPORT_MACHINERY = ("<frozen importlib", os.path.dirname(importlib.__file__) + os.sep)
+
+
+def _imported_by_harness(is_legacy_file: Callable[[str], bool]) -> bool:
+    """Whether the current import is made on the harness's behalf: the innermost frame that is
+    the harness's or the legacy code's is the harness's (libraries in between are transparent:
+    mongomock importing pymongo for the harness's Mongo fake wants the real pymongo; a library
+    the legacy code imports, importing kafka, gets the fake)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_IMPORT_MACHINERY) and filename != __file__:
+            if os.path.abspath(filename).startswith(_HARNESS_DIR):
+                return True
+            if is_legacy_file(filename):
+                return False
+        frame = frame.f_back
+    return False
 
 
 def tree_names(modules: Mapping[str, object], packages: Iterable[str]) -> list[str]:
@@ -164,12 +280,57 @@ def _listing(what: str, names: list[str]) -> list[str]:
     return [f"sys.modules: {what} {shown}"]
 
 
-def private_names(service: str, path: Path) -> tuple[str, str]:
-    """(private package, private module name) a legacy file is imported under.
+def real_name(path: Path) -> tuple[str, Path] | None:
+    """The dotted name a legacy file has in its project, and the directory that name starts in.
 
-    The file is never imported under its own name: another suite (the hand-written conftests)
-    may import the same file as `current` with its own fakes, and the two must not meet.
+    `app/worker.py` beside `app/__init__.py` is `app.worker` from the directory holding `app/`;
+    `app/__init__.py` is the package `app`; a file outside any package is its stem from its own
+    directory. None when that name cannot be used: a part that is not an identifier, or a
+    top-level name the standard library or an installed package already answers for (importing
+    the service under it would shadow that module for everyone).
     """
+    path = path.resolve()
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    top = parts[0]
+    if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+        return None
+    elsewhere = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != str(directory)]
+    spec = importlib.machinery.PathFinder.find_spec(top, elsewhere)
+    # A namespace portion (a bare directory of that name) loses to the file: no collision.
+    if spec is not None and spec.origin not in (None, "namespace"):
+        if not os.path.abspath(spec.origin).startswith(str(directory) + os.sep):
+            return None
+    return ".".join(parts), directory
+
+
+def import_real(name: str, path: Path) -> ModuleType:
+    """Import the legacy file at `path` under its real dotted `name` (see `real_name`).
+
+    Must run inside a contract scope whose `sys.path` starts with the name's directory and whose
+    `sys.modules` holds nothing of the name's top-level package (another suite's copy is put
+    back by the scope's restore). A package's `__init__` runs once, as in production.
+    """
+    linecache.checkcache(str(path))  # a file edited (or mutated) since the last run
+    module = importlib.import_module(name)
+    found = getattr(module, "__file__", None)
+    if not found or os.path.abspath(found) != str(path.resolve()):
+        raise LegacyImportError(
+            f"harness: importing {name!r} for {path} loaded {found or 'a module without a file'} "
+            "instead; another directory on sys.path holds the same name"
+        )
+    return module
+
+
+def private_names(service: str, path: Path) -> tuple[str, str]:
+    """(private package, private module name) for a file whose real name cannot be used (see
+    `real_name`): it is then imported under a private prefix, and `patch("name.X")` cannot reach
+    it by its own name."""
     slug = re.sub(r"\W", "_", service) or "service"
     package = f"{PRIVATE_PREFIX}{slug}"
     stem = re.sub(r"\W", "_", path.stem)

@@ -40,7 +40,6 @@ class FixtureBackends:
 
     kafka: Any  # harness.fakes.kafka_broker.Broker or harness.wire.kafka.MockCluster
     schema_registry: Any  # SchemaRegistry or harness.wire.registry.LoopbackRegistry
-    mongo: Any  # harness.fakes.mongo.MongoStore
     archive: Any  # harness.fakes.http.Archive or harness.wire.http.LoopbackArchive
 
 
@@ -54,6 +53,7 @@ class HarnessSession:
         self._config: HarnessConfig | None = None
         self._source: DependencySource | None = None
         self._loaded: dict[tuple, LoadedService] = {}
+        self._service_names: dict[str, str] | None = None
         self.reports: list[ImportReport] = []
 
     @property
@@ -107,7 +107,6 @@ class HarnessSession:
         return FixtureBackends(
             kafka=wire.cluster() if wire and kafka_wire else fake.kafka,
             schema_registry=wire.registry() if wire and kafka_wire else fake.schema_registry,
-            mongo=fake.mongo,  # no MongoDB server runs in-process: mongomock at every level
             archive=wire.loopback_archive() if wire and http_wire else fake.archive,
         )
 
@@ -202,10 +201,11 @@ class HarnessSession:
             service,
             resolution.dependencies,
             facts,
+            source=source,
             kept_real=resolution.kept_real,
             notes=resolution.notes,
         )
-        source.mark_baseline(resolution.dependencies)
+        source.mark_baseline(loaded.dependencies)
         built = source.clients_since(clients_before)
         if built:  # what the fakes saw built beats what analysis expected
             loaded.report.clients = built
@@ -216,3 +216,23 @@ class HarnessSession:
     @property
     def loaded(self) -> list[LoadedService]:
         return list(self._loaded.values())
+
+    def service_names(self) -> Mapping[str, str]:
+        """Configured services by the dotted names their modules have (and their parent
+        packages'): `{"app.worker": "worker", "app": "worker"}`, so that importing one of those
+        names during a test (`patch("app.worker.fetch")` before `legacy.load`) loads the service
+        under the contract instead of importing the real module."""
+        if self._service_names is None:
+            from harness.modules import real_name
+
+            names: dict[str, str] = {}
+            for service in self.config.services.values():
+                named = real_name(service.path)
+                if named is None:
+                    continue
+                parts = named[0].split(".")
+                names[named[0]] = service.name
+                for end in range(1, len(parts)):
+                    names.setdefault(".".join(parts[:end]), service.name)
+            self._service_names = names
+        return self._service_names

@@ -110,11 +110,12 @@ class _Sites:
         self._namespaces: dict[int, tuple[dict, ThreadRecorder]] = {}  # id(module globals)
         self._files: set[str] = set()  # every file that ever belonged to a service
 
-    def register(self, path: str, recorder: ThreadRecorder) -> None:
-        """The service at `path` is about to be imported."""
+    def register(self, path: str, recorder: ThreadRecorder, *, directory: str | None = None) -> None:
+        """The service at `path` is about to be imported (its project's modules under
+        `directory`, by default the file's own)."""
         path = os.path.abspath(path)
         self._importing[path] = recorder
-        self._importing[os.path.dirname(path) + os.sep] = recorder
+        self._importing[os.path.abspath(directory or os.path.dirname(path)) + os.sep] = recorder
         self._files.add(path)
 
     def settle(self, recorder: ThreadRecorder, modules: list[Any]) -> None:

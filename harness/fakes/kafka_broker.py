@@ -34,7 +34,17 @@ forgotten. Consumers that already exist are treated as if they had been running 
 their position on every partition of their subscription is the start of the (now empty) log,
 whatever their `auto_offset_reset`. That is what makes "produce, then run the import-time
 consumer loop" deliver the produced records in every test. A consumer *created* after
-`clear()` with "latest" still starts at the end of the log, as the real one does.
+`clear()` with "latest" still starts at the end of the log, as the real one does, except in
+drain mode (below).
+
+**The harness's offset rule for inline runs.** In drain mode a consumer that has neither a
+committed offset nor a position on a partition starts at the beginning of the test's log, even
+with `auto_offset_reset="latest"` (kafka-python's default, and librdkafka's): what the test
+produced before running the loop is what the loop is there to process. Without the rule, the
+first test of a session (whose kafka-python consumer, built at import, resolves its position on
+its first fetch, inside the run) and any consumer built inside a thread's target would read
+nothing. Outside drain mode "latest" behaves as the real client does. The wire level applies
+the same rule to the real kafka-python consumer (`harness.wire.kafka_python`).
 
 Drain mode (how tests run a `while True` consumer loop inline)::
 
@@ -594,6 +604,8 @@ class ConsumerCore:
                 return committed
         if self._start_at_beginning or self.offset_reset == "earliest":
             return low
+        if self.offset_reset == "latest" and self.broker._drain is not None:
+            return low  # the harness's rule for inline runs: see the module docstring
         if self.offset_reset == "latest":
             return high
         return ConsumerEvent(EventKind.OFFSET_RESET_ERROR, topic, partition, None, high)

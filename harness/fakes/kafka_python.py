@@ -22,8 +22,10 @@
 - `kafka.errors` holds the commonly caught classes with the real names, bases and `errno`s,
   not the full table.
 
-In drain mode (`Broker.stop_when_drained`) iteration and `poll()` raise
-`harness.fakes.stop.ConsumerStopped` once nothing is left.
+In drain mode (`Broker.stop_when_drained`, an inline run) a partition the consumer has no
+committed offset and no position on starts at the beginning of the test's log, whatever
+`auto_offset_reset` says (the harness's rule, see `harness.fakes.kafka_broker`), and iteration
+and `poll()` raise `harness.fakes.stop.ConsumerStopped` once nothing is left.
 """
 
 from __future__ import annotations

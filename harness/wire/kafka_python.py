@@ -100,6 +100,7 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
         session = self._wire_cluster.draining if self._wire_cluster is not None else None
         if session is None:
             return super().__next__()
+        self._wire_read_from_test_start()
         name = self._wire_name
         while True:
             check_bound(session, name)
@@ -132,6 +133,7 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
             return super().poll(
                 timeout_ms=timeout_ms, max_records=max_records, update_offsets=update_offsets
             )
+        self._wire_read_from_test_start()
         deadline = time.monotonic() + max(timeout_ms, 0) / 1000
         name = self._wire_name
         while True:
@@ -154,6 +156,16 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
                 return records
             if time.monotonic() >= deadline:
                 return {}
+
+    def _wire_read_from_test_start(self) -> None:
+        """The harness's offset rule for inline runs (see `harness.fakes.kafka_broker`): a
+        partition with no committed offset and no position starts at the beginning of the
+        test's log (the cluster's `clear()` deleted the records before it), whatever the
+        consumer's `auto_offset_reset`. kafka-python keeps that policy in its subscription state
+        and applies it when it resets a partition's position, so it is switched there."""
+        from kafka.consumer.subscription_state import OffsetResetStrategy
+
+        self._subscription._default_offset_reset_strategy = OffsetResetStrategy.EARLIEST
 
     def _wire_drained(self) -> bool:
         cluster = self._wire_cluster

@@ -58,7 +58,7 @@ def test_a_connection_during_a_test_is_refused_and_listed_even_when_swallowed(
             svc = legacy.load("svc")
             assert svc.ping("http://archive.example.com/health") is None
             assert legacy.refused == [
-                "getaddrinfo archive.example.com:80 from svc/service.py:6 (module _harness_legacy_svc.service)"
+                "getaddrinfo archive.example.com:80 from svc/service.py:6 (module service)"
                 " `return requests.get(url, timeout=1).status_code`"
             ]
         """
