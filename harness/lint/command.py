@@ -136,8 +136,17 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         config = replace(config, **{option: codes})
 
+    # `--src` is a path on the command line: relative to where the command runs, like PATH.
+    src = tuple(os.path.abspath(directory) for directory in args.src)
+    for given, directory in zip(args.src, src):
+        if not _holds_python(directory):
+            print(
+                f"harness lint: warning: --src {given} ({directory}) holds no Python file; "
+                "modules under test are not looked up there",
+                file=sys.stderr,
+            )
     result = LintRun(
-        config, paths, src=tuple(args.src), use_cache=not args.no_cache, jobs=args.jobs,
+        config, paths, src=src, use_cache=not args.no_cache, jobs=args.jobs,
         cache_dir=args.cache_dir,
     ).execute()
     findings = result.findings
@@ -182,3 +191,16 @@ def run(args: argparse.Namespace) -> int:
     if result.errors:
         return EXIT_USAGE
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _holds_python(directory: str) -> bool:
+    """Whether a directory has a Python file at its top or one level down (a package)."""
+    if not os.path.isdir(directory):
+        return False
+    for entry in sorted(os.listdir(directory)):
+        candidate = os.path.join(directory, entry)
+        if entry.endswith(".py") and os.path.isfile(candidate):
+            return True
+        if os.path.isdir(candidate) and os.path.isfile(os.path.join(candidate, "__init__.py")):
+            return True
+    return False

@@ -86,7 +86,7 @@ def _imported_at_collection(context: FileContext) -> dict[str, tuple[str, int]]:
             and event.how != "path"
             and (setup.path in context.chain_paths or setup is context.setup)
         ):
-            for inner in context.project.import_closure(path):
+            for inner in sorted(context.project.import_closure(path)):
                 found.setdefault(inner, (setup.path, event.where.line))
     return found
 

@@ -19,6 +19,7 @@ from functools import cached_property
 
 from harness.analysis import AnalysisError, ImportBinding, ModuleFacts
 from harness.analysis.packages import import_root, is_stdlib
+from harness.lint.reach import CallGraph
 from harness.lint.records import FileRecord, is_test_file
 from harness.lint.setup_facts import Function, ImportEvent, PatchCall, SetupFacts, Where
 
@@ -210,7 +211,7 @@ class Project:
 
     def modules_binding(self, qualified: str) -> list[str]:
         """Indexed modules that bind canonical `qualified` by a `from` import."""
-        return self._bound_by.get(qualified, [])
+        return sorted(self._bound_by.get(qualified, []))  # whichever file was indexed first
 
     def paths_named(self, name: str) -> list[str]:
         """Files whose own dotted module name is `name`, among those seen so far."""
@@ -295,6 +296,11 @@ class Project:
         result = frozenset(seen)
         self._closure_cache[path] = result
         return result
+
+    @cached_property
+    def call_graph(self) -> CallGraph:
+        """What tests reach of the project's code (built on demand, module by module)."""
+        return CallGraph(self)
 
     # ------------------------------------------------------------------ test tree
 
@@ -469,7 +475,7 @@ class FileContext:
             if subject.facts.module_name:
                 subject.names.add(subject.facts.module_name)
         for path in list(subjects):
-            for inner in self.project.import_closure(path):
+            for inner in sorted(self.project.import_closure(path)):  # never in hash order
                 if inner in subjects or is_test_file(inner):
                     continue
                 shared = self.project.shared_subject(inner)

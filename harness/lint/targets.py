@@ -16,6 +16,7 @@ rule turns its own verdict into a finding:
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from harness.analysis import EffectKind
 from harness.analysis.packages import is_stdlib
 from harness.lint.project import FileContext, Subject
+from harness.lint.reach import Reach, display_lookup, lookups_of
 from harness.lint.setup_facts import PatchCall
 
 THREAD_TARGETS = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
@@ -60,6 +62,7 @@ class Verdict:
     name: str = ""  # the attribute or binding concerned
     detail: str = ""  # rule-specific: replacement target, similar names, objects built…
     line: int = 0  # a line in the subject's file the message can cite
+    lookup: str = ""  # the reachable lookup that misses the patch (`run() at pkg/b.py:4`)
 
 
 def classify(context: FileContext, patch: PatchCall) -> Verdict | None:
@@ -122,18 +125,44 @@ def _from_import_binding(context: FileContext, patch: PatchCall, target: str) ->
         if subject is None or target.startswith(tuple(f"{alias}." for alias in subject.names)):
             continue  # not under test here, or the target is this module's own name
         matches.extend((subject, b) for b in context.project.from_imports(path)[wanted])
+    matches.sort(key=lambda match: (match[0].path, match[1].line, match[1].bound_as))
     late = [(s, b) for s, b in matches if context.patch_is_late(patch, s.path)]
-    if not late or used_later(context, wanted) or imported_later(context, wanted):
+    if not late or len(late) < len(matches):
+        return None  # a module imported under the patch copied the mock: its lookups hit
+    if used_later(context, wanted) or imported_later(context, wanted):
         return None  # some module looks it up at call time, where the patch does reach
+    if target != wanted and (used_later(context, target) or imported_later(context, target)):
+        return None
     subject, binding = late[0]
     built = import_only_objects(context, subject, binding.bound_as, binding.qualified)
     if built is not None:
         return Verdict("LH104", patch, target, subject, binding.bound_as, built, binding.line)
-    names = {(s.path, b.bound_as) for s, b in late}
+    # LH102 only when every lookup the test can reach misses the patch: none through the
+    # patched module's own globals or through `module.name`, at least one through a copy.
+    reach = reach_of_patch(context, patch)
+    if reach is None or reach.unknown:
+        return None
+    graph = context.project.call_graph
+    owner_path = context.project.find_module(module, context.roots)
+    own, through = lookups_of(graph, reach, owner_path or "", name, frozenset({target, wanted}))
+    if own or through:
+        return None
+    misses = [
+        (s, b, lookup)
+        for s, b in late
+        for lookup in lookups_of(graph, reach, s.path, b.bound_as, frozenset())[0]
+    ]
+    if not misses:
+        return None  # no reachable code uses the copy either: nothing the test can observe
+    subject, binding, lookup = misses[0]
     replacement = ""
-    if len(names) == 1 and len(subject.import_names) == 1:
-        replacement = f"{next(iter(subject.import_names))}.{binding.bound_as}"
-    return Verdict("LH102", patch, target, subject, binding.bound_as, replacement, binding.line)
+    if len({(s.path, b.bound_as) for s, b, _ in misses}) == 1 and len(subject.import_names) == 1:
+        # The one binding every reachable lookup uses: patching it is what the test meant.
+        replacement = f"{min(subject.import_names)}.{binding.bound_as}"
+    return Verdict(
+        "LH102", patch, target, subject, binding.bound_as, replacement, binding.line,
+        display_lookup(lookup, context.project.root),
+    )
 
 
 def _local(
@@ -166,6 +195,8 @@ def _local(
         return None
     if any(note.message.startswith(_DEFINING_NOTES) for note in facts.unknowable):
         return None
+    if creates_builtin(patch, name) and name in context.project.runtime_names(subject.path):
+        return None  # the module's own `open(...)` finds the attribute mock creates first
     used = []
     text = context.project.source_text(subject.path)
     for binding in facts.imports:
@@ -184,8 +215,8 @@ def _local(
         binding, module = used[0]
         replacement = ".".join([module, *rest]) if len({m for _, m in used}) == 1 else ""
         return Verdict("LH102", patch, target, subject, name, replacement, binding.line)
-    if patch.create:
-        return None  # creating the attribute is what the test asked for
+    if patch.create or creates_builtin(patch, name):
+        return None  # creating the attribute is what the test asked for (or mock's own rule)
     candidates = sorted(n for n in facts.definitions if not n.startswith("__"))
     return Verdict("LH103", patch, target, subject, name, ",".join(candidates))
 
@@ -200,8 +231,10 @@ def _third_party(
                 built = import_only_objects(context, subject, None, target)
                 if built is not None and context.patch_is_late(patch, subject.path):
                     return Verdict("LH104", patch, target, subject, parts[-1], built, effect.line)
-    if is_stdlib(parts[0]) or not context.subjects_fully_known:
-        return None
+    if not parts[0] or is_stdlib(parts[0]) or not context.subjects_fully_known:
+        return None  # (an empty head: a relative import, the test suite's own code)
+    if _is_local(context, parts):
+        return None  # the project's own code (a sibling test module's class): not third-party
     if context.imports_unresolved(parts[0]):
         return None  # the tests import it but it was not found: unknown, not third-party
     module = module_part(parts)
@@ -210,12 +243,33 @@ def _third_party(
     return Verdict("LH101", patch, target, None, module)
 
 
+# `unittest.mock._builtins`: patching one of these names on a module sets create=True by itself.
+_MOCK_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+_MOCK_PATCHERS = ("patch", "mocker.patch", "patch.object", "patch.multiple")
+
+
+def creates_builtin(patch: PatchCall, name: str) -> bool:
+    """Whether unittest.mock creates the attribute itself: a builtin's name patched on a module
+    (`patch("pkg.mod.open")`); monkeypatch.setattr has no such rule."""
+    return name in _MOCK_BUILTINS and patch.how in _MOCK_PATCHERS
+
+
 def module_part(parts: list[str]) -> str:
     """`kafka` of kafka.KafkaConsumer, `os.path` of os.path.exists: up to the first class name."""
     for index, part in enumerate(parts[1:], start=1):
         if part[:1].isupper():
             return ".".join(parts[:index])
     return ".".join(parts[:-1]) or parts[0]
+
+
+def _is_local(context: FileContext, parts: list[str]) -> bool:
+    """Whether some prefix of the target is a module of the project (tests included)."""
+    project = context.project
+    roots = (*context.roots, os.path.dirname(context.path))
+    return any(
+        project.find_module(".".join(parts[:cut]), roots) is not None
+        for cut in range(len(parts), 0, -1)
+    )
 
 
 def _is_submodule(context: FileContext, module: str, name: str) -> bool:
@@ -329,3 +383,35 @@ def position(patch: PatchCall) -> tuple[int, int]:
     if patch.literal is not None:
         return patch.literal.line, patch.literal.col
     return patch.where.line, patch.where.col
+
+
+def reach_of_patch(context: FileContext, patch: PatchCall) -> Reach | None:
+    """What the tests a patch is in effect for can reach; None when they cannot be told."""
+    graph = context.project.call_graph
+    units = graph.test_units(context.path)
+    scope = patch.where.scope
+    origins: list = [(context.path, None)]
+    entry = context.functions.get(scope) if scope else None
+    function = entry[1] if entry is not None and entry[0].path == context.path else None
+    if function is not None and function.is_test and scope in units:
+        origins.append((context.path, units[scope]))
+        wanted = context.requested(function)
+        for name, (setup, fixture) in sorted(context.functions.items()):
+            if fixture.is_fixture and (fixture.autouse or name in wanted):
+                found = graph.test_units(setup.path).get(fixture.qualname)
+                if found is not None:
+                    origins.append((setup.path, found))
+    else:
+        # A fixture, a class or module-level patch: every test it may serve, and what they use.
+        files = [context.path, *(setup.path for setup in context.below)]
+        if len(files) > 60:
+            return None
+        for path in files:
+            origins.append((path, None))
+            origins.extend((path, unit) for _, unit in sorted(graph.test_units(path).items()))
+        for setup, fixture in context.functions.values():
+            if fixture.is_fixture and setup.path != context.path:
+                found = graph.test_units(setup.path).get(fixture.qualname)
+                if found is not None:
+                    origins.append((setup.path, found))
+    return graph.reach_from(origins, context.roots)

@@ -24,7 +24,10 @@ class MissingAttribute(Rule):
     The module was edited (a function renamed, a client removed) and the test kept patching the
     old name.  `patch` raises `AttributeError` for it, unless `create=True` hides the problem by
     creating an attribute nothing reads.  Names bound by star imports, a module `__getattr__` or
-    `globals()` cannot be checked and are not reported.
+    `globals()` cannot be checked and are not reported, nor are builtins patched on a module
+    (`patch("svc.open")`, `input`, `print`...): `unittest.mock` sets `create=True` by itself for
+    every public name of `builtins` patched on a module (`unittest.mock._builtins`), so the
+    module's own `open(...)` finds the mock.  `monkeypatch.setattr` has no such rule.
     """
 
     CODE = "LH103"
@@ -47,8 +50,37 @@ class MissingAttribute(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # builtins patched on a module: mock creates the attribute itself
+            {
+                "svc.py": SERVICE + "\n\ndef ask():\n    return input('?')\n",
+                "tests/test_svc.py": (
+                    "from unittest.mock import mock_open, patch\n"
+                    "import svc\n\n"
+                    "def test_ask():\n"
+                    '    with patch("svc.input", return_value="y"), patch("svc.print"):\n'
+                    '        assert svc.ask() == "y"\n\n'
+                    '@patch("svc.open", new_callable=mock_open)\n'
+                    "def test_open(opened, mocker):\n"
+                    '    mocker.patch("svc.len")\n'
+                    '    mocker.patch.object(svc, "sorted")\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
+        Invalid(  # monkeypatch has no builtins rule: setattr raises AttributeError
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import svc\n\n"
+                    "def test_handle(monkeypatch):\n"
+                    '    monkeypatch.setattr("svc.open", None)\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+            line=4,
+        ),
         Invalid(
             {
                 "svc.py": SERVICE,

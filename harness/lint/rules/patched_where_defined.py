@@ -24,6 +24,36 @@ def archive(url):
 """
 
 
+# `a` defines helper() and calls it itself; `b` took a copy with `from pkg.a import helper`.
+PKG_A = """\
+def helper():
+    return "real"
+
+
+def run():
+    return helper()
+"""
+PKG_B = """\
+from pkg.a import helper
+
+
+def report():
+    return f"report: {helper()}"
+"""
+PKG = {"pkg/__init__.py": "", "pkg/a.py": PKG_A, "pkg/b.py": PKG_B}
+
+
+def _test_calling(call: str, target: str = "pkg.a.helper") -> str:
+    return (
+        "from unittest.mock import patch\n\n"
+        "import pkg.b\n"
+        "from pkg.a import run\n\n\n"
+        "def test_it():\n"
+        f'    with patch("{target}", return_value="mock"):\n'
+        f"        {call}\n"
+    )
+
+
 class PatchedWhereDefined(Rule):
     """A patch applied where a name is defined, not where the code under test looks it up.
 
@@ -33,8 +63,16 @@ class PatchedWhereDefined(Rule):
     `patch("svc.Client")` when `svc` does `import lib` and calls `lib.Client(...)` patches a name
     `svc` does not have (an AttributeError, or nothing at all with `create=True`).
 
+    Reported only when every lookup the test can reach misses the patch: the functions the test
+    (its fixtures, autouse ones included) can call, found by a static call graph over the
+    project (`harness/lint/reach.py`).  A function of the defining module calling `helper()`
+    through its own globals, or code reaching `pkg.a.helper` as an attribute, sees the patch:
+    then nothing is reported.  When the graph cannot tell (a star import, a name it cannot
+    find), nothing is reported either.  The message cites the reachable lookup that misses.
+
     Autofix: the target is rewritten to the binding the code uses (`svc.get`, `lib.Client`)
-    when exactly one module under test looks the name up and it is imported under one name.
+    only when that binding is the one every reachable lookup uses (one module, imported under
+    one name); otherwise the finding says to patch the name in each module that looks it up.
     Patches that take effect before the module is imported (around its import) are left alone:
     the `from` import then binds the mock.
     """
@@ -83,8 +121,34 @@ class PatchedWhereDefined(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # run() looks helper up through pkg.a's own globals: the patch works
+            {**PKG, "tests/test_run.py": _test_calling('assert run() == "mock"')},
+            lint="tests/test_run.py",
+        ),
+        Valid(  # looked up as an attribute of pkg.a: the patch works
+            {
+                **PKG,
+                "pkg/c.py": "import pkg.a\n\n\ndef use():\n    return pkg.a.helper()\n",
+                "tests/test_run.py": _test_calling("import pkg.c; pkg.c.use()"),
+            },
+            lint="tests/test_run.py",
+        ),
+        Valid(  # the copy exists, but the test never reaches code that uses it
+            {
+                **PKG,
+                "pkg/d.py": "def other():\n    return 1\n",
+                "tests/test_run.py": _test_calling("import pkg.d; pkg.d.other()"),
+            },
+            lint="tests/test_run.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
+        Invalid(  # report() uses b's copy; run(), which would see the patch, is not reached
+            {**PKG, "tests/test_run.py": _test_calling("pkg.b.report()")},
+            lint="tests/test_run.py",
+            line=8,
+            fixed=_test_calling("pkg.b.report()", target="pkg.b.helper"),
+        ),
         Invalid(
             {
                 "svc.py": SERVICE,
@@ -147,6 +211,11 @@ class PatchedWhereDefined(Rule):
                     f"test bound its own '{verdict.name}' at import ({where}), which keeps the "
                     "original"
                 )
+                if verdict.lookup:
+                    message += (
+                        f"; the test reaches {verdict.lookup}, which looks up that copy, and "
+                        "no lookup that sees the patch"
+                    )
             line, col = position(verdict.patch)
             fix = None
             if replacement and verdict.patch.literal is not None:

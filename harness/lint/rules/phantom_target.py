@@ -64,6 +64,24 @@ class PhantomTarget(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # patch.object on a class of the test suite itself: local code, not a library
+            {
+                "svc.py": SERVICE,
+                "tests/__init__.py": "",
+                "tests/fakes.py": "class FakeBroker:\n    def poll(self):\n        return None\n",
+                "tests/helpers.py": "class Recorder:\n    def record(self):\n        pass\n",
+                "tests/test_svc.py": (
+                    "from unittest.mock import patch\n"
+                    "import svc\n"
+                    "from tests.fakes import FakeBroker\n"
+                    "from .helpers import Recorder\n\n"
+                    "def test_poll():\n"
+                    '    with patch.object(FakeBroker, "poll"), patch.object(Recorder, "record"):\n'
+                    "        svc.poll_once()\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
