@@ -51,7 +51,27 @@ class ImportBeforeSetup(Rule):
     MESSAGE = "the module under test is imported before the setup it depends on"
 
     VALID: ClassVar[list[Valid]] = [
-        Valid({"svc.py": SERVICE, "tests/conftest.py": CONFTEST_IN_ORDER}, lint="tests/conftest.py")
+        Valid({"svc.py": SERVICE, "tests/conftest.py": CONFTEST_IN_ORDER}, lint="tests/conftest.py"),
+        Valid(  # a `finally:` putting back what the test took away sets nothing up
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": CONFTEST_IN_ORDER,
+                "tests/test_svc.py": (
+                    "import os\n"
+                    "import sys\n\n"
+                    "import svc\n\n"
+                    "def test_without_kafka():\n"
+                    '    saved = sys.modules.pop("confluent_kafka")\n'
+                    '    port = os.environ.pop("KAFKA_PORT")\n'
+                    "    try:\n"
+                    "        assert svc\n"
+                    "    finally:\n"
+                    '        sys.modules["confluent_kafka"] = saved\n'
+                    '        os.environ["KAFKA_PORT"] = port\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(

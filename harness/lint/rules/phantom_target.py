@@ -64,6 +64,20 @@ class PhantomTarget(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # `writer` is an object of the module the code imports, not a submodule
+            {
+                "db.py": "from oslo_db.sqlalchemy import enginefacade\n\n\n"
+                         "def engine():\n    return enginefacade.writer.get_engine()\n",
+                "tests/test_db.py": (
+                    "from unittest.mock import patch\n"
+                    "import db\n\n"
+                    "@patch('oslo_db.sqlalchemy.enginefacade.writer.get_engine')\n"
+                    "def test_engine(get_engine):\n"
+                    "    assert db.engine() is get_engine.return_value\n"
+                ),
+            },
+            lint="tests/test_db.py",
+        ),
         Valid(  # patch.object on a class of the test suite itself: local code, not a library
             {
                 "svc.py": SERVICE,

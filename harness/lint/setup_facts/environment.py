@@ -11,6 +11,8 @@ from harness.lint.setup_facts.scopes import SetupWalker
 
 class EnvironmentMixin(SetupWalker):
     def _mapping_call(self, node: ast.Call, method: str, *, fakes: bool) -> None:
+        if self.restoring:
+            return
         where = self.where(node, persistent=True)
         if method in ("setdefault", "__setitem__"):
             keys: tuple[str, ...] | None = (self.string(node.args[0]),) if node.args else None
@@ -35,6 +37,8 @@ class EnvironmentMixin(SetupWalker):
 
     def _item_assign(self, target: ast.Subscript, node: ast.stmt) -> None:
         """`sys.modules[...] = ...` or `os.environ[...] = ...`."""
+        if self.restoring:
+            return  # putting back what a `try:` took away sets nothing up
         container = self.qualify(target.value)
         key = self.string(target.slice)
         if container == "sys.modules":
@@ -47,3 +51,15 @@ class EnvironmentMixin(SetupWalker):
                 self.env.append(EnvSet(key, "assign", self.where(node, persistent=True)))
             else:
                 self.env_unknown.append(self.where(node, persistent=True))
+
+    def visit_Try(self, node: ast.Try) -> None:
+        for part in (*node.body, *node.handlers, *node.orelse):
+            self.visit(part)
+        self.restoring += 1  # a `finally:` block restores state (`sys.modules[k] = saved`)
+        try:
+            for statement in node.finalbody:
+                self.visit(statement)
+        finally:
+            self.restoring -= 1
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]

@@ -53,6 +53,7 @@ class SetupWalker(FastVisitor):
         self.path_constants: dict[str, str] = {}
         self.paths = PathEvaluator(path)
         self.monkeypatch_names = set(MONKEYPATCH_NAMES)
+        self.restoring = 0  # inside `finally:` blocks
 
         self.patches: list[PatchCall] = []
         self.fakes: list[ModuleFake] = []
