@@ -387,6 +387,9 @@ class FileContext:
         self.setup: SetupFacts = record.setup or SetupFacts(record.path)
         self.cache: dict[str, object] = {}  # per-file results shared between rules
         self.is_conftest = os.path.basename(self.path) == "conftest.py"
+        # A helper of the suite (`tests/fakes.py`, a test package's `__init__.py`): the tests
+        # that import it decide what is under test, and they are not known from here.
+        self.is_helper = not is_test_file(self.path)
         self.chain_paths = project.conftest_chain(self.path)
         self.chain = [s for s in (project.record(p).setup for p in self.chain_paths) if s]
         self.below: list[SetupFacts] = []
@@ -658,7 +661,13 @@ class FileContext:
         for setup, event, path, _ in self.events:
             if subject_path not in self.project.import_closure(path):
                 continue
-            if (setup.path == self.path or setup.path in self.chain_paths) and (
+            if setup.path != self.path and setup.path not in self.chain_paths:
+                # A test module below this conftest: pytest imports it while collecting, before
+                # any fixture runs, so its module-level imports precede a fixture's patch.
+                if event.where.scope is None and patch.where.scope is not None:
+                    return True
+                continue
+            if (
                 self._event_before_patch(event.where, setup.path, patch.where)
             ):
                 return True

@@ -127,8 +127,8 @@ def _from_import_binding(context: FileContext, patch: PatchCall, target: str) ->
         matches.extend((subject, b) for b in context.project.from_imports(path)[wanted])
     matches.sort(key=lambda match: (match[0].path, match[1].line, match[1].bound_as))
     late = [(s, b) for s, b in matches if context.patch_is_late(patch, s.path)]
-    if not late or len(late) < len(matches):
-        return None  # a module imported under the patch copied the mock: its lookups hit
+    if not late or len(late) < len(matches) or _reloads(context):
+        return None  # a module imported (or reloaded) under the patch copied the mock
     if used_later(context, wanted) or imported_later(context, wanted):
         return None  # some module looks it up at call time, where the patch does reach
     if target != wanted and (used_later(context, target) or imported_later(context, target)):
@@ -184,13 +184,15 @@ def _local(
         binding = context.project.binding(subject.path, name)
         qualified = binding.qualified if binding else f"{facts.module_name}.{name}"
         built = import_only_objects(context, subject, name, qualified)
-        imported = any(
-            path == subject.path or subject.path in context.project.import_closure(path)
-            for _, _, path, _ in context.events
-        )
-        if built is not None and (not imported or context.patch_is_late(patch, subject.path)):
+        if built is not None and len(rest) == 1:
+            # (Only the name itself: patching `svc.Client.send` changes the class, which the
+            # objects built at import still use.  A reload re-binds the real name: no help.)
+            # Wherever the test imports the module: `patch` imports its target before replacing
+            # the name, so the module's import-time code has run with the real one.
+            late = context.patch_is_late(patch, subject.path)
             return Verdict(
-                "LH104", patch, target, subject, name, built, binding.line if binding else 0
+                "LH104", patch, target, subject, name, built, binding.line if binding else 0,
+                "" if late else "imports-first",
             )
         return None
     if any(note.message.startswith(_DEFINING_NOTES) for note in facts.unknowable):
@@ -229,9 +231,12 @@ def _third_party(
         for effect in subject.facts.effects:
             if effect.target == target and not effect.derived_from:
                 built = import_only_objects(context, subject, None, target)
-                if built is not None and context.patch_is_late(patch, subject.path):
+                if (built is not None and context.patch_is_late(patch, subject.path)
+                        and not _reloads(context)):
                     return Verdict("LH104", patch, target, subject, parts[-1], built, effect.line)
-    if not parts[0] or is_stdlib(parts[0]) or not context.subjects_fully_known:
+    if not parts[0] or is_stdlib(parts[0]) or not context.subjects_fully_known or (
+        context.is_helper
+    ):
         return None  # (an empty head: a relative import, the test suite's own code)
     if _is_local(context, parts):
         return None  # the project's own code (a sibling test module's class): not third-party
@@ -260,6 +265,12 @@ def module_part(parts: list[str]) -> str:
         if part[:1].isupper():
             return ".".join(parts[:index])
     return ".".join(parts[:-1]) or parts[0]
+
+
+def _reloads(context: FileContext) -> bool:
+    """Whether the file reloads a module (`importlib.reload` under a patch re-runs its
+    import-time code with the mock): timing then cannot be told statically."""
+    return "reload(" in context.project.source_text(context.path)
 
 
 def _is_local(context: FileContext, parts: list[str]) -> bool:
