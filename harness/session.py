@@ -187,9 +187,10 @@ class HarnessSession:
             )
         from harness.analysis import AnalysisError, analyze_file
         from harness.dependencies import resolve
+        from harness.scaffold.env_helpers import with_helper_env_reads
 
-        try:
-            facts = analyze_file(service.path)
+        try:  # the facts `harness scan` and `harness init` show, read the same way
+            facts = with_helper_env_reads(analyze_file(service.path))
         except AnalysisError as error:
             raise LegacyImportError(
                 f"{error}: the legacy module cannot be read, so it cannot be imported"

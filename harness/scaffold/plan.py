@@ -19,7 +19,7 @@ from harness.analysis.model import AnalysisError, EffectKind, EnvRead, ModuleFac
 from harness.analysis.packages import import_root, is_stdlib, module_name_for
 from harness.analysis.source import decode, parse, read_bytes
 from harness.scaffold.env_helpers import with_helper_env_reads
-from harness.scaffold.env_values import describe_use, plausible_value
+from harness.env import describe_use, off_when_unset, value_for_read
 from harness.scaffold.project import module_file, project_imports
 from harness.scaffold.scan import FakeTree, package_trees
 from harness.scaffold.service_shape import ServiceShape, service_shape
@@ -270,12 +270,13 @@ def _env_settings(everything: list[ModuleFacts], *, at_import_time: bool) -> tup
                 continue
             if not at_import_time and not _fails_unset(read):
                 continue  # a function's read with a default works unset, as in production
+            # The plugin's values and rules (`harness.env`): what init writes is what it does.
             settings[read.name] = EnvSetting(
                 read.name,
-                plausible_value(read),
+                value_for_read(read),
                 f"{Path(facts.path).name}:{read.line}",
                 describe_use(read),
-                needed=read.default is None,
+                needed=read.default is None and (read.required or not off_when_unset(read.name)),
             )
     return tuple(settings.values())
 

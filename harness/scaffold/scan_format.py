@@ -17,7 +17,7 @@ from importlib.resources import files
 from typing import Any
 
 from harness.analysis.model import EffectKind, EnvRead, SideEffect
-from harness.scaffold.env_values import describe_use
+from harness.env import describe_use
 from harness.scaffold.scan import FakeTree, ModuleScan, ScanReport
 
 JSON_FORMAT_VERSION = 1

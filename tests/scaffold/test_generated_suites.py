@@ -73,7 +73,7 @@ def test_generated_raw_suites_pass_for_the_three_services(
 def test_generated_raw_suites_lint_clean(generated_project, harness_cli):
     clean = harness_cli("lint", "--no-cache", "tests")
     conftest = generated_project / "tests" / "current" / "conftest.py"
-    conftest.write_text(conftest.read_text().replace('"KAFKA_IP": "kafka.invalid",', ""))
+    conftest.write_text(conftest.read_text().replace('"KAFKA_IP": "192.0.2.1",', ""))
     broken = harness_cli("lint", "--no-cache", "tests/current")
 
     assert clean.exit_code == 0, clean.out + clean.err

@@ -22,8 +22,8 @@ def test_raw_conftest_is_valid_python_with_the_ordered_steps(harness_cli, monkey
     assert result.exit_code == 0
     source = result.out
     compile(source, "conftest.py", "exec")
-    assert '"KAFKA_IP": "kafka.invalid",' in source
-    assert '"SCHEMA_REGISTRY_URL": "http://schema-registry.invalid:8081",' in source
+    assert '"KAFKA_IP": "192.0.2.1",' in source
+    assert "\"SCHEMA_REGISTRY_URL\": \"http://192.0.2.1:8081\"," in source
     assert "left to the module's own defaults: KAFKA_GROUP_ID, CURRENT_API_PORT" in source
     assert re.search(
         r'\*\*package_tree\(\s+"confluent_kafka",\s+"confluent_kafka.schema_registry",', source

@@ -8,7 +8,7 @@ from unittest.mock import MagicMock
 
 from harness.analysis import analyze_source
 from harness.analysis.model import EnvRead, EnvUse
-from harness.scaffold.env_values import plausible_value
+from harness.env import value_for_read
 from harness.scaffold.packages import package_info
 from harness.scaffold.service_shape import service_shape
 from harness.scaffold.toml_merge import merge_into_file
@@ -96,17 +96,14 @@ def _read(name: str, use: EnvUse, default: str | None = None) -> EnvRead:
     return EnvRead(name, 1, 1, default is None, default, False, use, True)
 
 
-def test_test_values_survive_their_use_and_never_resolve():
-    assert plausible_value(_read("KAFKA_PORT", EnvUse.PORT)) == "9092"
-    assert plausible_value(_read("MONGO_IP", EnvUse.HOST)) == "mongo.invalid"
-    assert (
-        plausible_value(_read("SCHEMA_REGISTRY_URL", EnvUse.URL))
-        == "http://schema-registry.invalid:8081"
-    )
-    assert plausible_value(_read("MONGO_URI", EnvUse.URL)) == "mongodb://mongo.invalid:27017"
-    assert plausible_value(_read("RETRIES", EnvUse.INT)) == "1"
-    assert plausible_value(_read("TOPIC", EnvUse.TEXT)) == "test-topic"
-    assert plausible_value(_read("GROUP", EnvUse.TEXT, default="api")) == "api"
+def test_init_takes_the_plugins_values_which_survive_their_use_and_reach_nothing():
+    assert value_for_read(_read("KAFKA_PORT", EnvUse.PORT)) == "9092"
+    assert value_for_read(_read("MONGO_IP", EnvUse.HOST)) == "192.0.2.1"
+    assert value_for_read(_read("SCHEMA_REGISTRY_URL", EnvUse.URL)) == "http://192.0.2.1:8081"
+    assert value_for_read(_read("MONGO_URI", EnvUse.URL)) == "mongodb://192.0.2.1:27017"
+    assert value_for_read(_read("RETRIES", EnvUse.INT)) == "1"
+    assert value_for_read(_read("TOPIC", EnvUse.TEXT)) == "topic"
+    assert value_for_read(_read("GROUP", EnvUse.TEXT, default="api")) == "api"
 
 
 def test_toml_merge_adds_only_what_is_missing(tmp_path):

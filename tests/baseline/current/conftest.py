@@ -53,11 +53,10 @@ IMPORT_ROOT = (HERE / "../../../legacy_services/current").resolve()  # on sys.pa
 
 # Step 2: read at import, and failing (or unpredictable) when unset.
 SERVICE_ENV = {
-    "KAFKA_IP": "kafka.invalid",  # current.py:21: required, used as a host
+    "KAFKA_IP": "192.0.2.1",  # current.py:21: required, used as a host
     "KAFKA_PORT": "9092",  # current.py:22: required, used as a port
-    "CURRENT_TOPIC": "test-current-topic",  # current.py:23: required, used as text
-    # current.py:24: required, used as a URL
-    "SCHEMA_REGISTRY_URL": "http://schema-registry.invalid:8081",
+    "CURRENT_TOPIC": "current-topic",  # current.py:23: required, used as text
+    "SCHEMA_REGISTRY_URL": "http://192.0.2.1:8081",  # current.py:24: required, used as a URL
 }
 # Also read at import, and left to the module's own defaults: KAFKA_GROUP_ID, CURRENT_API_PORT.
 

@@ -142,7 +142,7 @@ def test_consumer_is_configured_from_env_and_subscribed(service, imported_servic
     fake_kafka = imported_service.fakes["confluent_kafka"]
 
     (conf,), _ = fake_kafka.DeserializingConsumer.call_args
-    assert conf["bootstrap.servers"] == "kafka.invalid:9092"
+    assert conf["bootstrap.servers"] == "192.0.2.1:9092"
     assert conf["group.id"] == "current-api"
     assert conf["value.deserializer"] is imported_service.built["avro_deserializer"]
-    imported_service.built["consumer"].subscribe.assert_called_once_with(["test-current-topic"])
+    imported_service.built["consumer"].subscribe.assert_called_once_with(["current-topic"])

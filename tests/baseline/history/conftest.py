@@ -53,11 +53,11 @@ IMPORT_ROOT = (HERE / "../../../legacy_services/history").resolve()  # on sys.pa
 
 # Step 2: read at import, and failing (or unpredictable) when unset.
 SERVICE_ENV = {
-    "MONGO_IP": "mongo.invalid",  # historyAPI.py:25: required, used as a host
+    "MONGO_IP": "192.0.2.1",  # historyAPI.py:25: required, used as a host
     "MONGO_PORT": "27017",  # historyAPI.py:26: required, used as a port
-    "KAFKA_IP": "kafka.invalid",  # historyAPI.py:27: required, used as a host
+    "KAFKA_IP": "192.0.2.1",  # historyAPI.py:27: required, used as a host
     "KAFKA_PORT": "9092",  # historyAPI.py:28: required, used as a port
-    "HISTORY_TOPIC": "test-history-topic",  # historyAPI.py:29: required, used as text
+    "HISTORY_TOPIC": "history-topic",  # historyAPI.py:29: required, used as text
     # historyAPI.py:30: required, used as a URL; value given by --env
     "ARCHIVE_SERVICE_URL": "http://archive.invalid:8080/",
     # historyAPI.py:39: default '5', passed to float(); value given by --env

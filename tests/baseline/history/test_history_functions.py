@@ -25,7 +25,7 @@ def test_decode_message_turns_non_utf8_bytes_into_none(service):
 def test_mongo_client_is_built_from_env_at_import(service, imported_service):
     fake_pymongo = imported_service.fakes["pymongo"]
 
-    fake_pymongo.MongoClient.assert_called_once_with("mongo.invalid", 27017)
+    fake_pymongo.MongoClient.assert_called_once_with("192.0.2.1", 27017)
     assert service.ARCHIVE_SERVICE_URL == "http://archive.invalid:8080"
     assert service.ARCHIVE_TIMEOUT_SECONDS == 2.5
 

@@ -53,14 +53,13 @@ IMPORT_ROOT = (HERE / "../../../legacy_services/usage").resolve()  # on sys.path
 
 # Step 2: read at import, and failing (or unpredictable) when unset.
 SERVICE_ENV = {
-    "MONGO_IP": "mongo.invalid",  # usage.py:30: required, used as a host
+    "MONGO_IP": "192.0.2.1",  # usage.py:30: required, used as a host
     "MONGO_PORT": "27017",  # usage.py:31: required, used as a port
-    "KAFKA_IP": "kafka.invalid",  # usage.py:32: required, used as a host
+    "KAFKA_IP": "192.0.2.1",  # usage.py:32: required, used as a host
     "KAFKA_PORT": "9092",  # usage.py:33: required, used as a port
-    # usage.py:34: required, used as a URL
-    "SCHEMA_REGISTRY_URL": "http://schema-registry.invalid:8081",
-    "TELEMETRY_TOPIC": "test-telemetry-topic",  # usage.py:35: required, used as text
-    "USAGE_TOPIC": "test-usage-topic",  # usage.py:36: required, used as text
+    "SCHEMA_REGISTRY_URL": "http://192.0.2.1:8081",  # usage.py:34: required, used as a URL
+    "TELEMETRY_TOPIC": "telemetry-topic",  # usage.py:35: required, used as text
+    "USAGE_TOPIC": "usage-topic",  # usage.py:36: required, used as text
 }
 # Also read at import, and left to the module's own defaults: MONGO_USER, MONGO_PASSWORD, DB_NAME,
 # DATA_TABLE, STATE_TABLE, KAFKA_GROUP_ID, CONSUMER_RETRY_SECONDS, USAGE_API_PORT.

@@ -352,7 +352,7 @@ def test_handle_message_books_and_publishes_the_usage(
     assert service.handle_message(later) == "computed"
 
     producer.produce.assert_called_once_with(
-        topic="test-usage-topic",
+        topic="usage-topic",
         key="EX001",
         value={
             "identifier": "EX001",

@@ -8,7 +8,7 @@ from .conftest import SERVICE_PATH
 def test_mongo_collections_come_from_the_default_names(service, imported_service):
     client = imported_service.fakes["pymongo"].MongoClient
 
-    client.assert_called_once_with("mongodb://mongo.invalid:27017/")
+    client.assert_called_once_with("mongodb://192.0.2.1:27017/")
     assert (service.DB_NAME, service.DATA_TABLE, service.STATE_TABLE) == (
         "c40_usage",
         "usage_costs",
@@ -32,7 +32,7 @@ def test_producer_serializes_values_with_avro(service, imported_service):
     fake_kafka = imported_service.fakes["confluent_kafka"]
 
     (conf,), _ = fake_kafka.SerializingProducer.call_args
-    assert conf["bootstrap.servers"] == "kafka.invalid:9092"
+    assert conf["bootstrap.servers"] == "192.0.2.1:9092"
     assert conf["value.serializer"] is imported_service.built["avro_serializer"]
 
 
