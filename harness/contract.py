@@ -154,6 +154,7 @@ class LoadedService:
     runtime_env: RuntimeEnv
     path_entries: list[str]
     own: list[str] = field(default_factory=list)  # top-level packages of its own modules
+    root: Path | None = None  # the directory its dotted name starts in
     refusals: list[Refusal] = field(default_factory=list)  # during the current test
 
     @property
@@ -165,6 +166,21 @@ class LoadedService:
         """What the service got faked so far: decided before the import, during it, and during
         the tests (a package first imported by a thread's target)."""
         return self.runtime.dependencies
+
+    def project_namespaces(self) -> list[dict[str, Any]]:
+        """The globals of the service's own modules: the module and every project module
+        loaded with it so far (also those a test's run imported first)."""
+        root = self.root or Path(self.config.path).parent
+        found = [vars(self.module)]
+        for module in self.overlay.values():
+            if (
+                isinstance(module, ModuleType)
+                and module is not self.module
+                and _is_under(getattr(module, "__file__", None), root)
+                and not is_library_file(os.path.abspath(module.__file__ or ""))
+            ):
+                found.append(vars(module))
+        return found
 
     def fresh(self) -> None:
         """Globals as after the import, no thread recorded since, no refusal noted."""
@@ -310,6 +326,7 @@ def load_service(
         runtime_env=runtime_env,
         path_entries=path_entries,
         own=own,
+        root=root,
     )
 
 

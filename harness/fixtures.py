@@ -275,6 +275,8 @@ class LegacyThreads:
         timeout: float | None = None,
         max_messages: int | None = None,
         empty_polls: int = 1,
+        until: Callable[[], object] | None = None,
+        max_iterations: int | None = None,
         **kwargs: Any,
     ) -> InlineRun:
         """Run a recorded thread's target inline until the fake consumers have delivered
@@ -288,28 +290,42 @@ class LegacyThreads:
         delivered. `timeout` (default `inline_timeout` of `[tool.harness]`, 5 s) bounds the wall
         time: a loop that never polls is interrupted and the test fails saying where it was.
         Exceptions the target raises propagate to the test.
+
+        During the run the legacy modules see a virtual clock (`harness.clock`): `time.sleep`
+        returns at once and moves `time.time()`/`monotonic()` on. Each sleep is an iteration:
+        the run stops (`ended == "stopped"`, `.stop` a `ClockStopped`) once `until()` holds
+        after a sleep, or after `max_iterations` sleeps.
         """
         __tracebackhide__ = True
+        from harness.clock import ClockStopped, VirtualClock, virtual_time
         from harness.fakes_adapter import drain_mode, stop_signal_types
         from harness.threads import LEGACY_SITES, run_inline
 
+        if max_iterations is not None and max_iterations < 1:
+            _fail(HarnessError(f"harness: max_iterations must be at least 1, got {max_iterations}"))
         body, label = self._body(target, args, kwargs)
         limit = timeout if timeout is not None else self._owner._session.config.inline_timeout
+        namespaces = [ns for loaded in self._owner.loaded for ns in loaded.project_namespaces()]
         try:
-            with drain_mode(
-                self._owner._session, empty_polls=empty_polls, max_messages=max_messages
-            ) as drain:
-                return run_inline(
+            with (
+                drain_mode(
+                    self._owner._session, empty_polls=empty_polls, max_messages=max_messages
+                ) as drain,
+                virtual_time(namespaces, VirtualClock(until, max_iterations)),
+            ):
+                run = run_inline(
                     body,
                     label=label,
                     timeout=limit,
-                    stop_types=stop_signal_types(),
+                    stop_types=(*stop_signal_types(), ClockStopped),
                     is_legacy_file=LEGACY_SITES.is_legacy_file,
                     diagnose=drain.describe,
                 )
         except HarnessError as error:
             _fail(error)
-        raise AssertionError("unreachable")
+        if isinstance(run.stop, ClockStopped) and run.stop.runaway:
+            _fail(HarnessError(f"harness: inline run of {label}: {run.stop.reason}"))
+        return run
 
     def _body(
         self, target: Callable[..., Any] | RecordedThread | None, args: tuple, kwargs: dict
