@@ -2,8 +2,8 @@
 in real services (a producer three imports down, a client built in a constructor or in a thread's
 target, env read through a helper or left `None`, a package `__init__` service, loops that sleep
 or poll). Each declares its service with only `path = ...` and tests its logic through the
-fixtures; here each project runs in its own pytest session (`pytester`, in-process), and every
-test it holds must pass.
+fixtures; here each project runs in its own pytest process (`pytester`: a session of its own,
+untouched by what other tests leave behind), and every test it holds must pass.
 """
 
 from __future__ import annotations
@@ -27,16 +27,6 @@ def _test_count(project: Path) -> int:
     )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _shared_imports() -> None:
-    """What every project's session imports, once (pytester reuses `sys.modules` entries
-    present at its start)."""
-    import importlib
-
-    for name in ("harness.session", "harness.fakes_adapter", "harness.analysis", "flask"):
-        importlib.import_module(name)
-
-
 @pytest.mark.parametrize("name", sorted(p.name for p in PROJECTS.iterdir() if p.is_dir()))
 def test_the_project_passes_with_only_its_path_declared(
     pytester: pytest.Pytester, name: str
@@ -50,6 +40,6 @@ def test_the_project_passes_with_only_its_path_declared(
         for section in harness_table
     ), f"{name}: declare each service with only path = ..."
 
-    result = pytester.runpytest(*PYTEST_OPTIONS)
+    result = pytester.runpytest_subprocess(*PYTEST_OPTIONS)
 
     result.assert_outcomes(passed=_test_count(source))
