@@ -52,6 +52,7 @@ import os
 from collections.abc import Collection
 
 from harness.analysis.collect import collect
+from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.model import (
     AnalysisError,
     EffectKind,
@@ -99,7 +100,10 @@ def analyze_source(
 ) -> ModuleFacts:
     """Facts of one module given as text; `path` is only used in messages and `facts.path`."""
     tree = parse(source, path)
-    return collect(tree, source, path, module_name, frozenset(local_packages))
+    try:
+        return deeply(collect, tree, source, path, module_name, frozenset(local_packages))
+    except RecursionError:
+        raise AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}") from None
 
 
 def analyze_file(

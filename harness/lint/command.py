@@ -154,14 +154,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from harness.lint.fix import plan_fixes
 
-        plans = plan_fixes(findings)
+        plans = plan_fixes(findings, result.errors)
         fixed_ids = {id(f) for plan in plans for f in plan.applied}
         for plan in plans:
             if args.diff:
                 sys.stdout.write(plan.diff(shown_path(plan.path)))
             else:
-                with open(plan.path, "w", encoding="utf-8", newline="") as handle:
-                    handle.write(plan.fixed)
+                with open(plan.path, "wb") as handle:  # same encoding, BOM and line endings
+                    handle.write(plan.fixed_bytes())
         if args.fix:
             findings = [f for f in findings if id(f) not in fixed_ids]
             if fixed_ids:

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from harness.analysis import AnalysisError
-from harness.analysis.source import read_bytes
+from harness.analysis.source import link_leaves, read_bytes
 from harness.lint.cache import VerdictCache, cache_folder, cache_key, layout_digest
 from harness.lint.config import LintConfig
 from harness.lint.project import SKIPPED_DIRS, FileContext, Project
@@ -27,6 +27,7 @@ from harness.lint.rules import all_rules
 
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 48
+_LINK_LEAVES = "symbolic link leading outside the project; not followed"
 
 
 @dataclass
@@ -165,7 +166,10 @@ class LintRun:
 
     def _record_on_demand(self, path: str, records: dict[str, FileRecord]) -> FileRecord:
         """A file outside the linted set (a conftest above, a module under test)."""
-        record = read_record(path, self.config.max_bytes)
+        if link_leaves(path, self.config.root):
+            record = FileRecord(path, "", None, None, AnalysisError(path, 0, _LINK_LEAVES))
+        else:
+            record = read_record(path, self.config.max_bytes)
         records[path] = record
         return record
 
@@ -267,7 +271,13 @@ def discover(paths: list[str], config: LintConfig, errors: list[AnalysisError]) 
             found[os.path.normpath(path)] = None
         else:
             errors.append(AnalysisError(given, 0, "no such file or directory"))
-    return list(found)
+    kept = []
+    for path in found:
+        if link_leaves(path, root):
+            errors.append(AnalysisError(path, 0, _LINK_LEAVES))
+        else:
+            kept.append(path)
+    return kept
 
 
 def _excluded(path: str, root: str, patterns: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ it depends only on the file's path and content, so the content digest is a sound
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from functools import cache
 
 from harness.analysis import AnalysisError, ModuleFacts
 from harness.analysis.collect import collect
+from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.packages import local_packages, module_name_for
 from harness.analysis.source import decode, parse, read_bytes
 from harness.lint.setup_facts import SetupFacts, collect_setup
@@ -57,17 +59,22 @@ def read_record(
             path, known_digest or (digest_of(data) if data else ""), None, None, error
         )
     try:
-        setup = None
-        if is_test_file(path):
-            # A test module is never code under test: its name (for relative imports) is all
-            # the linter needs of its analysis tables, and skipping them halves its cost.
-            module = ModuleFacts(path, module_name_for(path))
-            setup = collect_setup(tree, text, path)
-        else:
-            module = collect(tree, text, path, module_name_for(path), local_packages(path))
-            if any(marker in text for marker in _SETUP_MARKERS):
-                setup = collect_setup(tree, text, path)
+        module, setup = deeply(_tables, tree, text, path)
     except RecursionError:
-        error = AnalysisError(path, 1, "cannot analyse: expressions nested too deeply")
+        error = AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}")
         return FileRecord(path, digest, None, None, error)
     return FileRecord(path, digest, module, setup)
+
+
+def _tables(tree: ast.Module, text: str, path: str) -> tuple[ModuleFacts, SetupFacts | None]:
+    setup = None
+    if is_test_file(path):
+        # A test module is never code under test: its name (for relative imports) is all
+        # the linter needs of its analysis tables, and skipping them halves its cost.
+        module = ModuleFacts(path, module_name_for(path))
+        setup = collect_setup(tree, text, path)
+    else:
+        module = collect(tree, text, path, module_name_for(path), local_packages(path))
+        if any(marker in text for marker in _SETUP_MARKERS):
+            setup = collect_setup(tree, text, path)
+    return module, setup

@@ -132,15 +132,19 @@ class _Output:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
     from harness.analysis.model import AnalysisError
     from harness.scaffold.plan import build_plan, resolve_module
     from harness.scaffold.render import TemplateError
 
     try:
         path = resolve_module(args.module)
-        plan = build_plan(path, args.module, also_fake=args.fake, env_values=dict(args.env))
+        plan = deeply(build_plan, path, args.module, also_fake=args.fake,
+                      env_values=dict(args.env))
     except AnalysisError as error:
         return _fail(str(error))
+    except RecursionError:
+        return _fail(f"{args.module}: {NESTED_TOO_DEEPLY}")
     if plan.endless_loops:
         return _fail(
             f"{args.module}: importing it never returns (module-level loop at "
@@ -249,8 +253,19 @@ def _print(output: _Output, args: argparse.Namespace) -> None:
 
 
 def _write(output: _Output, pyproject: Path) -> int:
+    from harness.analysis.source import link_leaves
     from harness.scaffold.toml_merge import TomlMergeError, merge_into_file
 
+    targets = [*output.files, *([pyproject] if output.toml else [])]
+    leaving = [path for path in targets if not path.is_absolute() and link_leaves(str(path), ".")]
+    if leaving:
+        for path in leaving:
+            print(
+                f"harness init: {path.as_posix()} is reached through a symbolic link leading "
+                "out of the current folder; not written (give the real path to write there)",
+                file=sys.stderr,
+            )
+        return EXIT_USAGE
     refreshed = {}
     for path in output.files:
         if path.exists():

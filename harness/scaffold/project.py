@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from harness.analysis.model import AnalysisError, ModuleFacts
 from harness.analysis.packages import import_root
+from harness.analysis.source import link_leaves
 
 # Directories never searched when a directory is scanned.
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist"})
@@ -22,7 +23,7 @@ def collect_sources(paths: Sequence[str]) -> tuple[list[str], list[AnalysisError
     errors: list[AnalysisError] = []
     for path in paths:
         if os.path.isdir(path):
-            files.extend(_python_files_under(path))
+            files.extend(_walked(path, errors))
         elif os.path.exists(path):
             files.append(path)  # named explicitly: analysed whatever its suffix
         elif os.path.islink(path):
@@ -44,6 +45,17 @@ def _python_files_under(directory: str) -> Iterable[str]:
         for name in sorted(files):
             if name.endswith(".py"):
                 yield os.path.join(current, name)
+
+
+def _walked(directory: str, errors: list[AnalysisError]) -> Iterable[str]:
+    """The Python files under `directory`, without those that are symbolic links leading out of
+    it (reported): a repository can hold a link to any file of the machine."""
+    for path in _python_files_under(directory):
+        if link_leaves(path, directory):
+            errors.append(AnalysisError(path, 0, "symbolic link leading outside " + directory
+                                        + "; not followed"))
+        else:
+            yield path
 
 
 def module_file(name: str, roots: Iterable[str]) -> str | None:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.model import (
     AnalysisError,
     EffectKind,
@@ -123,9 +124,11 @@ def scan_paths(paths: Sequence[str], analyze: Analyze | None = None) -> ScanRepo
     facts: list[ModuleFacts] = []
     for path in files:
         try:
-            facts.append(with_helper_env_reads(analyze(path)))
+            facts.append(deeply(lambda p: with_helper_env_reads(analyze(p)), path))
         except AnalysisError as error:
             errors.append(error)
+        except RecursionError:
+            errors.append(AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}"))
     return scan_facts(facts, errors)
 
 
