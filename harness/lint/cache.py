@@ -49,16 +49,15 @@ def _tool_fingerprint() -> str:
     """Changes whenever the linter's own code does, so an upgrade never reuses stale results."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parts = [__version__, str(FORMAT)]
-    for package in ("lint", "lint/rules", "analysis"):
-        directory = os.path.join(here, package)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                info = entry.stat()
-                parts.append(f"{package}/{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    for package in ("lint", "analysis"):
+        for directory, dirs, files in os.walk(os.path.join(here, package)):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(directory, name)
+                    info = os.stat(path)
+                    relative = os.path.relpath(path, here)
+                    parts.append(f"{relative}:{info.st_size}:{info.st_mtime_ns}")
     return digest_of("\n".join(parts).encode())
 
 
