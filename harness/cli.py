@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+import signal
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -122,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
+        _hold_signals()
+        # Temporary copies still being deleted by worker threads (harness mutants): wait for
+        # them, so that the process never exits halfway through.
+        workspaces = sys.modules.get("harness.mutation.workspace")
+        if workspaces is not None:
+            workspaces.remove_all(timeout=60)
         print("harness: interrupted", file=sys.stderr)
         return 130
     except ModuleNotFoundError as error:
@@ -132,6 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"harness {args.command}: {hint}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _hold_signals() -> None:
+    """An interrupted command is on its way out: further Ctrl-C and SIGTERM are ignored from
+    here on, through its clean-up and the interpreter's exit (Ctrl-\\ still stops it).  Only
+    the main thread can change signal handlers."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,7 @@ _MAX_CACHE_BYTES = 512 * 1024 * 1024
 # A project whose layout takes more entries than this to list is linted without a cache: the
 # listing would cost more than the cache saves (and the root is probably not a project).
 _MAX_LAYOUT_ENTRIES = 200_000
+_MAX_OUTSIDE_ENTRIES = 5_000
 _CODE = re.compile(r"LH\d{3}")
 _DIGEST = re.compile(r"[0-9a-f]{32}|")  # "" is the digest of a file that cannot be read
 
@@ -61,19 +62,24 @@ def _tool_fingerprint() -> str:
     return digest_of("\n".join(parts).encode())
 
 
-def layout_digest(roots: Iterable[str], skipped: Iterable[str]) -> str | None:
-    """A digest of which Python files exist under `roots` (their paths, not their content).
+def layout_digest(root: str, outside: Iterable[str], skipped: Iterable[str]) -> str | None:
+    """A digest of which Python files exist under the project `root` and the `outside` folders
+    modules are also looked up in (their paths, not their content).
 
     Hidden folders and `skipped` ones are not walked, nor are symbolic links to folders.  None
-    when the listing is too large to be worth it (the run then goes without the cache)."""
+    when a listing is too large to be worth it (the run then goes without the cache): more than
+    _MAX_LAYOUT_ENTRIES entries in the project, or _MAX_OUTSIDE_ENTRIES in a folder outside it
+    (a configuration naming `/` costs a few milliseconds, not a walk of the disk)."""
     skipped = frozenset(skipped)
     listed: list[str] = []
-    entries = 0
-    for top in dict.fromkeys(os.path.abspath(r) for r in roots):
-        for directory, dirs, files in os.walk(top):
+    budgets = [(root, _MAX_LAYOUT_ENTRIES)]
+    budgets += [(folder, _MAX_OUTSIDE_ENTRIES) for folder in outside]
+    for top, budget in budgets:
+        entries = 0
+        for directory, dirs, files in os.walk(os.path.abspath(top)):
             dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
             entries += len(dirs) + len(files)
-            if entries > _MAX_LAYOUT_ENTRIES:
+            if entries > budget:
                 return None
             listed.extend(os.path.join(directory, n) for n in files if n.endswith(".py"))
     listed.sort()

@@ -126,8 +126,8 @@ class LintRun:
                               given_on_command_line=self.cache_dir is not None)
         layout = None
         if folder is not None:
-            outside = [r for r in self._base_roots() if not _inside(r, config.root)]
-            layout = layout_digest([config.root, *outside], SKIPPED_DIRS)
+            outside = {r for r in self._base_roots() if not _inside(r, config.root)}
+            layout = layout_digest(config.root, sorted(outside), SKIPPED_DIRS)
         settings = (sorted(config.services.items()),
                     sorted((k, sorted(v)) for k, v in config.service_env.items()),
                     sorted(config.ini_env), config.src, self.src, config.pythonpath,

@@ -201,3 +201,14 @@ def test_a_cache_folder_given_on_the_command_line_may_be_anywhere(
 
     assert (elsewhere / VERDICTS_FILE).is_file()
     assert not (project / ".harness_cache").exists()
+
+
+@pytest.mark.timeout(60)
+def test_a_configured_root_outside_the_project_is_not_walked_whole(project: Path, capsys) -> None:
+    # pytest's pythonpath may name any folder; listing `/` for the cache key would take minutes.
+    write(project, {"svc.py": SERVICE, "tests/test_svc.py": PHANTOM_TEST,
+                    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["/", "."]\n'})
+
+    for _ in range(2):
+        code, out, _ = lint(capsys, "tests")
+        assert code == 1 and "LH101" in out
