@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from harness.analysis import AnalysisError
+from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.source import link_leaves, read_bytes
 from harness.lint.cache import VerdictCache, cache_folder, cache_key, layout_digest
 from harness.lint.config import LintConfig
@@ -108,6 +109,9 @@ class LintRun:
                 verdicts.store(path, record.digest, [], [])
                 known[path] = []
         for path, findings, dependencies in self._judge_all(project, judged):
+            if findings is None:  # nested deeper than the rules can walk, even given room
+                unreadable[path] = AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}")
+                continue
             verdicts.store(path, fresh[path].digest,
                            [(p, current_digest(p)) for p in dependencies], findings)
             known[path] = findings
@@ -174,7 +178,7 @@ class LintRun:
         return record
 
     def _judge_all(self, project: Project,
-                   paths: list[str]) -> Iterable[tuple[str, list[Finding], list[str]]]:
+                   paths: list[str]) -> Iterable[tuple[str, list[Finding] | None, list[str]]]:
         """Run the rules on each file; with many files, in forked processes sharing the
         project read so far (each judges a share, and only findings travel back)."""
         jobs = self.jobs or os.cpu_count() or 1
@@ -222,10 +226,13 @@ _FORK = (
 )
 
 
-def _judge_one(path: str) -> tuple[str, list[Finding], list[str]]:
+def _judge_one(path: str) -> tuple[str, list[Finding] | None, list[str]]:
     assert _JUDGING is not None
     run, project, rules = _JUDGING
-    return run.judge(project, rules, path)
+    try:
+        return deeply(run.judge, project, rules, path)
+    except RecursionError:
+        return path, None, []
 
 
 def _inside(path: str, root: str) -> bool:
