@@ -39,12 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.fidelity import DEFAULT as DEFAULT_FIDELITY
+from harness.fidelity import Fidelity
 
-STUB = "stub"
-FAKE = "fake"
-WIRE = "wire"
-FIDELITY_LEVELS = (STUB, FAKE, WIRE)
-DEFAULT_FIDELITY = FAKE
 DEFAULT_INLINE_TIMEOUT = 5.0
 
 _SERVICE_KEYS = frozenset(
@@ -61,18 +58,18 @@ class ServiceConfig:
     path: Path
     env: Mapping[str, str] = field(default_factory=dict)
     wire_env: Mapping[str, str] = field(default_factory=dict)  # on top of `env` at the wire level
-    fidelity: Mapping[str, str] = field(default_factory=dict)  # top-level package -> level
-    default_fidelity: str = DEFAULT_FIDELITY
+    fidelity: Mapping[str, Fidelity] = field(default_factory=dict)  # top-level package -> level
+    default_fidelity: Fidelity = DEFAULT_FIDELITY
     fake: tuple[str, ...] = ()
     keep_real: tuple[str, ...] = ()
     cwd: Path | None = None
     origin: str = ""  # where it was declared, for messages
 
-    def fidelity_of(self, package: str) -> str:
+    def fidelity_of(self, package: str) -> Fidelity:
         return self.fidelity.get(package, self.default_fidelity)
 
     @property
-    def levels(self) -> frozenset[str]:
+    def levels(self) -> frozenset[Fidelity]:
         """Every level this service is configured with: the default and the per-package ones."""
         return frozenset({self.default_fidelity, *self.fidelity.values()})
 
@@ -83,8 +80,8 @@ class HarnessConfig:
 
     path: Path | None  # the file it was read from; None when there is none
     services: Mapping[str, ServiceConfig] = field(default_factory=dict)
-    fidelity: str = DEFAULT_FIDELITY
-    fidelity_overrides: Mapping[str, str] = field(default_factory=dict)
+    fidelity: Fidelity = DEFAULT_FIDELITY
+    fidelity_overrides: Mapping[str, Fidelity] = field(default_factory=dict)
     inline_timeout: float = DEFAULT_INLINE_TIMEOUT
 
     def service(self, name: str) -> ServiceConfig:
@@ -187,8 +184,8 @@ def _parse_service(
     spec: Any,
     where: str,
     base: Path,
-    default_level: str,
-    overrides: Mapping[str, str],
+    default_level: Fidelity,
+    overrides: Mapping[str, Fidelity],
     fidelity_option: str | None,
 ) -> ServiceConfig:
     section = f"[tool.harness.services.{name}]"
@@ -237,7 +234,7 @@ def _parse_service(
     )
 
 
-def _parse_fidelity(value: Any, where: str, section: str) -> tuple[str, dict[str, str]]:
+def _parse_fidelity(value: Any, where: str, section: str) -> tuple[Fidelity, dict[str, Fidelity]]:
     """`"stub"` -> ("stub", {}); `{pymongo = "stub"}` -> (default, {"pymongo": "stub"})."""
     if isinstance(value, str):
         return _level(value, where, f"{section} fidelity"), {}
@@ -252,9 +249,9 @@ def _parse_fidelity(value: Any, where: str, section: str) -> tuple[str, dict[str
     )
 
 
-def _parse_fidelity_option(value: str) -> tuple[str | None, dict[str, str]]:
-    level: str | None = None
-    per_package: dict[str, str] = {}
+def _parse_fidelity_option(value: str) -> tuple[Fidelity | None, dict[str, Fidelity]]:
+    level: Fidelity | None = None
+    per_package: dict[str, Fidelity] = {}
     for part in filter(None, (p.strip() for p in value.split(","))):
         if "=" in part:
             package, _, package_level = part.partition("=")
@@ -264,12 +261,8 @@ def _parse_fidelity_option(value: str) -> tuple[str | None, dict[str, str]]:
     return level, per_package
 
 
-def _level(value: Any, where: str, what: str) -> str:
-    if value not in FIDELITY_LEVELS:
-        raise ConfigError(
-            f"{where}: {what} is {value!r}; expected one of {', '.join(FIDELITY_LEVELS)}"
-        )
-    return value
+def _level(value: Any, where: str, what: str) -> Fidelity:
+    return Fidelity.parse(value, where, what)
 
 
 def _string(value: Any, where: str, section: str, key: str) -> str:

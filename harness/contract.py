@@ -353,11 +353,11 @@ def _project_files(root: Path) -> Callable[[str], bool]:
 
 
 def backend_packages() -> list[str]:
-    """Top-level packages that reach a backend and have a fake: each is faked wherever the
-    service's code imports it, however deep, whatever analysis saw."""
-    from harness.fakes import fake_packages
+    """Top-level packages that reach a backend (the integrations registry): each is faked
+    wherever the service's code imports it, however deep, whatever analysis saw."""
+    from harness.integrations import packages_reaching_backends
 
-    return fake_packages()
+    return sorted(packages_reaching_backends())
 
 
 class RuntimeDependencies:
@@ -426,14 +426,9 @@ class RuntimeDependencies:
 
 def _serves_modules(package: str, level: str) -> bool:
     """Whether `package` at `level` is served as fake modules (not the real package)."""
-    from harness.config import FAKE, WIRE
-    from harness.fakes import provider
+    from harness.integrations import serves_modules
 
-    if level == WIRE:
-        from harness.wire.source import FALLS_BACK_TO_FAKE
-
-        if package not in FALLS_BACK_TO_FAKE:
-            return False
+    return serves_modules(package, level)
         level = FAKE
     try:
         return provider(package, level).replaces_module

@@ -8,8 +8,8 @@ pointed at a loopback backend only contributes env), what to do at the start of 
 What needs faking comes from static analysis (every third-party package tree the module
 imports, at import time or inside functions), adjusted by `[tool.harness]`: `fake` adds trees,
 `keep_real` removes them, `fidelity` picks the level per package. A package with nothing at its
-level (flask has no fake, nothing has a wire backend but Kafka and HTTP) is kept real when it is
-installed, and stubbed (a MagicMock tree) when it is not.
+level in the integrations registry (`harness.integrations`: flask has no integration, MongoDB no
+wire level) is kept real when it is installed, and stubbed (a MagicMock tree) when it is not.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from harness.config import STUB
 from harness.errors import ConfigError
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
     from harness.analysis.model import ModuleFacts
@@ -32,7 +32,7 @@ class Dependency(Protocol):
     """One faked top-level package for one service (see the module docstring)."""
 
     package: str
-    fidelity: str
+    fidelity: Fidelity
     serves_modules: bool  # False: the real package is imported (e.g. requests under responses)
 
     def module(self, fullname: str) -> object:
@@ -61,7 +61,7 @@ class DependencySource(Protocol):
 
     backends: Any  # what the fixtures show the test: kafka, schema_registry, mongo, archive
 
-    def get(self, package: str, fidelity: str) -> Dependency | None: ...
+    def get(self, package: str, fidelity: Fidelity) -> Dependency | None: ...
 
     def reset(self) -> None:
         """Fresh backends for the next test."""
@@ -106,12 +106,12 @@ def resolve(
             resolution.dependencies.append(dependency)
             continue
         installed = importlib.util.find_spec(package) is not None  # a top-level name: no import
-        if level == STUB or package in config.fake or not installed:
-            stub = source.get(package, STUB)
+        if level == Fidelity.STUB or package in config.fake or not installed:
+            stub = source.get(package, Fidelity.STUB)
             if stub is None:
                 raise ConfigError(f"{config.origin}: no stub level available for {package!r}")
             resolution.dependencies.append(stub)
-            if not installed and level != STUB:
+            if not installed and level != Fidelity.STUB:
                 resolution.notes.append(
                     f"{package} is not installed and has no fake: stubbed (MagicMock tree)"
                 )

@@ -1,13 +1,11 @@
-"""The seam between the contract and `harness.fakes`: the fakes' providers as `Dependency`s.
+"""The seam between the contract and the fakes: the integrations' providers as `Dependency`s.
 
 One `FakesSource` per session owns one `harness.fakes.Backends` (broker, schema registry, Mongo
-store, HTTP archive): every service loaded in the session talks to the same backends, as
-services sharing a Kafka cluster and a MongoDB would, and the `kafka`/`mongo`/`http` fixtures
-show the test that same data.
-
-The seam for the `wire` level (real client libraries against loopback backends) is here: a
-provider whose `replaces_module` is false keeps the real package, and `Dependency.env()` is where
-it would point the service at its loopback backend.
+store, HTTP archive, whatever the integrations declare): every service loaded in the session
+talks to the same backends, as services sharing a Kafka cluster and a MongoDB would, and the
+integrations' fixtures show the test that same data. Which provider serves a package at a level
+comes from the registry (`harness.integrations`); the `wire` level stands in front of this source
+(`harness.wire.source.WireSource`).
 """
 
 from __future__ import annotations
@@ -17,25 +15,25 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from harness.config import FAKE, STUB
+from harness.fidelity import Fidelity
 from harness.locations import display_path
 
 if TYPE_CHECKING:
     from harness.dependencies import Dependency
-    from harness.fakes import Provider
     from harness.fakes.backends import Backends
     from harness.fakes.kafka_broker import DrainSession
     from harness.fakes.tree import ModuleTree
+    from harness.integrations import Provider
     from harness.session import HarnessSession
 
 
 class ProviderDependency:
-    """A fakes provider bound to the session's backends (see `harness.dependencies.Dependency`)."""
+    """A provider bound to the session's backends (see `harness.dependencies.Dependency`)."""
 
     def __init__(self, provider: Provider, backends: Backends) -> None:
         self._provider = provider
         self._backends = backends
-        self.package = provider.top_level
+        self.package = provider.package
         self.fidelity = provider.level
         self.serves_modules = provider.replaces_module
         # Built now, outside any contract scope: what the fake imports (mongomock, fastavro)
@@ -67,14 +65,13 @@ class FakesSource:
         self.backends: Backends = Backends()
         self._shared: dict[tuple[str, str], ProviderDependency] = {}
 
-    def get(self, package: str, fidelity: str) -> Dependency | None:
-        from harness.fakes import provider
+    def get(self, package: str, fidelity: Fidelity) -> Dependency | None:
+        from harness.integrations import provider
 
-        try:
-            found = provider(package, fidelity)
-        except (LookupError, ValueError):  # no fake for it at that level (or no such level)
+        found = provider(package, fidelity)
+        if found is None:  # no integration serves it at that level
             return None
-        if fidelity == STUB:
+        if fidelity == Fidelity.STUB:
             # A MagicMock tree per service: its mocks are replaced by that service's snapshot.
             return ProviderDependency(found, self.backends)
         key = (package, fidelity)
@@ -87,8 +84,10 @@ class FakesSource:
 
     def mark_baseline(self, dependencies: list[Dependency]) -> None:
         """What a service's import left in the fakes is what every test starts from."""
-        if any(d.package == "pymongo" and d.fidelity == FAKE for d in dependencies):
-            self.backends.mongo.mark_baseline()
+        from harness.integrations import for_package
+
+        faked = {for_package(d.package) for d in dependencies if d.fidelity == Fidelity.FAKE}
+        self.backends.mark_baseline(i for i in faked if i is not None)
 
     def drain(
         self, *, empty_polls: int, max_messages: int | None

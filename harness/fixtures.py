@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from harness.config import FIDELITY_LEVELS
 from harness.errors import HarnessError
+from harness.fidelity import LEVELS as FIDELITY_LEVELS
 
 if TYPE_CHECKING:
     from harness.config import ServiceConfig
@@ -75,6 +75,7 @@ class LegacyFixture:
         self._node = node
         self._report_property = report_property
         self._active: list[LoadedService] = []
+        self._fixtures: dict[str, Any] = {}
         self._stack = ExitStack()
         self.threads = LegacyThreads(self)
         self._names = _ServiceNames(self)
@@ -178,6 +179,25 @@ class LegacyFixture:
     @property
     def loaded(self) -> list[LoadedService]:
         return list(self._active)
+
+    def fixture(self, integration: str) -> Any:
+        """The fixture object of an integration by name (`"kafka"`, `"mongo"`, `"http"`, or
+        one registered through the `legacy_harness.integrations` entry point), built for this
+        test: what the pytest fixture of that name gives, for integrations that have none."""
+        __tracebackhide__ = True
+        from harness.integrations import by_name
+        from harness.integrations.base import load_object
+
+        try:
+            found = by_name(integration)
+        except (LookupError, HarnessError) as error:
+            _fail(HarnessError(f"harness: {error}"))
+        if found.fixture is None:
+            _fail(HarnessError(f"harness: the {integration!r} integration has no fixture"))
+        objects = self._fixtures
+        if integration not in objects:
+            objects[integration] = load_object(found.fixture)(self._session, self)
+        return objects[integration]
 
     def _only(self, name: str | None) -> LoadedService:
         __tracebackhide__ = True
@@ -520,7 +540,7 @@ class MongoFixture:
     counts as that baseline.
     """
 
-    def __init__(self, session: HarnessSession) -> None:
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
         self._session = session
 
     @property

@@ -36,7 +36,8 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     imported with. `legacy.report -> str`: the import-time side effects (also printed with
     `-v`, and attached to a failing test). `legacy.refused -> list[str]`: connections the
     guard refused during the test. `legacy.service(name) -> LoadedService` (config, recorder,
-    report, overlay) for what the above does not cover.
+    report, overlay) for what the above does not cover. `legacy.fixture(name)`: the fixture
+    object of any integration (`harness.integrations`), also one registered by another package.
 
 `legacy.threads` (LegacyThreads)
     Iterate for the `RecordedThread`s of the loaded services (`.target`, `.args`, `.kind`,
@@ -92,8 +93,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness.integrations.registry import builtin as builtin_integrations
+
 if TYPE_CHECKING:
-    from harness.fixtures import HttpFixture, KafkaFixture, LegacyFixture, MongoFixture
+    from harness.fixtures import LegacyFixture
+    from harness.integrations import Integration
     from harness.session import HarnessSession
 
 OPTION_FIDELITY = "--harness-fidelity"
@@ -195,33 +199,28 @@ def legacy(
         fixture.close()
 
 
-@pytest.fixture
-def kafka(legacy: LegacyFixture, _harness_session: HarnessSession) -> KafkaFixture:
-    """The Kafka of the loaded services: `kafka.produce(topic, value)`, `kafka.values(topic)`."""
-    from harness.fixtures import KafkaFixture
+def _integration_fixture(integration: Integration) -> object:
+    """The pytest fixture of one integration: its fixture object, built for the test."""
+    name = integration.name
 
-    return KafkaFixture(_harness_session, legacy)
+    def fixture(legacy: LegacyFixture) -> object:
+        return legacy.fixture(name)
 
-
-@pytest.fixture
-def mongo(legacy: LegacyFixture, _harness_session: HarnessSession) -> MongoFixture:
-    """The mongomock server of the loaded services: `mongo["db"]["collection"]`, `mongo.client`."""
-    from harness.fixtures import MongoFixture
-
-    return MongoFixture(_harness_session)
+    fixture.__name__ = integration.fixture_name or name
+    cls = (integration.fixture or "").replace(":", ".")
+    fixture.__doc__ = f"{integration.description}: `{cls}` (see its docstring)."
+    return pytest.fixture(name=fixture.__name__)(fixture)
 
 
-@pytest.fixture
-def http(legacy: LegacyFixture, _harness_session: HarnessSession) -> HttpFixture:
-    """Script the HTTP services the loaded services call (through `requests`).
-
-    `http.reply(json=..., status=200, times=None)`, `http.server_error(503)`, `http.timeout()`,
-    `http.connection_error()`, `http.malformed()`, `http.slow(seconds, json=...)`; what was
-    asked: `http.requests`, `http.last_request` (method, url, path, params, timeout).
-    """
-    from harness.fixtures import HttpFixture
-
-    return HttpFixture(_harness_session, legacy)
+# `kafka`, `mongo`, `http`...: one fixture per built-in integration that has one (see
+# `harness.integrations`). Integrations registered by other distributions are reached with
+# `legacy.fixture(name)`. Declaring them costs no import of a fake or a client library.
+for _integration in builtin_integrations():
+    if _integration.fixture is not None:
+        globals()[_integration.fixture_name or _integration.name] = _integration_fixture(
+            _integration
+        )
+del _integration
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.config import (
-    WIRE,
     HarnessConfig,
     ServiceConfig,
     adhoc_service,
@@ -21,6 +19,7 @@ from harness.config import (
 )
 from harness.contract import LoadedService, load_service
 from harness.errors import ConfigError, LegacyImportError
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
     from harness.dependencies import DependencySource
@@ -29,18 +28,26 @@ if TYPE_CHECKING:
     from harness.wire.source import WireSource
 
 
-# The packages whose level decides which backend a test's fixtures show (see backends_for).
-KAFKA_PACKAGES = ("confluent_kafka", "kafka")
-HTTP_PACKAGES = ("requests",)
-
-
-@dataclass(frozen=True)
 class FixtureBackends:
-    """The backends one test's fixtures read and script (fake or wire, part by part)."""
+    """The backends one test's fixtures read and script, by name (`.kafka`, `.archive`...):
+    the fake one, or the wire one standing for it where the test's services use `wire`."""
 
-    kafka: Any  # harness.fakes.kafka_broker.Broker or harness.wire.kafka.MockCluster
-    schema_registry: Any  # SchemaRegistry or harness.wire.registry.LoopbackRegistry
-    archive: Any  # harness.fakes.http.Archive or harness.wire.http.LoopbackArchive
+    def __init__(self, session: HarnessSession, loaded: Sequence[LoadedService]) -> None:
+        self._session = session
+        self._loaded = loaded
+
+    def __getattr__(self, name: str) -> Any:
+        from harness.integrations import all_integrations
+
+        for integration in all_integrations():
+            for spec in integration.backends:
+                if spec.name == name:
+                    if spec.wire is not None and self._session._at_wire(
+                        self._loaded, integration.packages
+                    ):
+                        return self._session._wire_source().backends.get(spec.wire)
+                    return getattr(self._session.backends, name)
+        raise AttributeError(f"no integration declares a backend named {name!r}")
 
 
 class HarnessSession:
@@ -77,7 +84,7 @@ class HarnessSession:
 
     def _source_for(self, service: ServiceConfig) -> DependencySource:
         """The source, with the wire level in front of the fakes once a service asks for it."""
-        return self._wire_source() if WIRE in service.levels else self.source
+        return self._wire_source() if Fidelity.WIRE in service.levels else self.source
 
     def _wire_source(self) -> WireSource:
         from harness.wire.source import WireSource
@@ -94,21 +101,14 @@ class HarnessSession:
         return getattr(source, "fakes", source).backends
 
     def backends_for(self, loaded: Sequence[LoadedService]) -> FixtureBackends:
-        """What a test's fixtures show: for Kafka (and its registry) and for HTTP, the wire
-        backend where the services the test loaded use that level, else the fake one. A test
-        that has loaded no service using a part gets the level the configuration gives it.
+        """What a test's fixtures show: for each integration with a wire level (Kafka and its
+        registry, HTTP), the wire backend where the services the test loaded use that level,
+        else the fake one. A test that has loaded no service using an integration gets the level
+        the configuration gives it.
 
         Per test, not per session: a session can hold services at `fake` and at `wire` (the
         suite at `fake` and a wire smoke test), each test seeing the data its services see."""
-        fake = self.backends
-        kafka_wire = self._at_wire(loaded, KAFKA_PACKAGES)
-        http_wire = self._at_wire(loaded, HTTP_PACKAGES)
-        wire = self._wire_source().backends if kafka_wire or http_wire else None
-        return FixtureBackends(
-            kafka=wire.cluster() if wire and kafka_wire else fake.kafka,
-            schema_registry=wire.registry() if wire and kafka_wire else fake.schema_registry,
-            archive=wire.loopback_archive() if wire and http_wire else fake.archive,
-        )
+        return FixtureBackends(self, loaded)
 
     def _at_wire(self, loaded: Sequence[LoadedService], packages: tuple[str, ...]) -> bool:
         levels = {
@@ -118,9 +118,11 @@ class HarnessSession:
             if dependency.package in packages
         }
         if levels:
-            return WIRE in levels
+            return Fidelity.WIRE in levels
         config = self.config
-        return any(config.fidelity_overrides.get(p, config.fidelity) == WIRE for p in packages)
+        return any(
+            config.fidelity_overrides.get(p, config.fidelity) == Fidelity.WIRE for p in packages
+        )
 
     def close(self) -> None:
         """Stop what the session started (wire-level servers); fakes need nothing."""
@@ -152,11 +154,14 @@ class HarnessSession:
             service = adhoc_service(path, base=self.config, name=name)
         else:
             service = self.config.service(target)  # raises, listing the configured names
+        where = f"legacy.load({target!r}, fidelity=...)"
         if isinstance(fidelity, str):
-            service = dataclasses.replace(service, default_fidelity=fidelity, fidelity={})
+            level = Fidelity.parse(fidelity, where, "the level")
+            service = dataclasses.replace(service, default_fidelity=level, fidelity={})
         elif fidelity:
-            service = dataclasses.replace(service, fidelity={**service.fidelity, **fidelity})
-        if service.wire_env and WIRE in service.levels:
+            levels = {p: Fidelity.parse(v, where, p) for p, v in fidelity.items()}
+            service = dataclasses.replace(service, fidelity={**service.fidelity, **levels})
+        if service.wire_env and Fidelity.WIRE in service.levels:
             service = dataclasses.replace(service, env={**service.env, **service.wire_env})
         if env:  # the test's own values win
             service = dataclasses.replace(service, env={**service.env, **env})

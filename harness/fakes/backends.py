@@ -2,12 +2,14 @@
 
 A `Backends` object is the state a provider builds its module tree for: the service's clients
 (built through the fake modules) and the test (through these attributes) see the same data.
+Which backends exist is the integrations' business (`harness.integrations`): each declares its
+`Backend`s, and `backends.<name>` builds one on first use::
 
-    backends = Backends(kafka_topics=["events"])
-    backends.kafka            # harness.fakes.kafka_broker.Broker
+    backends = Backends(kafka_topics=["events"])   # options, passed to the backends' builders
+    backends.kafka            # harness.fakes.kafka_broker.Broker (integration `kafka`)
     backends.schema_registry  # harness.fakes.schema_registry.SchemaRegistry
-    backends.mongo            # harness.fakes.mongo.MongoStore (mongomock, created on first use)
-    backends.archive          # harness.fakes.http.Archive (created on first use)
+    backends.mongo            # harness.fakes.mongo.MongoStore (integration `mongo`)
+    backends.archive          # harness.fakes.http.Archive (integration `http`)
     backends.clients          # harness.fakes.tree.ClientLog: every client the fakes built
     backends.reset()          # fresh state for the next test (see `reset`)
 
@@ -16,60 +18,74 @@ Nothing heavy is imported until a backend is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from harness.fakes.kafka_broker import Broker
-from harness.fakes.schema_registry import SchemaRegistry
 from harness.fakes.tree import ClientLog
 
 if TYPE_CHECKING:
     from harness.fakes.http import Archive
+    from harness.fakes.kafka_broker import Broker
     from harness.fakes.mongo import MongoStore
+    from harness.fakes.schema_registry import SchemaRegistry
+    from harness.integrations.base import Backend, Integration
 
 
 class Backends:
-    """Broker, schema registry, Mongo store, HTTP archive and client log for one scope."""
+    """The fake backends of one scope (a session, or a test of the fakes themselves)."""
 
-    def __init__(
-        self,
-        *,
-        kafka_topics: Iterable[str] | Mapping[str, int] = (),
-        default_partitions: int = 1,
-        archive_url: str | None = None,
-    ) -> None:
-        self.kafka = Broker(topics=kafka_topics, default_partitions=default_partitions)
-        self.schema_registry = SchemaRegistry()
+    if TYPE_CHECKING:  # the built-in integrations' backends, for readers and type checkers
+        kafka: Broker
+        schema_registry: SchemaRegistry
+        mongo: MongoStore
+        archive: Archive
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
         self.clients = ClientLog()
-        self._archive_url = archive_url
-        self._mongo: MongoStore | None = None
-        self._archive: Archive | None = None
+        self._built: dict[str, Any] = {}
 
-    @property
-    def mongo(self) -> MongoStore:
-        if self._mongo is None:
-            from harness.fakes.mongo import MongoStore
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        spec = _spec(name)
+        if spec is None:
+            raise AttributeError(f"no integration declares a backend named {name!r}")
+        built = self._built[name] = spec.build(self.options)
+        self.__dict__[name] = built  # found directly from now on: the fakes read it per call
+        return built
 
-            self._mongo = MongoStore()
-        return self._mongo
-
-    @property
-    def archive(self) -> Archive:
-        if self._archive is None:
-            from harness.fakes.http import Archive
-
-            self._archive = Archive(base_url=self._archive_url)
-        return self._archive
+    def built(self) -> dict[str, Any]:
+        """The backends built so far, by name."""
+        return dict(self._built)
 
     def reset(self) -> None:
-        """Fresh data for the next test: topics emptied (`Broker.clear`), Mongo databases
-        dropped, the archive's script and request log cleared.
+        """Fresh data for the next test: each built backend's `reset` (topics emptied, Mongo
+        back to its baseline, HTTP scripts and request logs cleared...).
 
-        Kept on purpose: registered schemas (a service's serializer caches the id it registered
-        at import, like code, not data) and the client log (it describes the import).
+        Kept on purpose: what an integration does not reset (registered schemas: a service's
+        serializer caches the id it registered at import, like code, not data) and the client
+        log (it describes the import).
         """
-        self.kafka.clear()
-        if self._mongo is not None:
-            self._mongo.reset()
-        if self._archive is not None:
-            self._archive.reset()
+        for name, backend in self._built.items():
+            spec = _spec(name)
+            if spec is not None and spec.reset is not None:
+                spec.reset(backend)
+
+    def mark_baseline(self, integrations: Iterable[Integration]) -> None:
+        """What a service's import left in these integrations' backends is where every test
+        starts from (e.g. Mongo collections and indexes created at import)."""
+        for integration in integrations:
+            for spec in integration.backends:
+                if spec.baseline is not None:
+                    spec.baseline(getattr(self, spec.name))
+
+
+def _spec(name: str) -> Backend | None:
+    from harness.integrations.registry import all_integrations
+
+    for integration in all_integrations():
+        for spec in integration.backends:
+            if spec.name == name:
+                return spec
+    return None

@@ -98,6 +98,7 @@ from harness.fakes.kafka_broker import (
     normalize_headers,
 )
 from harness.fakes.tree import ModuleTree, bind, new_module
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
@@ -879,7 +880,7 @@ def build_tree(backends: Backends) -> ModuleTree:
         "RegisteredSchema": sr.RegisteredSchema,
         "SchemaRegistryError": sr.SchemaRegistryError,
     }
-    level = "fake"
+    level = Fidelity.FAKE
     modules = {
         "confluent_kafka": new_module(
             "confluent_kafka",

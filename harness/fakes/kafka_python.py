@@ -46,6 +46,7 @@ from harness.fakes.kafka_broker import (
     Record,
 )
 from harness.fakes.tree import ModuleTree, bind, new_module
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
@@ -813,7 +814,7 @@ def build_tree(backends: Backends) -> ModuleTree:
         "OffsetAndMetadata": OffsetAndMetadata,
         "OffsetAndTimestamp": OffsetAndTimestamp,
     }
-    level = "fake"
+    level = Fidelity.FAKE
 
     def module(name: str, attrs: dict[str, Any], package: bool = False) -> Any:
         return new_module(name, attrs, package=package, level=level)

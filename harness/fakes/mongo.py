@@ -47,6 +47,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from harness.fakes.tree import ModuleTree, bind, new_module
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
@@ -302,7 +303,7 @@ def build_tree(backends: Backends) -> ModuleTree:
         bases=(mongomock.MongoClient,),
     )
     UpdateOne, ReplaceOne = _operations_without_sort()
-    level = "fake"
+    level = Fidelity.FAKE
 
     def public(module: types.ModuleType) -> dict[str, Any]:
         return {

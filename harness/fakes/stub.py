@@ -16,8 +16,9 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 from harness.fakes.tree import FIDELITY_ATTRIBUTE, ModuleTree
+from harness.fidelity import Fidelity
 
-LEVEL = "stub"
+LEVEL = Fidelity.STUB
 
 
 class StubTree(ModuleTree):

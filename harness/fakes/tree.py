@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.fidelity import Fidelity
+
 FIDELITY_ATTRIBUTE = "__harness_fidelity__"
 
 _FAKES_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +29,9 @@ _FAKES_DIR = os.path.dirname(os.path.abspath(__file__))
 class ModuleTree:
     """A fixed set of module objects for one top-level package, linked parent to child."""
 
-    def __init__(self, top_level: str, level: str, modules: Mapping[str, types.ModuleType]) -> None:
+    def __init__(
+        self, top_level: str, level: Fidelity, modules: Mapping[str, types.ModuleType]
+    ) -> None:
         for name in modules:
             if name != top_level and not name.startswith(top_level + "."):
                 raise ValueError(f"{name!r} is outside the {top_level!r} package")
@@ -69,7 +73,7 @@ def new_module(
     attrs: Mapping[str, Any],
     *,
     package: bool,
-    level: str,
+    level: Fidelity,
     doc: str | None = None,
 ) -> types.ModuleType:
     """A fresh module object named `name`, holding `attrs`, marked with its fidelity level."""

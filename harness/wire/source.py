@@ -1,11 +1,15 @@
 """The `wire` level as the plugin sees it: dependencies backed by real clients and loopback servers.
 
-`WireSource` stands in front of the session's fakes source. For a package at level `wire` it
-hands out a `WireDependency`: the real package is imported (nothing is served from
-`sys.modules`), the service's environment points it at a backend on 127.0.0.1, and around the
-import and each test the client classes are the wire ones (`harness.wire.confluent`,
-`harness.wire.kafka_python`). Every other request goes to the fakes source, and so does
-`pymongo` at `wire`: no MongoDB server can run in-process, so it stays on mongomock.
+`WireSource` stands in front of the session's fakes source. For a package whose integration has
+a wire level (`Integration.wire`, see `harness.integrations`) it hands out a `WireDependency`:
+the real package is imported (nothing is served from `sys.modules`), the service's environment
+points it at the integration's backend on 127.0.0.1, and around the import and each test the
+integration's `activate` swaps in what the level needs (the Kafka client classes of
+`harness.wire.confluent`, `harness.wire.kafka_python`). A package whose integration declares a
+`fallback` instead (`pymongo`: no MongoDB server runs in-process) gets its `fake` level, noted;
+every other request goes to the fakes source.
+
+The built-in wire levels:
 
 | package           | wire backend                                  | env it points there           |
 |-------------------|-----------------------------------------------|-------------------------------|
@@ -31,22 +35,10 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, nullco
 from typing import TYPE_CHECKING, Any
 
 from harness.analysis.model import EnvRead, EnvUse
+from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
-    from harness.wire.http import LoopbackArchive
-    from harness.wire.kafka import MockCluster
-    from harness.wire.registry import LoopbackRegistry
-
-WIRE = "wire"
-FAKE = "fake"
-WIRE_PACKAGES = ("confluent_kafka", "kafka", "requests")
-FALLS_BACK_TO_FAKE = {
-    "pymongo": "no MongoDB server runs in-process: mongomock (the fake level) is used"
-}
-
-_KAFKA_WORDS = ("KAFKA", "BROKER", "BOOTSTRAP")
-_REGISTRY_WORDS = ("REGISTRY", "SCHEMA")
-_NOT_HTTP_WORDS = (*_KAFKA_WORDS, *_REGISTRY_WORDS, "MONGO", "REDIS", "POSTGRES", "DATABASE", "DB_")
+    from harness.integrations import Integration, WireBackend
 
 
 class WireBackends:
@@ -54,36 +46,19 @@ class WireBackends:
 
     def __init__(self, fake_backends: Any) -> None:
         self._fake = fake_backends
-        self._cluster: MockCluster | None = None
-        self._registry: LoopbackRegistry | None = None
-        self._archive: LoopbackArchive | None = None
+        self._started: dict[str, Any] = {}
 
-    # -- started on first use by a wire dependency -------------------------------------------
-
-    def cluster(self) -> MockCluster:
-        if self._cluster is None:
-            from harness.wire.kafka import MockCluster
-
-            self._cluster = MockCluster.start()
+    def get(self, name: str) -> Any:
+        """The wire backend `name` (declared by an integration), started on first use."""
+        server = self._started.get(name)
+        if server is None:
+            server = self._started[name] = _spec(name).start(self._fake)
             _close_at_exit(self)
-        return self._cluster
+        return server
 
-    def registry(self) -> LoopbackRegistry:
-        if self._registry is None:
-            from harness.wire.registry import LoopbackRegistry
-
-            # The fake's store: a service at `fake` and one at `wire` would see the same schemas.
-            self._registry = LoopbackRegistry.start(self._fake.schema_registry)
-            _close_at_exit(self)
-        return self._registry
-
-    def loopback_archive(self) -> LoopbackArchive:
-        if self._archive is None:
-            from harness.wire.http import LoopbackArchive
-
-            self._archive = LoopbackArchive.start()
-            _close_at_exit(self)
-        return self._archive
+    def started(self, name: str) -> Any:
+        """The wire backend `name` if it has been started, else None."""
+        return self._started.get(name)
 
     @property
     def fake(self) -> Any:
@@ -91,56 +66,44 @@ class WireBackends:
         return self._fake
 
     @property
-    def started_cluster(self) -> MockCluster | None:
-        return self._cluster
+    def started_cluster(self) -> Any:
+        return self._started.get("cluster")
 
     def reset(self) -> None:
-        """Fresh data for the next test: the fakes' reset, topics emptied, the HTTP script cleared.
-
-        Registered schemas stay, as at the fake level (serializers cache their ids)."""
+        """Fresh data for the next test: the fakes' reset, then each started wire backend's
+        (topics emptied, the HTTP script cleared; registered schemas stay, as at `fake`)."""
         self._fake.reset()
-        if self._cluster is not None:
-            self._cluster.clear()
-        if self._archive is not None:
-            self._archive.reset()
+        for name, server in self._started.items():
+            reset = _spec(name).reset
+            if reset is not None:
+                reset(server)
 
     def close(self) -> None:
-        """Stop every wire backend (consumers leave their groups first). Idempotent."""
-        if self._cluster is not None:
-            self._cluster.close()
-        if self._registry is not None:
-            self._registry.stop()
-        if self._archive is not None:
-            self._archive.stop()
-        self._cluster = self._registry = self._archive = None
+        """Stop every wire backend, newest first (Kafka consumers leave their groups before the
+        broker goes). Idempotent."""
+        started, self._started = self._started, {}
+        for name, server in reversed(started.items()):
+            close = _spec(name).close
+            if close is not None:
+                close(server)
 
 
 class WireDependency:
     """One package at level `wire` for the session (see `harness.dependencies.Dependency`)."""
 
-    fidelity = WIRE
+    fidelity = Fidelity.WIRE
     serves_modules = False  # the real package is imported
 
-    def __init__(self, package: str, backends: WireBackends) -> None:
+    def __init__(self, package: str, integration: Integration, backends: WireBackends) -> None:
+        if integration.wire is None or package not in integration.wire.packages:
+            raise LookupError(f"no wire backend for {package!r}")
         self.package = package
+        self._wire = integration.wire
         self._backends = backends
         # Started and imported here, outside any contract scope: a module first imported inside
         # one is taken out of sys.modules again when the scope ends.
-        if package == "confluent_kafka":
-            import harness.wire.confluent  # noqa: F401  (imports the real confluent_kafka)
-
-            backends.cluster()
-            backends.registry()
-        elif package == "kafka":
-            import harness.wire.kafka_python  # noqa: F401  (imports the real kafka-python)
-
-            backends.cluster()
-        elif package == "requests":
-            import requests  # noqa: F401
-
-            backends.loopback_archive()
-        else:
-            raise LookupError(f"no wire backend for {package!r}")
+        if self._wire.prepare is not None:
+            self._wire.prepare(package, backends)
 
     def module(self, fullname: str) -> object:
         raise LookupError(f"{fullname} is the real module at the wire level")
@@ -151,42 +114,21 @@ class WireDependency:
     def env_for(self, reads: Iterable[EnvRead]) -> dict[str, str]:
         """Values pointing the variables the module reads at this package's loopback backend."""
         env: dict[str, str] = {}
+        if self._wire.env_value is None:
+            return env
         for read in reads:
-            value = self._value_for(read)
+            value = self._wire.env_value(self.package, read, self._backends)
             if value is not None:
                 env.setdefault(read.name, value)
         return env
-
-    def _value_for(self, read: EnvRead) -> str | None:
-        name = read.name.upper()
-        if self.package in ("confluent_kafka", "kafka") and any(w in name for w in _KAFKA_WORDS):
-            cluster = self._backends.cluster()
-            return _address(name, read.use, cluster.host, cluster.port, cluster.bootstrap_servers)
-        if self.package == "confluent_kafka" and any(w in name for w in _REGISTRY_WORDS):
-            registry = self._backends.registry()
-            port = registry.url.rsplit(":", 1)[1]
-            return _address(name, read.use, "127.0.0.1", int(port), registry.url, url=True)
-        if (
-            self.package == "requests"
-            and _is_url(name, read.use)
-            and not any(w in name for w in _NOT_HTTP_WORDS)
-        ):
-            return self._backends.loopback_archive().url
-        return None
 
     def reset(self) -> None:
         """Nothing per package: the source resets the shared backends once per test."""
 
     def activate(self) -> AbstractContextManager[object]:
-        if self.package == "confluent_kafka":
-            from harness.wire.confluent import clients_on
-
-            return clients_on(self._backends.cluster())
-        if self.package == "kafka":
-            from harness.wire.kafka_python import clients_on
-
-            return clients_on(self._backends.cluster())
-        return nullcontext()
+        if self._wire.activate is None:
+            return nullcontext()
+        return self._wire.activate(self.package, self._backends)
 
     def __repr__(self) -> str:
         return f"<WireDependency {self.package}>"
@@ -201,19 +143,25 @@ class WireSource:
         self._wire: dict[str, WireDependency] = {}
         self.notes: list[str] = []
 
-    def get(self, package: str, fidelity: str) -> Any:
-        if fidelity != WIRE:
+    def get(self, package: str, fidelity: Fidelity) -> Any:
+        if fidelity != Fidelity.WIRE:
             return self.fakes.get(package, fidelity)
-        if package in FALLS_BACK_TO_FAKE:
-            note = f"{package} at wire: {FALLS_BACK_TO_FAKE[package]}"
+        from harness.integrations import for_package
+
+        integration = for_package(package)
+        wire = integration.wire if integration is not None else None
+        if wire is None:
+            return None
+        if package in wire.packages:
+            if package not in self._wire:
+                self._wire[package] = WireDependency(package, integration, self.backends)
+            return self._wire[package]
+        if wire.fallback is not None:
+            note = f"{package} at wire: {wire.fallback}"
             if note not in self.notes:
                 self.notes.append(note)
-            return self.fakes.get(package, FAKE)
-        if package not in WIRE_PACKAGES:
-            return None
-        if package not in self._wire:
-            self._wire[package] = WireDependency(package, self.backends)
-        return self._wire[package]
+            return self.fakes.get(package, Fidelity.FAKE)
+        return None
 
     def reset(self) -> None:
         self.backends.reset()
@@ -253,7 +201,7 @@ class _Drained:
         return sum(session.delivered for session in self._sessions)
 
 
-def _address(
+def address(
     name: str, use: EnvUse, host: str, port: int, combined: str, *, url: bool = False
 ) -> str | None:
     if use is EnvUse.PORT or name.endswith("_PORT"):
@@ -270,8 +218,19 @@ def _address(
     return None  # a topic, a group id...: not an address
 
 
-def _is_url(name: str, use: EnvUse) -> bool:
+def is_url(name: str, use: EnvUse) -> bool:
     return use is EnvUse.URL or name.endswith(("_URL", "_URI", "_ENDPOINT"))
+
+
+def _spec(name: str) -> WireBackend:
+    from harness.integrations import all_integrations
+
+    for integration in all_integrations():
+        if integration.wire is not None:
+            for spec in integration.wire.backends:
+                if spec.name == name:
+                    return spec
+    raise LookupError(f"no integration declares a wire backend named {name!r}")
 
 
 def _close_at_exit(backends: WireBackends) -> None:

@@ -19,9 +19,9 @@ import pytest
 import requests  # noqa: F401
 import responses  # noqa: F401
 
-from harness.fakes import provider
 from harness.fakes.backends import Backends
 from harness.fakes.tree import FIDELITY_ATTRIBUTE, ModuleTree
+from harness.integrations import provider
 
 # The trees' own lazy imports, done here for the same reason.
 from harness.fakes import confluent, http, kafka_python, mongo, stub  # noqa: F401  isort: skip

@@ -385,7 +385,7 @@ def test_every_client_built_is_logged_with_its_caller_line(ck: Tree, backends: B
 
 
 def test_trees_for_different_backends_do_not_share_state() -> None:
-    from harness.fakes import provider
+    from harness.integrations import provider
 
     first, second = Backends(), Backends()
     provider("confluent_kafka").build(first).module("confluent_kafka").Producer({}).produce(

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from harness.fakes import provider
 from harness.fakes.backends import Backends
+from harness.integrations import provider
 
 ARCHIVE = "http://archive:8080"
 

@@ -1,4 +1,5 @@
-"""The registry of providers, the stub level, and the cost of importing the fakes."""
+"""The providers the integrations registry hands out, the stub level, and the cost of importing
+the fakes."""
 
 from __future__ import annotations
 
@@ -7,20 +8,23 @@ import sys
 
 import pytest
 
-from harness.fakes import FAKE, STUB, fake_packages, provider
 from harness.fakes.backends import Backends
 from harness.fakes.tree import FIDELITY_ATTRIBUTE
+from harness.fidelity import Fidelity
+from harness.integrations import packages_at, provider
+
+FAKE, STUB = Fidelity.FAKE, Fidelity.STUB
 
 
 def test_fake_level_exists_for_the_services_dependencies() -> None:
-    assert fake_packages() == ["confluent_kafka", "kafka", "pymongo", "requests"]
+    assert {"confluent_kafka", "kafka", "pymongo", "requests"} <= set(packages_at(FAKE))
 
 
-def test_unknown_fake_names_the_available_ones_and_the_stub_way_out() -> None:
-    with pytest.raises(LookupError, match="no 'fake' fake for 'grpc'.*confluent_kafka.*'stub'"):
-        provider("grpc", FAKE)
-    with pytest.raises(ValueError, match="unknown fidelity level 'wire'"):
-        provider("pymongo", "wire")
+def test_a_package_no_integration_serves_has_no_fake_and_no_wire_level() -> None:
+    assert provider("grpc", FAKE) is None
+    assert provider("pymongo", Fidelity.WIRE) is None  # mongo's wire level falls back to fake
+    with pytest.raises(ValueError, match="'bogus' is not a valid Fidelity"):
+        provider("pymongo", "bogus")
 
 
 def test_requests_fake_keeps_the_real_module() -> None:
@@ -56,7 +60,9 @@ def test_stub_trees_do_not_share_mocks() -> None:
 
 def test_importing_the_fakes_registry_loads_no_heavy_library() -> None:
     code = (
-        "import sys, harness.fakes, harness.fakes.backends, harness.fakes.stop;"
+        "import sys, harness.fakes, harness.fakes.backends, harness.fakes.stop, harness.plugin;"
+        "from harness.integrations import all_integrations, packages_reaching_backends;"
+        "all_integrations(); packages_reaching_backends();"
         "heavy = [m for m in ('fastavro', 'mongomock', 'pymongo', 'responses', 'requests',"
         " 'confluent_kafka', 'kafka', 'harness.fakes.confluent') if m in sys.modules];"
         "print(','.join(heavy))"

@@ -1,0 +1,51 @@
+"""MongoDB: `pymongo`, served by mongomock.
+
+| level  | what serves it                                                                  |
+|--------|---------------------------------------------------------------------------------|
+| `fake` | a `pymongo`-shaped tree whose clients share one mongomock store, whatever host  |
+| `wire` | none: no MongoDB server runs in-process, so the `fake` level is used (noted)    |
+
+Fixture `mongo` (`harness.fixtures.MongoFixture`). Before each test the store is back to its
+state right after the services' imports (collections and indexes created at import are kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.fidelity import Fidelity
+from harness.integrations.base import Backend, Integration, Provider, Wire
+
+
+def _store(options: Mapping[str, Any]) -> Any:
+    from harness.fakes.mongo import MongoStore
+
+    return MongoStore()
+
+
+INTEGRATION = Integration(
+    name="mongo",
+    packages=("pymongo",),
+    providers={
+        Fidelity.FAKE: {
+            "pymongo": Provider(
+                "pymongo",
+                Fidelity.FAKE,
+                "harness.fakes.mongo:build_tree",
+                description="mongomock on a shared in-memory store, real pymongo.errors",
+            )
+        }
+    },
+    backends=(
+        Backend(
+            "mongo",
+            _store,
+            reset=lambda store: store.reset(),
+            baseline=lambda store: store.mark_baseline(),
+        ),
+    ),
+    wire=Wire(fallback="no MongoDB server runs in-process: mongomock (the fake level) is used"),
+    fixture="harness.fixtures:MongoFixture",
+    description="MongoDB (pymongo) through mongomock",
+)

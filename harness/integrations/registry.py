@@ -1,0 +1,152 @@
+"""The integrations the harness knows: built in, and registered by other packages.
+
+Built-in integrations are the modules listed in `BUILTIN` (one per external system). Another
+distribution adds one through the entry-point group `legacy_harness.integrations`, naming an
+`Integration` object (or a module holding one as `INTEGRATION`)::
+
+    [project.entry-points."legacy_harness.integrations"]
+    vendor_queue = "vendor_harness.integration:INTEGRATION"
+
+A registered integration wins over a built-in one covering the same package (a team can replace
+the harness's own fake of a package). Entry points are read once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from types import ModuleType
+
+from harness.errors import ConfigError
+from harness.fidelity import Fidelity
+from harness.integrations.base import Integration, Provider, load_object
+
+ENTRY_POINT_GROUP = "legacy_harness.integrations"
+
+# One module per external system, in the order their fixtures are documented.
+BUILTIN = (
+    "harness.integrations.kafka",
+    "harness.integrations.mongo",
+    "harness.integrations.http",
+)
+
+
+@cache
+def builtin() -> tuple[Integration, ...]:
+    """The built-in integrations (importing them loads no fake and no client library)."""
+    return tuple(importlib.import_module(name).INTEGRATION for name in BUILTIN)
+
+
+@cache
+def registered() -> tuple[Integration, ...]:
+    """Integrations other distributions register through `ENTRY_POINT_GROUP`."""
+    import importlib.metadata  # here, not at module level: it costs ~30 ms to import
+
+    found: list[Integration] = []
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        where = f"entry point {entry.name!r} = {entry.value!r} in group {ENTRY_POINT_GROUP!r}"
+        if entry.dist is not None:
+            where += f" (distribution {entry.dist.name})"
+        try:
+            loaded = (
+                entry.load() if ":" in entry.value else load_object(entry.value + ":INTEGRATION")
+            )
+        except Exception as error:  # noqa: BLE001 - any failure of third-party code is reported
+            raise ConfigError(
+                f"{where}: cannot be loaded: {type(error).__name__}: {error}"
+            ) from None
+        if isinstance(loaded, ModuleType):
+            loaded = getattr(loaded, "INTEGRATION", None)
+        if not isinstance(loaded, Integration):
+            raise ConfigError(
+                f"{where}: names {type(loaded).__name__}, not a harness.integrations.Integration"
+            )
+        found.append(loaded)
+    return tuple(found)
+
+
+def all_integrations() -> tuple[Integration, ...]:
+    """Every integration: the registered ones first (they win for a package), then built-ins."""
+    return (*registered(), *builtin())
+
+
+def by_name(name: str) -> Integration:
+    for integration in all_integrations():
+        if integration.name == name:
+            return integration
+    known = ", ".join(sorted({i.name for i in all_integrations()}))
+    raise LookupError(f"no integration named {name!r} (known: {known})")
+
+
+@cache
+def _by_package() -> Mapping[str, Integration]:
+    table: dict[str, Integration] = {}
+    for integration in all_integrations():
+        for package in integration.packages:
+            table.setdefault(package, integration)
+    return table
+
+
+def packages_reaching_backends() -> Mapping[str, Integration]:
+    """Every top-level package the harness knows to reach a backend, with its integration.
+
+    The question a meta-path finder asks while an import runs: a package listed here gets
+    what `provider(package, level)` serves wherever it is imported; any other package is either
+    kept real or, when it is a known network client with no integration, stubbed (see
+    `harness.integrations.clients`).
+    """
+    return dict(_by_package())
+
+
+def for_package(package: str) -> Integration | None:
+    """The integration covering top-level `package` (None: the harness knows no backend for it)."""
+    return _by_package().get(package.partition(".")[0])
+
+
+def provider(package: str, level: Fidelity | str = Fidelity.FAKE) -> Provider | None:
+    """What serves top-level `package` at `level`: `stub` for any package; None when no
+    integration has that level for it (then the real package, if installed, is kept)."""
+    level = Fidelity(level)
+    if level is Fidelity.STUB:
+        from harness.integrations.base import stub_provider
+
+        return stub_provider(package)
+    integration = for_package(package)
+    return integration.provider(package, level) if integration is not None else None
+
+
+def serves_modules(package: str, level: Fidelity | str) -> bool:
+    """Whether `package` at `level` is served as module objects in place of the real package
+    (False: the real package is imported, perhaps with its calls intercepted). At `wire`, a
+    package whose integration falls back to `fake` there is what `fake` serves."""
+    level = Fidelity(level)
+    integration = for_package(package)
+    if level is Fidelity.WIRE:
+        wire = integration.wire if integration is not None else None
+        if wire is None or wire.fallback is None or package in wire.packages:
+            return False
+        level = Fidelity.FAKE
+    found = provider(package, level)
+    return found is not None and found.replaces_module
+
+
+def iter_providers(level: Fidelity = Fidelity.FAKE) -> Iterator[Provider]:
+    for integration in all_integrations():
+        for package in integration.packages:
+            found = integration.provider(package, level)
+            if found is not None:
+                yield found
+
+
+def packages_at(level: Fidelity) -> list[str]:
+    """Top-level packages some integration serves at `level` (`fake`, `wire`)."""
+    if level is Fidelity.WIRE:
+        return sorted(p for i in all_integrations() if i.wire is not None for p in i.wire.packages)
+    return sorted({p.package for p in iter_providers(level)})
+
+
+def clear_cache() -> None:
+    """Read the entry points again on next use (after installing a distribution)."""
+    for cached in (builtin, registered, _by_package):
+        cached.cache_clear()

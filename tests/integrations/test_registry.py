@@ -1,0 +1,55 @@
+"""The integrations registry: one module per external system, and the one fidelity type.
+(Integrations registered by other distributions: tests/plugin/test_integrations.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import integrations
+from harness.errors import ConfigError
+from harness.fidelity import LEVELS, Fidelity
+
+
+def test_every_known_package_maps_to_the_integration_module_that_covers_it() -> None:
+    table = integrations.packages_reaching_backends()
+    assert {
+        name: table[name].name for name in ("confluent_kafka", "kafka", "pymongo", "requests")
+    } == {
+        "confluent_kafka": "kafka",
+        "kafka": "kafka",
+        "pymongo": "mongo",
+        "requests": "http",
+    }
+    assert (
+        integrations.for_package("confluent_kafka.schema_registry.avro") is table["confluent_kafka"]
+    )
+    assert integrations.for_package("flask") is None
+
+
+def test_levels_come_from_the_integration_and_stub_exists_for_every_package() -> None:
+    kafka = integrations.by_name("kafka")
+    assert kafka.levels("confluent_kafka") == (
+        Fidelity.STUB,
+        Fidelity.FAKE,
+        Fidelity.WIRE,
+    )
+    assert integrations.by_name("mongo").levels("pymongo") == (
+        Fidelity.STUB,
+        Fidelity.FAKE,
+    )
+    assert integrations.provider("anything_at_all", Fidelity.STUB).level is Fidelity.STUB
+    assert integrations.packages_at(Fidelity.WIRE) == [
+        "confluent_kafka",
+        "kafka",
+        "requests",
+    ]
+
+
+def test_the_fidelity_level_is_one_type_read_from_text() -> None:
+    assert LEVELS == (Fidelity.STUB, Fidelity.FAKE, Fidelity.WIRE)
+    assert Fidelity("wire") is Fidelity.WIRE and Fidelity.FAKE == "fake"
+    with pytest.raises(
+        ConfigError,
+        match=r"^pyproject.toml: fidelity is 'real'; expected one of stub, fake, wire$",
+    ):
+        Fidelity.parse("real", "pyproject.toml", "fidelity")

@@ -1,0 +1,154 @@
+"""Integrations registered by other distributions through the `legacy_harness.integrations`
+entry point: found, validated, and used by a service and its test."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import integrations
+from harness.errors import ConfigError
+from harness.fidelity import Fidelity
+from harness.integrations import registry
+
+from .conftest import Project
+
+# A third-party integration, as a distribution would ship it: a fake `vendor_queue` package
+# (one module, `Queue(name).send(item)`) on an in-memory backend, and a fixture object.
+VENDOR_INTEGRATION = """
+from harness.fakes.tree import ModuleTree, new_module
+from harness.fidelity import Fidelity
+from harness.integrations import Backend, Integration, Provider
+
+
+class Store:
+    def __init__(self):
+        self.items = {}
+
+    def clear(self):
+        self.items.clear()
+
+
+def build_tree(backends):
+    store = backends.vendor_queue
+
+    class Queue:
+        def __init__(self, name):
+            self.name = name
+
+        def send(self, item):
+            store.items.setdefault(self.name, []).append(item)
+
+    module = new_module("vendor_queue", {"Queue": Queue}, package=True, level=Fidelity.FAKE)
+    return ModuleTree("vendor_queue", Fidelity.FAKE, {"vendor_queue": module})
+
+
+class QueueFixture:
+    def __init__(self, session, legacy):
+        self._session = session
+
+    def items(self, name):
+        return self._session.backends.vendor_queue.items.get(name, [])
+
+
+INTEGRATION = Integration(
+    name="vendor_queue",
+    packages=("vendor_queue",),
+    providers={Fidelity.FAKE: {"vendor_queue": Provider(
+        "vendor_queue", Fidelity.FAKE, "vendor_harness:build_tree")}},
+    backends=(Backend("vendor_queue", lambda options: Store(), reset=lambda s: s.clear()),),
+    fixture="vendor_harness:QueueFixture",
+    description="a vendor's queue",
+)
+"""
+
+
+def install_distribution(root: Path, entry_point: str, module_source: str) -> None:
+    """A distribution `vendor-harness` on `root` (a sys.path entry): its module and the
+    `.dist-info` that `importlib.metadata` reads its entry points from."""
+    (root / "vendor_harness.py").write_text(textwrap.dedent(module_source))
+    info = root / "vendor_harness-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vendor-harness\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        f"[{integrations.ENTRY_POINT_GROUP}]\nvendor_queue = {entry_point}\n"
+    )
+
+
+@pytest.fixture
+def fresh_registry() -> Iterator[None]:
+    """Entry points read anew, and the vendor module imported anew, by each test."""
+    registry.clear_cache()
+    yield
+    registry.clear_cache()
+    sys.modules.pop("vendor_harness", None)
+
+
+def test_an_integration_registered_by_entry_point_is_found_and_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_registry: None
+) -> None:
+    install_distribution(tmp_path, "vendor_harness:INTEGRATION", VENDOR_INTEGRATION)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    found = integrations.for_package("vendor_queue")
+
+    assert found is not None and found.name == "vendor_queue"
+    assert integrations.by_name("vendor_queue") is found
+    assert (
+        integrations.provider("vendor_queue", Fidelity.FAKE).factory == "vendor_harness:build_tree"
+    )
+
+
+def test_an_entry_point_naming_something_else_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_registry: None
+) -> None:
+    install_distribution(tmp_path, "vendor_harness:NOT_IT", "NOT_IT = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(
+        ConfigError,
+        match=r"entry point 'vendor_queue' = 'vendor_harness:NOT_IT' in group "
+        r"'legacy_harness.integrations' \(distribution vendor-harness\): names int, not a "
+        r"harness.integrations.Integration",
+    ):
+        integrations.all_integrations()
+
+
+def test_a_registered_integration_fakes_its_package_for_a_service_and_gives_its_fixture(
+    project: Project, monkeypatch: pytest.MonkeyPatch, fresh_registry: None
+) -> None:
+    pytester = project.pytester
+    install_distribution(pytester.path, "vendor_harness:INTEGRATION", VENDOR_INTEGRATION)
+    monkeypatch.syspath_prepend(str(pytester.path))
+    project.legacy(
+        "svc.py",
+        """
+        import vendor_queue
+
+        QUEUE = vendor_queue.Queue("jobs")
+
+
+        def submit(job):
+            QUEUE.send(job)
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc.py"\n')
+    project.tests(
+        """
+        def test_submitted_jobs_reach_the_vendor_queue(legacy):
+            legacy.load("svc").submit({"id": 1})
+            assert legacy.fixture("vendor_queue").items("jobs") == [{"id": 1}]
+
+        def test_the_queue_is_empty_again_in_the_next_test(legacy):
+            legacy.load("svc")
+            assert legacy.fixture("vendor_queue").items("jobs") == []
+        """
+    )
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(passed=2)
