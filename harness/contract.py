@@ -429,11 +429,6 @@ def _serves_modules(package: str, level: str) -> bool:
     from harness.integrations import serves_modules
 
     return serves_modules(package, level)
-        level = FAKE
-    try:
-        return provider(package, level).replaces_module
-    except (LookupError, ValueError):
-        return False
 
 
 def _backend_env(dependencies: Sequence[Dependency], reads: Sequence[EnvRead]) -> dict[str, str]:
