@@ -12,8 +12,9 @@ The script lints each suite (its own project root; a `pyproject.toml` naming the
 written where the repository has none, so the linter never climbs into this project), counts
 the patch targets its tests hold, and compares every finding with bench/lint_precision_judged.tsv
 (repo, commit, file:line, rule, true/false, why), a list made by reading the code of each
-finding.  It prints precision per rule, and every finding nobody has judged yet (judge it, add
-it to the list, run again).
+finding.  It prints precision per rule, every finding nobody has judged yet (judge it, add it
+to the list, run again), and the judged findings the linter no longer reports (the list keeps
+the false positives earlier versions reported, and why they were false).
 
 Run: .venv/bin/python bench/lint_precision.py [--jobs N]
 Goal: precision >= 95% for every rule that fires, on at least 100 findings.
@@ -36,8 +37,9 @@ JUDGED = HERE / "lint_precision_judged.tsv"
 VENV_BIN = Path(sys.executable).parent
 
 # (repository, commit): suites chosen because their tests patch a lot (unittest.mock, mocker,
-# monkeypatch), from several fields: a message library, a CLI, cloud drivers, an OpenStack
-# service, a package manager, a Docker client, an ACME client.
+# monkeypatch), from several fields: a message library, a package manager, a CLI, OpenStack
+# services, cloud drivers, a Docker client, an ACME client, an automation tool, an SDK, a Kafka
+# client.
 SUITES = (
     ("celery/kombu", "9ee8595b835c77b4f04cfb54b40b5d446f985a35"),
     ("pypa/pip", "6d309205789d368b2749d93fd6193d584811efd5"),
@@ -46,6 +48,10 @@ SUITES = (
     ("apache/libcloud", "6e39117d6f686e2f49b12fc8a24168d13b6e0ada"),
     ("docker/docker-py", "afc6d1ee308e78b908b96a94298c37fa8c465588"),
     ("certbot/certbot", "f769e35e77f1fa21a75cd5418641502dad8a37c5"),
+    ("openstack/cinder", "ab09bc39dbcd4d5b301f2f5da8fcfd9e5ef1fe8c"),
+    ("ansible/ansible", "c9ac477e53a99e95781f333eec3329a935c1bf95"),
+    ("getsentry/sentry-python", "064542dd2cbdbe0b11f1cda7f47d7d2920b0c38b"),
+    ("dpkp/kafka-python", "a3b3836ff3a4b34ebaa42fd93500bfcb16c1e9b7"),
 )
 # The bench/lint_speed.py corpus: source distributions, so no commit; the version stands for it.
 SPEED_CORPUS = ("lint_speed", "pytest-9.2.0+celery-5.7.0+nova-34.0.0")
@@ -122,6 +128,8 @@ def main() -> int:
     true_by_rule: Counter[str] = Counter()
     false_by_rule: Counter[str] = Counter()
     unjudged: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    linted: set[str] = set()
     patch_targets = 0
     print(f"{'suite':<24} {'commit':<12} {'patch targets':>13} {'findings':>9}")
     for repo, commit, root in corpora:
@@ -130,10 +138,12 @@ def main() -> int:
             continue
         targets = count_patch_targets(root)
         findings = lint(root, args.jobs)
+        linted.add(repo)
         patch_targets += targets
         print(f"{repo:<24} {commit[:12]:<12} {targets:>13} {len(findings):>9}", flush=True)
         for finding in findings:
             location = f"{finding['path']}:{finding['line']}"
+            seen.add((repo, location, finding["code"]))
             verdict = judged.get((repo, location, finding["code"]))
             if verdict is None:
                 unjudged.append(f"  {repo} {location} {finding['code']} {finding['message']}")
@@ -150,6 +160,13 @@ def main() -> int:
     true, false = sum(true_by_rule.values()), sum(false_by_rule.values())
     if true + false:
         print(f"{'all':<6} {true:>5} {false:>6} {true / (true + false):>10.1%}")
+    gone = [key for key in judged if key[0] in linted and key not in seen]
+    if gone:
+        wrong = sum(1 for key in gone if not judged[key][0])
+        print(f"\njudged findings no longer reported: {len(gone)} ({wrong} judged false, "
+              f"{len(gone) - wrong} judged true)")
+        for key in sorted(gone):
+            print(f"  {key[0]} {key[1]} {key[2]} {'true' if judged[key][0] else 'false'}")
     if unjudged:
         print(f"\n{len(unjudged)} finding(s) not judged yet (add them to {JUDGED.name}):")
         print("\n".join(unjudged))

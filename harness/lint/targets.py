@@ -156,9 +156,13 @@ def _from_import_binding(context: FileContext, patch: PatchCall, target: str) ->
         return None  # no reachable code uses the copy either: nothing the test can observe
     subject, binding, lookup = misses[0]
     replacement = ""
-    if len({(s.path, b.bound_as) for s, b, _ in misses}) == 1 and len(subject.import_names) == 1:
+    # The module's names as the tests import it; reached only through other modules, its own.
+    names = subject.import_names or (
+        {subject.facts.module_name} if subject.facts.module_name else set()
+    )
+    if len({(s.path, b.bound_as) for s, b, _ in misses}) == 1 and len(names) == 1:
         # The one binding every reachable lookup uses: patching it is what the test meant.
-        replacement = f"{min(subject.import_names)}.{binding.bound_as}"
+        replacement = f"{min(names)}.{binding.bound_as}"
     return Verdict(
         "LH102", patch, target, subject, binding.bound_as, replacement, binding.line,
         display_lookup(lookup, context.project.root),
