@@ -203,7 +203,8 @@ class LintRun:
             findings.extend(rule.check(context))
         findings = self._apply_noqa(record, list(dict.fromkeys(findings)))
         dependencies = sorted(
-            {*context.chain_paths, *context.subjects, *(s.path for s in context.below)}
+            {*context.chain_paths, *context.subjects, *(s.path for s in context.below),
+             *context.reached_files}
         )
         return path, findings, dependencies
 

@@ -386,6 +386,7 @@ class FileContext:
         self.path = record.path
         self.setup: SetupFacts = record.setup or SetupFacts(record.path)
         self.cache: dict[str, object] = {}  # per-file results shared between rules
+        self.reached_files: set[str] = set()  # files the call graph read for this file's verdicts
         self.is_conftest = os.path.basename(self.path) == "conftest.py"
         # A helper of the suite (`tests/fakes.py`, a test package's `__init__.py`): the tests
         # that import it decide what is under test, and they are not known from here.

@@ -73,6 +73,7 @@ class Reach:
 
     units: set[tuple[str, str]] = field(default_factory=set)
     unknown: bool = False
+    files: set[str] = field(default_factory=set)  # every file read to answer: a cache dependency
 
 
 # ------------------------------------------------------------------------------------ units
@@ -199,6 +200,7 @@ class CallGraph:
         self.project = project
         self._units: dict[str, ModuleUnits | None] = {}
         self._test_trees: dict[str, ast.Module | None] = {}
+        self.consulted: set[str] = set()  # modules resolution read, since the last reach_from
 
     def units(self, path: str) -> ModuleUnits | None:
         if path not in self._units:
@@ -236,6 +238,7 @@ class CallGraph:
             rest = parts[cut:]
             if not rest:
                 return path, None
+            self.consulted.add(path)
             units = self.units(path)
             if units is None:
                 return path, None
@@ -319,7 +322,9 @@ class CallGraph:
             if units.star:
                 reach.unknown = True
 
+        self.consulted = set()
         for path, unit in origins:
+            seen_modules.add(path)
             if unit is None:
                 units = self.units(path)
                 if units is not None:
@@ -339,6 +344,7 @@ class CallGraph:
             if unit.dynamic:
                 pending.extend((path, other) for other in units.units)  # type: ignore[union-attr]
             follow(path, unit.loads, unit.chains, False)
+        reach.files = seen_modules | self.consulted
         return reach
 
     def _is_unit_name(self, qualified: str, roots: tuple[str, ...]) -> bool:

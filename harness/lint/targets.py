@@ -429,4 +429,6 @@ def reach_of_patch(context: FileContext, patch: PatchCall) -> Reach | None:
                 found = graph.test_units(setup.path).get(fixture.qualname)
                 if found is not None:
                     origins.append((setup.path, found))
-    return graph.reach_from(origins, context.roots)
+    reach = graph.reach_from(origins, context.roots)
+    context.reached_files.update(reach.files)
+    return reach
