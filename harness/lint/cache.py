@@ -1,4 +1,10 @@
-"""The lint cache: each file's findings kept between runs, as data that cannot run anything.
+"""The lint cache: each file's findings and tables kept between runs, as data that cannot run
+anything.
+
+Two files: `verdicts-4.json` (the findings of each linted file, see VerdictCache) and
+`records-4.json` (the analysis tables of each file read, by content digest, see RecordCache:
+when one module changes, the files whose verdicts depend on it are judged again without
+parsing everything they depend on).
 
 The linter reads repositories it does not control (pre-commit, CI on pull requests), so its
 cache is treated as hostile input like everything else it reads:
@@ -8,7 +14,9 @@ cache is treated as hostile input like everything else it reads:
   written; a cache committed to the repository, copied or restored from elsewhere has others,
   and is ignored (a crafted one could otherwise hide findings).
 - **Validated**: the format number, the key and the shape of every entry used are checked; a
-  cache that fails any check is ignored and rewritten at the end of the run.
+  cache that fails any check is ignored and rewritten at the end of the run.  Records are
+  rebuilt field by field from the type annotations of their classes (`_decode`): the data
+  names no class, and a value of the wrong type anywhere makes the entry a miss.
 - **Keyed by everything a verdict depends on**: the linter's own code, the configuration, the
   layout of the project (which Python files exist: a module under test or a conftest appearing
   or disappearing changes which files a verdict depends on), the file's content digest and the
@@ -21,21 +29,30 @@ cache is treated as hostile input like everything else it reads:
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
 import os
 import re
 import stat
 import tempfile
+import types
+import typing
 from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
 
 from harness import __version__
-from harness.lint.records import digest_of
+from harness.analysis import ModuleFacts
+from harness.lint.records import FileRecord, digest_of
+from harness.lint.setup_facts import SetupFacts
 from harness.lint.rule import Finding, Fix
 
 # Bumped whenever the file's shape changes; older files (and the pickle files of format 3) are
 # never opened.
 FORMAT = 4
 VERDICTS_FILE = f"verdicts-{FORMAT}.json"
+RECORDS_FILE = f"records-{FORMAT}.json"
 # A cache larger than this is not one this linter wrote for any project it can lint in time.
 _MAX_CACHE_BYTES = 512 * 1024 * 1024
 # A project whose layout takes more entries than this to list is linted without a cache: the
@@ -86,6 +103,11 @@ def layout_digest(root: str, outside: Iterable[str], skipped: Iterable[str]) -> 
     return digest_of("\n".join(listed).encode("utf-8", "surrogateescape"))
 
 
+def tool_key() -> str:
+    """The key of what depends on the linter's code alone (file records)."""
+    return _tool_fingerprint()
+
+
 def cache_key(settings: Iterable[object], layout: str) -> str:
     """The key every stored verdict shares: the linter, the settings given, the layout."""
     parts = [_tool_fingerprint(), layout, *(repr(s) for s in settings)]
@@ -119,6 +141,8 @@ class VerdictCache:
         self.key = key
         self.write = self.path is not None and (read or os.path.lexists(self.path))
         stored = _load(self.path, key) if self.path and read else None
+        if stored is not None and type(stored.get("dep_sets")) is not list:
+            stored = None
         # A file that is there but unusable (damaged, crafted, stale) is rewritten.
         self._dirty = stored is None and self.path is not None and os.path.lexists(self.path)
         stored = stored or {}
@@ -176,6 +200,125 @@ class VerdictCache:
         }
         _dump(self.path, {"format": FORMAT, "key": self.key, "entries": entries,
                           "dep_sets": dep_sets})
+
+
+class RecordCache:
+    """File records (analysis tables) by path and content digest; a record depends on nothing
+    else, so the key is the linter's own fingerprint.  Loaded only when some file needs
+    judging; an entry is decoded only when it is asked for."""
+
+    def __init__(self, folder: str | None, key: str | None, *, read: bool = True) -> None:
+        self.path = os.path.join(folder, RECORDS_FILE) if folder and key else None
+        self.key = key
+        self.read = read
+        self.write = self.path is not None and (read or os.path.lexists(self.path))
+        self._stored: dict | None = None
+        self._new: dict[str, list] = {}
+        self._dirty = False
+
+    def record(self, path: str, digest: str) -> FileRecord | None:
+        if self._stored is None:
+            stored = _load(self.path, self.key) if self.path and self.read else None
+            self._dirty = stored is None and self.path is not None and os.path.lexists(self.path)
+            self._stored = stored["entries"] if stored else {}
+        entry = self._stored.get(path)
+        if type(entry) is not list or len(entry) != 2 or entry[0] != digest:
+            return None
+        try:
+            module, setup = _decode(entry[1], tuple[ModuleFacts | None, SetupFacts | None])
+        except Exception:  # noqa: BLE001 - any malformed entry is a miss, rewritten below
+            self._dirty = True
+            return None
+        self._new[path] = entry
+        return FileRecord(path, digest, module, setup)
+
+    def keep(self, record: FileRecord) -> None:
+        if record.digest and record.error is None:
+            self._new[record.path] = [record.digest, _encode((record.module, record.setup))]
+            self._dirty = True
+
+    def save(self) -> None:
+        if self.write and self._dirty and self.path:
+            _dump(self.path, {"format": FORMAT, "key": self.key, "entries": self._new})
+
+
+# --------------------------------------------------------------------------- records as data
+# Hand-written: the standard library has no typed JSON codec, and the ones on the package index
+# (pydantic, cattrs) would be a dependency for two dozen lines.
+
+
+def _encode(value: Any) -> Any:
+    """Lists, strings, numbers, booleans and None only; which class is which is not stored."""
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]
+    if isinstance(value, (tuple, frozenset, set)):  # NamedTuples included
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        return [[_encode(k), _encode(v)] for k, v in value.items()]
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+@cache
+def _hints(kind: type) -> tuple[tuple[str, Any], ...]:
+    hints = typing.get_type_hints(kind)
+    if dataclasses.is_dataclass(kind):
+        names = [f.name for f in dataclasses.fields(kind)]
+    else:
+        names = list(kind._fields)  # type: ignore[attr-defined]
+    return tuple((name, hints[name]) for name in names)
+
+
+def _decode(data: Any, kind: Any) -> Any:
+    """`data` as a value of the annotated type `kind`, checked at every level (TypeError or
+    ValueError otherwise); only the classes the annotations name are ever built."""
+    origin = typing.get_origin(kind)
+    if kind is type(None) or kind is None:
+        if data is not None:
+            raise TypeError("expected None")
+        return None
+    if kind in (str, int, bool):
+        if type(data) is not kind:
+            raise TypeError(f"expected {kind.__name__}")
+        return data
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(kind):
+            try:
+                return _decode(data, option)
+            except (TypeError, ValueError):
+                continue
+        raise TypeError(f"matches no member of {kind}")
+    if type(data) is not list and not (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+        raise TypeError(f"expected a list for {kind}")
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(item, args[0]) for item in data)
+        if len(args) != len(data):
+            raise TypeError("wrong length")
+        return tuple(_decode(item, arg) for item, arg in zip(data, args))
+    if origin is frozenset:
+        (arg,) = typing.get_args(kind)
+        return frozenset(_decode(item, arg) for item in data)
+    if origin is dict:
+        key, value = typing.get_args(kind)
+        pairs = {}
+        for pair in data:
+            if type(pair) is not list or len(pair) != 2:
+                raise TypeError("expected a pair")
+            pairs[_decode(pair[0], key)] = _decode(pair[1], value)
+        return pairs
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(data)
+    if isinstance(kind, type) and (dataclasses.is_dataclass(kind) or hasattr(kind, "_fields")):
+        fields = _hints(kind)
+        if len(data) != len(fields):
+            raise TypeError(f"wrong number of fields for {kind.__name__}")
+        return kind(*(_decode(item, hint) for item, (_, hint) in zip(data, fields)))
+    raise TypeError(f"cannot rebuild {kind}")
 
 
 # --------------------------------------------------------------------------- the file's shape
@@ -265,7 +408,7 @@ def _load(path: str, key: str | None) -> dict | None:
         return None
     if stored.get("file") != [info.st_dev, info.st_ino]:
         return None  # not the file this machine wrote: committed, copied or restored
-    if type(stored.get("entries")) is not dict or type(stored.get("dep_sets")) is not list:
+    if type(stored.get("entries")) is not dict:
         return None
     return stored
 

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from harness.analysis import AnalysisError
 from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.source import link_leaves, read_bytes
-from harness.lint.cache import VerdictCache, cache_folder, cache_key, layout_digest
+from harness.lint.cache import (
+    RecordCache,
+    VerdictCache,
+    cache_folder,
+    cache_key,
+    layout_digest,
+    tool_key,
+)
 from harness.lint.config import LintConfig
 from harness.lint.project import SKIPPED_DIRS, FileContext, Project
 from harness.lint.records import FileRecord, digest_of, read_record
@@ -63,7 +70,7 @@ class LintRun:
         result = LintResult()
         files = discover(self.paths, self.config, result.errors)
         result.files = len(files)
-        verdicts = self._verdict_cache()
+        verdicts, records = self._caches()
         digests: dict[str, str] = {}
         unreadable: dict[str, AnalysisError] = {}
         for path in files:
@@ -90,11 +97,11 @@ class LintRun:
             if found is not None:
                 known[path] = found
         to_judge = [p for p in files if p not in known and p not in unreadable]
-        fresh = self._read_all(to_judge)
+        fresh = self._read_all(to_judge, records, digests)
         project = Project(
             self.config.root,
             self._base_roots(),
-            lambda path: self._record_on_demand(path, fresh),
+            lambda path: self._record_on_demand(path, fresh, records),
             plugin_services=dict(self.config.services),
             plugin_env=dict(self.config.service_env),
             ini_env=self.config.ini_env,
@@ -121,10 +128,11 @@ class LintRun:
             else:
                 result.findings.extend(f for f in known[path] if self.config.enabled(f.code))
         verdicts.save()
+        records.save()
         result.findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
         return result
 
-    def _verdict_cache(self) -> VerdictCache:
+    def _caches(self) -> tuple[VerdictCache, RecordCache]:
         config = self.config
         folder = cache_folder(config.root, self.cache_dir or config.cache_dir,
                               given_on_command_line=self.cache_dir is not None)
@@ -137,7 +145,8 @@ class LintRun:
                     sorted(config.ini_env), config.src, self.src, config.pythonpath,
                     config.max_bytes)
         key = cache_key(settings, layout) if layout is not None else None
-        return VerdictCache(folder, key, read=self.use_cache)
+        return (VerdictCache(folder, key, read=self.use_cache),
+                RecordCache(folder, tool_key(), read=self.use_cache))
 
     # ------------------------------------------------------------------ reading
 
@@ -150,9 +159,16 @@ class LintRun:
             roots.append(os.path.join(root, "src"))
         return roots
 
-    def _read_all(self, files: list[str]) -> dict[str, FileRecord]:
+    def _read_all(self, files: list[str], cache: RecordCache,
+                  digests: dict[str, str]) -> dict[str, FileRecord]:
         records: dict[str, FileRecord] = {}
-        to_read = list(files)
+        to_read: list[str] = []
+        for path in files:
+            cached = cache.record(path, digests[path])
+            if cached is not None:
+                records[path] = cached
+            else:
+                to_read.append(path)
         jobs = self.jobs or os.cpu_count() or 1
         if jobs > 1 and len(to_read) >= _PARALLEL_THRESHOLD:
             # Largest files first, in small chunks: no worker is left with a last big file
@@ -166,14 +182,25 @@ class LintRun:
             fresh = [_read(path, self.config.max_bytes) for path in to_read]
         for record in fresh:
             records[record.path] = record
+            cache.keep(record)
         return records
 
-    def _record_on_demand(self, path: str, records: dict[str, FileRecord]) -> FileRecord:
+    def _record_on_demand(self, path: str, records: dict[str, FileRecord],
+                          cache: RecordCache) -> FileRecord:
         """A file outside the linted set (a conftest above, a module under test)."""
         if link_leaves(path, self.config.root):
             record = FileRecord(path, "", None, None, AnalysisError(path, 0, _LINK_LEAVES))
         else:
-            record = read_record(path, self.config.max_bytes)
+            try:
+                data = read_bytes(path, self.config.max_bytes)
+            except AnalysisError as error:
+                record = FileRecord(path, "", None, None, error)
+            else:
+                digest = digest_of(data)
+                record = cache.record(path, digest)
+                if record is None:
+                    record = read_record(path, self.config.max_bytes, digest, data)
+                    cache.keep(record)
         records[path] = record
         return record
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.lint.cache import VERDICTS_FILE
+from harness.lint.cache import RECORDS_FILE, VERDICTS_FILE, RecordCache
+from harness.lint.records import read_record
 
 from .helpers import run, write
 
@@ -175,7 +176,7 @@ def test_a_cache_path_that_is_a_folder_leaves_no_temporary_files(
         assert lint(capsys, "tests")[0] == 1
 
     left = sorted(p.name for p in (project / ".harness_cache").iterdir())
-    assert left == [".gitignore", VERDICTS_FILE]
+    assert left == [".gitignore", RECORDS_FILE, VERDICTS_FILE]
 
 
 def test_a_cache_folder_linked_outside_the_project_is_not_written(
@@ -212,3 +213,40 @@ def test_a_configured_root_outside_the_project_is_not_walked_whole(project: Path
     for _ in range(2):
         code, out, _ = lint(capsys, "tests")
         assert code == 1 and "LH101" in out
+
+
+def test_records_come_back_from_the_cache_as_they_were_read(tmp_path: Path) -> None:
+    """Every analysis table of the project's own services and tests survives the round trip."""
+    here = Path(__file__).resolve().parents[2]
+    paths = sorted([*here.glob("legacy_services/*/*.py"), *here.glob("tests/lint/broken/*/*.py"),
+                    *here.glob("tests/services/*.py"), *here.glob("harness/lint/*.py")])
+    records = [read_record(str(p), 4 * 1024 * 1024) for p in paths]
+    assert sum(r.setup is not None for r in records) > 10
+    writing = RecordCache(str(tmp_path), "key")
+    for record in records:
+        writing.keep(record)
+    writing.save()
+
+    reading = RecordCache(str(tmp_path), "key")
+
+    for record in records:
+        assert reading.record(record.path, record.digest) == record, record.path
+
+
+def test_a_record_of_the_wrong_shape_is_a_miss_and_rewritten(project: Path, capsys) -> None:
+    write(project, {"svc.py": SERVICE, "tests/test_svc.py": PHANTOM_TEST})
+    assert lint(capsys, "tests")[0] == 1
+    records = project / ".harness_cache" / RECORDS_FILE
+    stored = json.loads(records.read_text())
+    for entry in stored["entries"].values():
+        entry[1] = [["not", "facts"], 5]
+    with open(records, "r+") as handle:  # in place: only the type checks stand in the way
+        handle.truncate(0)
+        handle.write(json.dumps(stored))
+    (project / "svc.py").write_text(SERVICE + "\n")  # the verdict must be judged again
+
+    code, out, _ = lint(capsys, "tests")
+
+    assert code == 1 and "LH101" in out
+    assert all(entry[1] != [["not", "facts"], 5]
+               for entry in json.loads(records.read_text())["entries"].values())

@@ -208,7 +208,7 @@ def test_many_files_give_the_same_findings_in_parallel_and_in_one_process(tmp_pa
     assert len(serial.findings) == 40  # two in each of the 20 broken files
     assert parallel.findings == serial.findings == cached.findings
     assert sorted(p.name for p in (tmp_path / ".harness_cache").iterdir()) == [
-        ".gitignore", "verdicts-4.json",
+        ".gitignore", "records-4.json", "verdicts-4.json",
     ]
 
 
