@@ -62,7 +62,7 @@ from harness.modules import (
     tree_names,
 )
 from harness.report import ImportReport
-from harness.restore import ProcessSnapshot, environ_now
+from harness.restore import AtExitCall, ProcessSnapshot, diverting, environ_now
 from harness.state import ModuleState
 from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads
 
@@ -79,6 +79,7 @@ class ScopeResult:
     before: ProcessSnapshot
     added_modules: dict[str, object] = field(default_factory=dict)
     environ_at_end: dict[str, str] = field(default_factory=dict)
+    registered_at_exit: list[AtExitCall] = field(default_factory=list)  # and unregistered
 
 
 @contextmanager
@@ -119,6 +120,7 @@ def ordered_scope(
         # 3. threads, then 4. whatever the block does, under the network guard
         with (
             seeing_env_reads(runtime_env) if runtime_env is not None else nullcontext(),
+            diverting(result.registered_at_exit),
             recording_threads(),
             NETWORK_GUARD.scope(on_refusal=on_refusal, is_legacy_file=LEGACY_SITES.is_legacy_file),
         ):
@@ -302,6 +304,7 @@ def load_service(
     report.seconds = time.perf_counter() - began
     report.env = list(env.values())
     report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
+    report.notes += [call.describe() for call in scope.registered_at_exit]
     report.served = [served.name for served in finder.served]
     report.env_written = sorted(
         name

@@ -165,9 +165,14 @@ def _check_configuration(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def _harness_session(pytestconfig: pytest.Config) -> Generator[HarnessSession, None, None]:
+def _harness_session(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Generator[HarnessSession, None, None]:
+    from harness.restore import DIVERSIONS
     from harness.session import HarnessSession
 
+    # Log files legacy code opens go there, not into the project (see harness.restore)
+    previous_log_root, DIVERSIONS.log_root = DIVERSIONS.log_root, tmp_path_factory.mktemp("legacy-logs")
     session = HarnessSession(
         config_path=_config_path(pytestconfig),
         rootpath=pytestconfig.rootpath,
@@ -177,6 +182,7 @@ def _harness_session(pytestconfig: pytest.Config) -> Generator[HarnessSession, N
         yield session
     finally:
         session.close()
+        DIVERSIONS.log_root = previous_log_root
 
 
 @pytest.fixture

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+
+HOSTILE = Path(__file__).parent / "hostile"
 
 PYTEST_INI = """
 [tool.pytest.ini_options]
@@ -29,6 +34,21 @@ class Project:
 
     def tests(self, source: str, name: str = "test_legacy") -> None:
         self.pytester.makepyfile(**{name: textwrap.dedent(source)})
+
+    def hostile(self, name: str, path: str = "svc/service.py") -> None:
+        """Copy one of our hostile legacy modules (tests/plugin/hostile/) into the project."""
+        target = self.pytester.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(HOSTILE / name, target)
+
+    def run_isolated(self, *args: str, timeout: float = 60) -> pytest.RunResult:
+        """pytest in a child process with a network namespace of its own (loopback only, up):
+        whatever the hostile code or a failing guard does, nothing can leave the machine."""
+        command = (
+            "ip link set lo up && exec "
+            + " ".join([sys.executable, "-m", "pytest", "-p", "no:xdist", *args])
+        )
+        return self.pytester.run("unshare", "--net", "sh", "-c", command, timeout=timeout)
 
 
 @pytest.fixture(scope="session", autouse=True)
