@@ -11,6 +11,7 @@ Everything else overrides what analysis decided::
     [tool.harness]
     fidelity = "fake"              # default level of every dependency: "stub", "fake" or "wire"
     inline_timeout = 5.0           # seconds an inline consumer run may take
+    import_timeout = 10.0          # seconds an import may take (also per service)
 
     [tool.harness.services.history]
     module = "history.historyAPI"  # instead of `path`: a dotted name, found without importing it
@@ -20,6 +21,7 @@ Everything else overrides what analysis decided::
     fake = ["vendor_sdk"]          # also fake these package trees
     keep_real = ["requests"]       # never fake these
     cwd = "legacy_services/history"             # working directory during the import
+    import_timeout = 30.0          # this service's import may take longer
 
 `wire_env` applies when any dependency of the service is at the `wire` level: there a timeout is
 a real wait on a real socket, so a service's long production timeouts are worth shortening
@@ -30,6 +32,7 @@ in. Sub-tables of `[tool.harness]` other than
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tomllib
@@ -43,11 +46,12 @@ from harness.fidelity import DEFAULT as DEFAULT_FIDELITY
 from harness.fidelity import Fidelity
 
 DEFAULT_INLINE_TIMEOUT = 5.0
+DEFAULT_IMPORT_TIMEOUT = 10.0
 
 _SERVICE_KEYS = frozenset(
-    {"path", "module", "env", "wire_env", "fidelity", "fake", "keep_real", "cwd"}
+    {"path", "module", "env", "wire_env", "fidelity", "fake", "keep_real", "cwd", "import_timeout"}
 )
-_TOP_LEVEL_SCALARS = frozenset({"fidelity", "inline_timeout"})
+_TOP_LEVEL_SCALARS = frozenset({"fidelity", "inline_timeout", "import_timeout"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class ServiceConfig:
     fake: tuple[str, ...] = ()
     keep_real: tuple[str, ...] = ()
     cwd: Path | None = None
+    import_timeout: float = DEFAULT_IMPORT_TIMEOUT
     origin: str = ""  # where it was declared, for messages
 
     def fidelity_of(self, package: str) -> Fidelity:
@@ -83,6 +88,7 @@ class HarnessConfig:
     fidelity: Fidelity = DEFAULT_FIDELITY
     fidelity_overrides: Mapping[str, Fidelity] = field(default_factory=dict)
     inline_timeout: float = DEFAULT_INLINE_TIMEOUT
+    import_timeout: float = DEFAULT_IMPORT_TIMEOUT
 
     def service(self, name: str) -> ServiceConfig:
         try:
@@ -131,15 +137,8 @@ def load_config(path: Path | None, *, fidelity_option: str | None = None) -> Har
         option_level, option_overrides = _parse_fidelity_option(fidelity_option)
         default_level = option_level or default_level
         overrides = {**overrides, **option_overrides}
-    inline_timeout = table.get("inline_timeout", DEFAULT_INLINE_TIMEOUT)
-    if (
-        isinstance(inline_timeout, bool)
-        or not isinstance(inline_timeout, (int, float))
-        or inline_timeout <= 0
-    ):
-        raise ConfigError(
-            f"{where}: [tool.harness] inline_timeout must be a positive number of seconds"
-        )
+    inline_timeout = _seconds(table, "inline_timeout", DEFAULT_INLINE_TIMEOUT, where, "[tool.harness]")
+    import_timeout = _seconds(table, "import_timeout", DEFAULT_IMPORT_TIMEOUT, where, "[tool.harness]")
 
     services_table = table.get("services", {})
     if not isinstance(services_table, Mapping):
@@ -148,12 +147,19 @@ def load_config(path: Path | None, *, fidelity_option: str | None = None) -> Har
         name: _parse_service(name, spec, where, base, default_level, overrides, fidelity_option)
         for name, spec in services_table.items()
     }
+    services = {
+        name: service
+        if "import_timeout" in services_table[name]
+        else dataclasses.replace(service, import_timeout=import_timeout)
+        for name, service in services.items()
+    }
     return HarnessConfig(
         path=path,
         services=services,
         fidelity=default_level,
         fidelity_overrides=overrides,
-        inline_timeout=float(inline_timeout),
+        inline_timeout=inline_timeout,
+        import_timeout=import_timeout,
     )
 
 
@@ -167,6 +173,7 @@ def adhoc_service(file: Path, *, base: HarnessConfig, name: str | None = None) -
         path=file,
         fidelity=dict(base.fidelity_overrides),
         default_fidelity=base.fidelity,
+        import_timeout=base.import_timeout,
         origin=f"legacy.load({str(file)!r})",
     )
 
@@ -220,6 +227,13 @@ def _parse_service(
         level = option_level or level
         fidelity.update(option_overrides)
     cwd = spec.get("cwd")
+    if cwd is not None:
+        cwd = (base / _string(cwd, where, section, "cwd")).resolve()
+        if not cwd.is_dir():
+            raise ConfigError(
+                f"{where}: {section} cwd {spec['cwd']!r} is not a directory ({cwd}); "
+                "give an existing directory, relative to the config file"
+            )
     return ServiceConfig(
         name=name,
         path=path,
@@ -229,7 +243,8 @@ def _parse_service(
         default_fidelity=level,
         fake=_names(spec.get("fake", ()), where, section, "fake"),
         keep_real=_names(spec.get("keep_real", ()), where, section, "keep_real"),
-        cwd=(base / _string(cwd, where, section, "cwd")).resolve() if cwd is not None else None,
+        cwd=cwd,
+        import_timeout=_seconds(spec, "import_timeout", DEFAULT_IMPORT_TIMEOUT, where, section),
         origin=f"{where} {section}",
     )
 
@@ -263,6 +278,13 @@ def _parse_fidelity_option(value: str) -> tuple[Fidelity | None, dict[str, Fidel
 
 def _level(value: Any, where: str, what: str) -> Fidelity:
     return Fidelity.parse(value, where, what)
+
+
+def _seconds(table: Mapping[str, Any], key: str, default: float, where: str, section: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: {section} {key} must be a positive number of seconds")
+    return float(value)
 
 
 def _string(value: Any, where: str, section: str, key: str) -> str:

@@ -8,7 +8,8 @@ Importing a legacy module runs it, so the harness does it once per session, in t
 3. **threads**: `threading.Thread`/`Timer` record instead of starting (see `harness.threads`);
 4. **import** under the network guard (see `harness.guard`), under the file's real dotted name
    (`app.worker` for `app/worker.py`; see `harness.modules.real_name`), so `patch("app.worker.X")`
-   reaches the module under test;
+   reaches the module under test; processes recorded (`harness.processes`), time bounded
+   (`import_timeout`);
 5. **restore** (`harness.restore`): `sys.modules`, `os.environ`, `sys.path`, `sys.meta_path`,
    `threading` and the working directory are put back from a snapshot taken before step 1,
    and compared with it: any difference left is a `RestoreError`.
@@ -61,10 +62,11 @@ from harness.modules import (
     real_name,
     tree_names,
 )
+from harness.processes import recording_processes
 from harness.report import ImportReport
 from harness.restore import AtExitCall, ProcessSnapshot, diverting, environ_now
 from harness.state import ModuleState
-from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads
+from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads, time_bound
 
 if TYPE_CHECKING:
     from harness.analysis.model import EnvRead, ModuleFacts
@@ -122,6 +124,7 @@ def ordered_scope(
             seeing_env_reads(runtime_env) if runtime_env is not None else nullcontext(),
             diverting(result.registered_at_exit),
             recording_threads(),
+            recording_processes(),
             NETWORK_GUARD.scope(on_refusal=on_refusal, is_legacy_file=LEGACY_SITES.is_legacy_file),
         ):
             yield result
@@ -296,7 +299,12 @@ def load_service(
         )
         stack.enter_context(runtime.activated())
         try:
-            module = do_import()
+            with time_bound(
+                config.import_timeout,
+                what=f"importing {config.name}",
+                is_legacy_file=LEGACY_SITES.is_legacy_file,
+            ):
+                module = do_import()
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too

@@ -42,5 +42,10 @@ class NetworkRefused(ConnectionRefusedError):
     """
 
 
+class ChildProcessRefused(PermissionError):
+    """Legacy code under the harness called `os.fork`, `os.exec*`, `os.spawn*` or
+    `os.posix_spawn*`: refused, naming the line (see `harness.processes` for what is recorded)."""
+
+
 class HarnessWarning(UserWarning):
     """Something the harness did on the user's behalf that deserves attention."""

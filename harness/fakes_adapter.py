@@ -116,6 +116,10 @@ class _Drain:
     session: Any  # the broker's DrainSession (or the wire cluster's), None without a broker
     source: Any
 
+    def swallowed(self) -> str:
+        """Where the loop caught the stop signal and polled again ("" if it did not)."""
+        return getattr(self.session, "swallowed", "") if self.session is not None else ""
+
     def describe(self) -> str:
         if self.session is None:
             return ""

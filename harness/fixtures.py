@@ -173,7 +173,11 @@ class LegacyFixture:
 
     @property
     def refused(self) -> list[str]:
-        """Connections the network guard refused during this test, described."""
+        """Connections the network guard refused during this test, described (child processes
+        the test started included)."""
+        from harness.guard import NETWORK_GUARD
+
+        NETWORK_GUARD.collect_children()
         return [refusal.describe() for loaded in self._active for refusal in loaded.refusals]
 
     @property
@@ -340,6 +344,7 @@ class LegacyThreads:
                     stop_types=(*stop_signal_types(), ClockStopped),
                     is_legacy_file=LEGACY_SITES.is_legacy_file,
                     diagnose=drain.describe,
+                    swallowed=drain.swallowed,
                 )
         except HarnessError as error:
             _fail(error)

@@ -14,19 +14,43 @@ is added on first use and does nothing (one set look-up) when no guard scope is 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import ipaddress
+import json
 import linecache
+import os
+import socket
 import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from harness.errors import NetworkRefused
+from harness.errors import ChildProcessRefused, NetworkRefused
 from harness.locations import display_path, is_library_file
 
-# Audit events that carry a destination (see the "Audit events table" of the Python docs).
-_WATCHED = frozenset({"socket.connect", "socket.getaddrinfo", "socket.sendto"})
+# Audit events that carry a destination (see the "Audit events table" of the Python docs):
+# connect() and connect_ex() raise "socket.connect"; gethostbyname_ex() "socket.gethostbyname";
+# create_connection() resolves, then connects.
+_WATCHED = frozenset(
+    {
+        "socket.connect",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyaddr",
+        "socket.getnameinfo",
+        "socket.sendto",
+        "socket.sendmsg",
+    }
+)
+# Ways to start a program that have no faithful stand-in (`harness.processes` records
+# `subprocess.Popen`, `multiprocessing.Process` and `os.system` instead): refused when legacy
+# code calls them, since a child would escape every guard the harness has.
+_CHILD_EVENTS = frozenset({"os.fork", "os.forkpty", "os.exec", "os.spawn", "os.posix_spawn"})
+_RESOLVERS = frozenset({"socket.getaddrinfo", "socket.gethostbyname"})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
@@ -51,6 +75,7 @@ class Refusal:
 class _Scope:
     on_refusal: Callable[[Refusal], None]
     is_legacy_file: Callable[[str], bool]
+    refuse_children: bool = True
 
 
 class NetworkGuard:
@@ -58,8 +83,10 @@ class NetworkGuard:
 
     def __init__(self) -> None:
         self._scopes: list[_Scope] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._installed = False
+        self._child_log_path: str | None = None
+        self._child_offset = 0
 
     @contextmanager
     def scope(
@@ -75,36 +102,110 @@ class NetworkGuard:
         """
         scope = _Scope(on_refusal, is_legacy_file)
         with self._lock:
-            if not self._installed:
-                sys.addaudithook(self._audit)
-                self._installed = True
+            self._install()
             self._scopes.append(scope)
+            outer = len(self._scopes) == 1
+            if outer:
+                saved_env = _children_inherit(self._child_log())
+                swapped = _guard_c_clients()
         try:
             yield
         finally:
+            self.collect_children()
             with self._lock:
                 self._scopes.remove(scope)
+                if outer:
+                    _unguard_c_clients(swapped)
+                    _restore_env(saved_env)
+
+    def _install(self) -> None:
+        if not self._installed:
+            sys.addaudithook(self._audit)
+            self._installed = True
+
+    def hold(self, *, on_refusal: Callable[[Refusal], None]) -> None:
+        """Guard this whole process, for good: what a child process started under a scope does
+        (see `harness/_guard_child/sitecustomize.py`). Its own code counts as the culprit."""
+        with self._lock:
+            self._install()
+            self._scopes.append(
+                _Scope(on_refusal, _child_code, refuse_children=False)
+            )
+
+    # -- child processes: they inherit the guard ------------------------------------------------
+
+    def _child_log(self) -> str:
+        """The file children append their refusals to (one JSON object a line)."""
+        if self._child_log_path is None:
+            handle, self._child_log_path = tempfile.mkstemp(
+                prefix="legacy-harness-refusals-", suffix=".jsonl"
+            )
+            os.close(handle)
+            self._child_offset = 0
+        return self._child_log_path
+
+    def collect_children(self) -> None:
+        """Hand what children refused since the last call to the innermost scope."""
+        path = self._child_log_path
+        if path is None or not self._scopes or os.path.getsize(path) <= self._child_offset:
+            return
+        with open(path, encoding="utf-8") as handle:
+            handle.seek(self._child_offset)
+            lines = handle.readlines()
+            self._child_offset = handle.tell()
+        for line in lines:
+            if line.strip():
+                self._scopes[-1].on_refusal(Refusal(**json.loads(line)))
+
+    # -- C-backed clients: their sockets are opened in C, where no audit hook sees them --------
+
+    def check_client_config(self, client: str, config: Any) -> None:
+        """Refuse a C-backed client whose configuration names a non-loopback address."""
+        if not self._scopes or not isinstance(config, Mapping):
+            return
+        for key in _C_CLIENT_ADDRESS_KEYS:
+            for address in str(config.get(key) or "").split(","):
+                host = _host_of(address)
+                if host and not _is_loopback(host):
+                    refusal = self.refuse(address.strip(), f"{client}({key})", sys._getframe(2))
+                    raise NetworkRefused(
+                        f"harness: network guard refused {refusal.describe()}: this client "
+                        "connects from C (librdkafka), out of sight of the socket guard, so it "
+                        "is refused when built. Fix: fake the package (fidelity \"fake\"), use "
+                        "the wire level (a loopback cluster), or point it at 127.0.0.1"
+                    )
 
     @property
     def active(self) -> bool:
         return bool(self._scopes)
 
     def _audit(self, event: str, args: tuple) -> None:
-        if event not in _WATCHED or not self._scopes:
+        if not self._scopes:
             return
-        destination = _destination(event, args)
-        if destination is None:
+        if event in _CHILD_EVENTS:
+            self._refuse_child(event, args)
             return
-        host, shown = destination
-        if _is_loopback(host) or (event == "socket.getaddrinfo" and _is_ip_literal(host)):
-            return  # resolving an address literal sends nothing: its connect() is checked
+        shown = reaches_out(event, args)
+        if shown is None:
+            return
+        refusal = self.refuse(shown, event.partition(".")[2], sys._getframe(1))
+        raise NetworkRefused(
+            f"harness: network guard refused {refusal.describe()}: only loopback is reachable while "
+            "a legacy module is imported or tested. Fix: fake the dependency that connects "
+            '([tool.harness] fidelity "fake" or "stub", or fake = ["<package>"]), or point '
+            "it at 127.0.0.1"
+        )
+
+    def refuse(self, destination: str, operation: str, frame: Any) -> Refusal:
+        """Note a refused attempt, attributed to the innermost legacy frame from `frame` out,
+        with the scope that frame belongs to; the caller raises."""
         scopes = list(self._scopes)
-        frame = _culprit_frame(sys._getframe(1), scopes)
+        frame = _culprit_frame(frame, scopes)
         filename = frame.f_code.co_filename if frame else "<unknown>"
         line = frame.f_lineno if frame else 0
         refusal = Refusal(
-            destination=shown,
-            operation=event.partition(".")[2],
+            destination=destination,
+            operation=operation,
             file=filename,
             line=line,
             module=str(frame.f_globals.get("__name__", "?")) if frame else "?",
@@ -114,24 +215,149 @@ class NetworkGuard:
             (s for s in reversed(scopes) if frame and s.is_legacy_file(filename)), scopes[-1]
         )
         owner.on_refusal(refusal)
-        raise NetworkRefused(
-            f"harness: network guard refused {refusal.describe()}: only loopback is reachable while "
-            "a legacy module is imported or tested. Fix: fake the dependency that connects "
-            '([tool.harness] fidelity "fake" or "stub", or fake = ["<package>"]), or point '
-            "it at 127.0.0.1"
+        return refusal
+
+    def _refuse_child(self, event: str, args: tuple) -> None:
+        frame = sys._getframe(2)
+        scopes = [s for s in self._scopes if s.refuse_children]
+        culprit = _culprit_frame(frame, scopes)
+        if culprit is None or not any(s.is_legacy_file(culprit.f_code.co_filename) for s in scopes):
+            return  # a test or the harness starting a process on purpose (it inherits the guard)
+        program = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes)) else ""
+        refusal = self.refuse(program or "a child process", event.partition(".")[2], frame)
+        raise ChildProcessRefused(
+            f"harness: refused {refusal.describe()}: a process started by legacy code would "
+            "escape the harness (its network guard, fakes and bounds). Fix: fake or patch what "
+            "starts it (subprocess.Popen, multiprocessing.Process and os.system are recorded, "
+            "not started)"
         )
 
 
 # The one guard of the process (the audit hook it installs is process-wide anyway).
 NETWORK_GUARD = NetworkGuard()
 
+# What a child process started under a scope finds in its environment: this directory first on
+# PYTHONPATH (its sitecustomize installs the guard), where the harness package is, and the file
+# it reports refusals to. A child started with -E, -I or -S, or a program that is not Python,
+# does not inherit the guard: legacy code cannot start one (see `harness.processes`).
+_CHILD_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_guard_child")
+CHILD_LOG_VARIABLE = "LEGACY_HARNESS_GUARD_LOG"
+CHILD_ROOT_VARIABLE = "LEGACY_HARNESS_ROOT"
+
+
+def _children_inherit(log: str) -> dict[str, str | None]:
+    saved = {name: os.environ.get(name) for name in ("PYTHONPATH", CHILD_LOG_VARIABLE, CHILD_ROOT_VARIABLE)}
+    python_path = saved["PYTHONPATH"]
+    os.environ["PYTHONPATH"] = _CHILD_DIRECTORY + (os.pathsep + python_path if python_path else "")
+    os.environ[CHILD_LOG_VARIABLE] = log
+    os.environ[CHILD_ROOT_VARIABLE] = os.path.dirname(os.path.dirname(_CHILD_DIRECTORY))
+    return saved
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _child_code(filename: str) -> bool:
+    """In a child process, its own code is the culprit (`python -c` code included)."""
+    return filename in ("<string>", "<stdin>") or not is_library_file(filename)
+
+
+def guard_child_process() -> None:
+    """Called by the child's sitecustomize: refusals go to the parent's log, and raise."""
+    log = os.environ[CHILD_LOG_VARIABLE]
+
+    def report(refusal: Refusal) -> None:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(dataclasses.asdict(refusal)) + "\n")
+
+    NETWORK_GUARD.hold(on_refusal=report)
+
+
+# C-backed clients: (module, class names). Each class is swapped, while a scope is active, for
+# a subclass that checks its configuration's address keys before the real constructor runs.
+_C_CLIENTS = (
+    ("confluent_kafka", ("Producer", "Consumer", "SerializingProducer", "DeserializingConsumer")),
+    ("confluent_kafka.cimpl", ("Producer", "Consumer")),
+    ("confluent_kafka.admin", ("AdminClient",)),
+)
+_C_CLIENT_ADDRESS_KEYS = ("bootstrap.servers", "metadata.broker.list")
+_GUARDED: dict[type, type] = {}
+
+
+def _guarded(cls: type) -> type:
+    """A subclass of `cls` whose constructor asks the guard first (one per class, kept)."""
+    if cls not in _GUARDED:
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            config = args[0] if args else kwargs.get("conf", kwargs)
+            NETWORK_GUARD.check_client_config(cls.__name__, config)
+            cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
+
+        guarded = type(cls.__name__, (cls,), {"__init__": __init__, "__module__": cls.__module__})
+        guarded.__qualname__ = cls.__qualname__
+        _GUARDED[cls] = guarded
+    return _GUARDED[cls]
+
+
+def _guard_c_clients() -> list[tuple[Any, str, type]]:
+    """Swap the real C-backed client classes of the modules already imported; returns what to
+    put back. (A fake tree served in their place has nothing to swap.)"""
+    swapped = []
+    for module_name, names in _C_CLIENTS:
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        for name in names:
+            cls = getattr(module, name, None)
+            if (
+                isinstance(cls, type)
+                and not cls.__module__.startswith("harness.")  # not a fake served in its place
+                and cls not in _GUARDED.values()
+            ):
+                setattr(module, name, _guarded(cls))
+                swapped.append((module, name, cls))
+    return swapped
+
+
+def _unguard_c_clients(swapped: list[tuple[Any, str, type]]) -> None:
+    for module, name, cls in swapped:
+        setattr(module, name, cls)
+
+
+def _host_of(address: str) -> str:
+    """'PLAINTEXT://kafka.internal:9092' -> 'kafka.internal'; '[::1]:9092' -> '::1'."""
+    address = address.strip().rpartition("://")[2]
+    if address.startswith("["):
+        return address[1:].partition("]")[0]
+    return address.rpartition(":")[0] if address.count(":") == 1 else address
+
+
+def reaches_out(event: str, args: tuple) -> str | None:
+    """"host:port" when the audited operation reaches beyond loopback, else None."""
+    if event not in _WATCHED:
+        return None
+    destination = _destination(event, args)
+    if destination is None:
+        return None
+    host, shown = destination
+    if _is_loopback(host) or (event in _RESOLVERS and _is_ip_literal(host)):
+        return None  # resolving an address literal sends nothing: its connect() is checked
+    return shown
+
 
 def _destination(event: str, args: tuple) -> tuple[str, str] | None:
     """(host, "host:port") of an audited socket operation; None when it has no network peer."""
     if event == "socket.getaddrinfo":
         host, port = args[0], args[1]
-    else:  # socket.connect and socket.sendto: (socket, address)
-        address = args[1]
+    elif event in ("socket.gethostbyname", "socket.gethostbyaddr"):
+        host, port = args[0], None
+    else:  # connect, sendto, sendmsg: (socket, address); getnameinfo: (address,)
+        address = args[0] if event == "socket.getnameinfo" else args[1]
         if not isinstance(address, tuple) or not address:
             return None  # AF_UNIX paths and other local families
         host, port = address[0], address[1] if len(address) > 1 else None
@@ -149,8 +375,17 @@ def _is_loopback(host: str) -> bool:
         address = ipaddress.ip_address(name)
     except ValueError:
         lowered = name.lower().rstrip(".")
-        return lowered in _LOOPBACK_NAMES or lowered.endswith(".localhost")
+        return (
+            lowered in _LOOPBACK_NAMES
+            or lowered.endswith(".localhost")
+            or lowered == _own_hostname()  # gethostbyname(gethostname()): /etc/hosts, no query
+        )
     return address.is_loopback or address.is_unspecified
+
+
+@functools.lru_cache(maxsize=1)
+def _own_hostname() -> str:
+    return socket.gethostname().lower()
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -61,7 +61,7 @@ _THREADING_UNCHECKED = frozenset({"_trace_hook", "_profile_hook", "__excepthook_
 # pytest sets it for each phase of a test; a scope opened in one phase ends in another.
 _ENVIRON_UNCHECKED = frozenset({"PYTEST_CURRENT_TEST"})
 _SYS_HOOKS = ("excepthook", "unraisablehook", "displayhook", "breakpointhook")
-_SIGNALS = tuple(
+SIGNALS = tuple(
     s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)
 )
 
@@ -103,7 +103,7 @@ class ProcessSnapshot:
             thread_attrs=dict(vars(_thread)),
             classes=tuple((c, dict(vars(c))) for c in _thread_classes()),
             hooks=_hooks(),
-            signals=_signals(),
+            signals=signal_handlers(),
             logging=_LoggingState.take(),
             limits=_limits(),
             warnings_filters=list(warnings.filters),
@@ -132,8 +132,8 @@ class ProcessSnapshot:
         for name, hook in zip(_SYS_HOOKS, self.hooks):
             if getattr(sys, name) is not hook:
                 setattr(sys, name, hook)
-        if self.signals != _signals() and threading.current_thread() is threading.main_thread():
-            for number, handler in zip(_SIGNALS, self.signals):
+        if self.signals != signal_handlers() and threading.current_thread() is threading.main_thread():
+            for number, handler in zip(SIGNALS, self.signals):
                 if handler is not None and signal.getsignal(number) is not handler:
                     signal.signal(number, handler)
         _restore_logging(self.logging)
@@ -171,10 +171,10 @@ class ProcessSnapshot:
             for name, hook in zip(_SYS_HOOKS, self.hooks)
             if getattr(sys, name) is not hook
         ]
-        signals = _signals()
+        signals = signal_handlers()
         found += [
-            f"handler of {signal.Signals(number).name} is {_handler(now)}, was {_handler(was)}"
-            for number, was, now in zip(_SIGNALS, self.signals, signals)
+            f"handler of {signal.Signals(number).name} is {handler_name(now)}, was {handler_name(was)}"
+            for number, was, now in zip(SIGNALS, self.signals, signals)
             if was is not None and now is not was
         ]
         found += _logging_differences(self.logging)
@@ -242,12 +242,12 @@ def _hooks() -> tuple:
     return tuple(getattr(sys, name) for name in _SYS_HOOKS)
 
 
-def _signals() -> tuple:
+def signal_handlers() -> tuple:
     # `_signal.getsignal`: `signal.getsignal` converts each result to an enum, 30x slower
-    return tuple(map(_signal.getsignal, _SIGNALS))
+    return tuple(map(_signal.getsignal, SIGNALS))
 
 
-def _handler(handler: Any) -> str:
+def handler_name(handler: Any) -> str:
     try:
         return signal.Handlers(handler).name
     except ValueError:
@@ -295,7 +295,7 @@ def _set_limits(limits: tuple) -> None:
 # -- logging ----------------------------------------------------------------------------------
 
 
-def _is_pytest_handler(handler: logging.Handler) -> bool:
+def is_pytest_handler(handler: logging.Handler) -> bool:
     """pytest's log capture adds and removes its own handlers on the root at each test phase."""
     return type(handler).__module__.startswith("_pytest.")
 
@@ -351,11 +351,11 @@ class _LoggingState:
 
 def _root_state() -> tuple:
     root = logging.root
-    handlers = tuple(h for h in root.handlers if not _is_pytest_handler(h))
+    handlers = tuple(h for h in root.handlers if not is_pytest_handler(h))
     return (root.level, handlers, root.propagate, root.disabled)
 
 
-def _loggers() -> Iterator[tuple[str, logging.Logger]]:
+def all_loggers() -> Iterator[tuple[str, logging.Logger]]:
     yield "", logging.root
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
         if isinstance(logger, logging.Logger):
@@ -384,13 +384,13 @@ def _restore_logging(saved: _LoggingState) -> None:
         logging.disable(saved.disable)
     loggers = saved.states()
     kept = {id(h) for state in loggers.values() for h in state[2]}
-    for name, logger in _loggers():
+    for name, logger in all_loggers():
         state = _saved_state(loggers, name, logger)
         if _logger_state(logger) == state:
             continue
         level, handlers, propagate, disabled = state
         for handler in list(logger.handlers):
-            if handler not in handlers and not _is_pytest_handler(handler):
+            if handler not in handlers and not is_pytest_handler(handler):
                 logger.removeHandler(handler)
                 if id(handler) not in kept:
                     handler.close()  # made inside the scope: its file is released now
@@ -409,7 +409,7 @@ def _logging_differences(saved: _LoggingState) -> list[str]:
     if logging.root.manager.disable != saved.disable:
         found.append(f"logging.disable level is {logging.root.manager.disable}, was {saved.disable}")
     loggers = saved.states()
-    for name, logger in _loggers():
+    for name, logger in all_loggers():
         if _logger_state(logger) != _saved_state(loggers, name, logger):
             found.append(f"logger {name or 'root'!r} differs (level, handlers or propagate)")
     return found
@@ -508,7 +508,7 @@ def diverting(registered_at_exit: list[AtExitCall] | None = None) -> Iterator[No
         # A file handler no logger holds (`basicConfig(handlers=[...])` does nothing when the
         # root already has handlers, as under pytest) would leak its file: closed now (a
         # FileHandler reopens its file if it is used later).
-        attached = {id(h) for _, logger in _loggers() for h in logger.handlers}
+        attached = {id(h) for _, logger in all_loggers() for h in logger.handlers}
         for handler in handlers:
             if id(handler) not in attached:
                 handler.close()

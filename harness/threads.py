@@ -8,19 +8,32 @@ anything else (a library's own worker, `concurrent.futures`), it is a real threa
 used by the test keep working. A `from threading import Thread` executed during the import binds
 the recording class for good, which is what the legacy module must keep seeing.
 
+`_thread.start_new_thread` and `ThreadPoolExecutor.submit` called by legacy code are recorded
+the same way (the submitted function is the target; its future stays pending); processes are
+recorded by `harness.processes`.
+
 `run_inline()` runs a recorded target in a daemon thread with a wall-clock bound: a consumer loop
-ends when the fake consumers raise their stop signal (drain-then-stop mode); a loop that never
-polls them is interrupted by an exception injected into its thread, and reported.
+ends when the fake consumers raise their stop signal (drain-then-stop mode); a loop that catches
+the stop and polls again is parked by the fake in that poll and the run ends naming the `except`
+that caught it; a loop that never polls them is interrupted by an exception injected into its
+thread, and reported.
+
+`time_bound()` bounds an import (`import_timeout`): SIGALRM in the main thread, a watchdog
+thread elsewhere; either way the error names the legacy line where the import was.
 """
 
 from __future__ import annotations
 
+import _thread
+import ast
 import linecache
 import os
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,18 +57,27 @@ class RecordedThread:
     daemon: bool
     file: str  # where it was built
     line: int
-    thread: threading.Thread  # the recording object the legacy module holds
+    thread: Any  # what the legacy module holds: the recording Thread, the Popen, the Process
     started: bool = False  # start() was called (and ignored)
     at_import: bool = False
 
     @property
+    def runnable(self) -> bool:
+        """False for a recorded program (`Popen`, `os.system`): it has no Python body."""
+        return self.target is not None or hasattr(self.thread, "run")
+
+    @property
     def target_name(self) -> str:
+        if not self.runnable:
+            return self.name
         function = self.target if self.target is not None else type(self.thread).run
         module = getattr(function, "__module__", None) or "?"
         return f"{module.rsplit('.', 1)[-1]}.{getattr(function, '__qualname__', repr(function))}"
 
     def describe(self) -> str:
         state = "start() recorded, not started" if self.started else "built, never started"
+        if not self.runnable:
+            return f"{self.kind}({self.name!r}) at {display_path(self.file)}:{self.line}, recorded, not run"
         daemon = "daemon" if self.daemon else "non-daemon"
         return (
             f"{self.kind}(target={self.target_name}) at {display_path(self.file)}:{self.line}, "
@@ -64,6 +86,10 @@ class RecordedThread:
 
     def call(self) -> Any:
         """Run the thread's body in the calling thread, as `Thread.run()` would (re-runnable)."""
+        if not self.runnable:
+            raise InlineRunError(
+                f"harness: {self.describe()}: a program, not Python code, so it cannot run inline"
+            )
         if self.target is None:
             return self.thread.run()
         return self.target(*self.args, **self.kwargs)
@@ -240,15 +266,79 @@ RecordingThread.__name__ = RecordingThread.__qualname__ = "Thread"
 RecordingTimer.__name__ = RecordingTimer.__qualname__ = "Timer"
 
 
+def legacy_caller() -> tuple[Any, ThreadRecorder | None]:
+    """For a stand-in's caller: the innermost frame outside libraries and the harness, and the
+    service it belongs to (None: not legacy code, the real thing must happen)."""
+    frame = sys._getframe(2)
+    while frame is not None and is_library_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return None, None
+    return frame, LEGACY_SITES.recorder_for(frame)
+
+
+_REAL_START_NEW_THREAD = _thread.start_new_thread
+_REAL_SUBMIT = ThreadPoolExecutor.submit
+
+
+def _start_new_thread(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> int:
+    """`_thread.start_new_thread` while recording: legacy callers get a recorded thread."""
+    frame, recorder = legacy_caller()
+    if recorder is None:
+        return _REAL_START_NEW_THREAD(function, args, *([kwargs] if kwargs is not None else []))
+    recorder.add(
+        RecordedThread(
+            kind="_thread.start_new_thread",
+            target=function,
+            args=tuple(args),
+            kwargs=dict(kwargs or {}),
+            name=getattr(function, "__qualname__", repr(function)),
+            daemon=True,
+            file=frame.f_code.co_filename,
+            line=frame.f_lineno,
+            thread=None,  # type: ignore[arg-type]
+            started=True,
+        )
+    )
+    return 0
+
+
+def _submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    """`ThreadPoolExecutor.submit` while recording: a legacy caller's work is recorded (runnable
+    inline) and its future stays pending; no worker thread is started."""
+    frame, recorder = legacy_caller()
+    if recorder is None:
+        return _REAL_SUBMIT(self, fn, *args, **kwargs)
+    recorder.add(
+        RecordedThread(
+            kind="ThreadPoolExecutor.submit",
+            target=fn,
+            args=args,
+            kwargs=kwargs,
+            name=getattr(fn, "__qualname__", repr(fn)),
+            daemon=False,
+            file=frame.f_code.co_filename,
+            line=frame.f_lineno,
+            thread=None,  # type: ignore[arg-type]
+            started=True,
+        )
+    )
+    return Future()
+
+
 @contextmanager
 def recording_threads() -> Iterator[None]:
-    """Replace `threading.Thread` and `threading.Timer` with the recording classes."""
-    saved = threading.Thread, threading.Timer
+    """Replace `threading.Thread` and `threading.Timer` with the recording classes, and
+    `_thread.start_new_thread` and `ThreadPoolExecutor.submit` with recording stand-ins."""
+    saved = threading.Thread, threading.Timer, _thread.start_new_thread, ThreadPoolExecutor.submit
     threading.Thread, threading.Timer = RecordingThread, RecordingTimer  # type: ignore[misc]
+    _thread.start_new_thread = _start_new_thread
+    ThreadPoolExecutor.submit = _submit  # type: ignore[method-assign]
     try:
         yield
     finally:
-        threading.Thread, threading.Timer = saved  # type: ignore[misc]
+        threading.Thread, threading.Timer = saved[:2]  # type: ignore[misc]
+        _thread.start_new_thread, ThreadPoolExecutor.submit = saved[2:]  # type: ignore[method-assign]
 
 
 def _builder_frame():
@@ -278,6 +368,9 @@ class InlineRun:
     ended: str  # "stopped" (a consumer's stop signal) or "returned"
     stop: BaseException | None
     seconds: float
+    # The loop caught the stop and polled again: where it was caught. The run is over all the
+    # same (its thread is parked for good, see harness.fakes.kafka_broker).
+    swallowed: str = ""
 
 
 def run_inline(
@@ -289,6 +382,7 @@ def run_inline(
     is_legacy_file: Callable[[str], bool],
     grace: float = 2.0,
     diagnose: Callable[[], str] = lambda: "",
+    swallowed: Callable[[], str] = lambda: "",
 ) -> InlineRun:
     """Run `body` in a daemon thread; return when it returns or raises one of `stop_types`.
 
@@ -317,20 +411,31 @@ def run_inline(
 
     thread = _REAL_THREAD(target=runner, name=f"harness-inline:{label}", daemon=True)
     began = time.monotonic()
+    deadline = began + timeout
     thread.start()
-    thread.join(timeout)
+    caught = ""
+    while thread.is_alive() and not caught and time.monotonic() < deadline:
+        thread.join(min(0.01, max(deadline - time.monotonic(), 0)))
+        caught = swallowed()
     seconds = time.monotonic() - began
+    if caught and thread.is_alive():
+        return InlineRun(label, "stopped", None, seconds, swallowed=caught)
     if thread.is_alive():
         where = _where(thread.ident, is_legacy_file)
         _inject(thread.ident, LoopInterrupted)
         thread.join(grace)
         extra = diagnose()
-        left = (
-            f" It did not stop within {grace:g} s of being interrupted either (blocked in a call "
-            "that does not return to Python); it is left running as a daemon thread."
-            if thread.is_alive()
-            else " It was interrupted."
-        )
+        left = " It was interrupted."
+        if thread.is_alive():
+            site = _current_site(thread.ident, is_legacy_file)
+            catcher = swallowed_at(site) if site else ""
+            left = (
+                f" It did not stop within {grace:g} s of being interrupted either: it swallowed "
+                f"the interruption in {catcher}; it is left running as a daemon thread."
+                if catcher.startswith("the ")
+                else f" It did not stop within {grace:g} s of being interrupted either (blocked "
+                "in a call that does not return to Python); it is left running as a daemon thread."
+            )
         raise InlineRunError(
             f"harness: inline run of {label} did not stop within {timeout:g} s; it was {where}."
             f"{(' ' + extra) if extra else ''}{left} A consumer loop stops once the harness "
@@ -344,6 +449,67 @@ def run_inline(
     if "stop" in outcome:
         return InlineRun(label, "stopped", outcome["stop"], seconds)
     return InlineRun(label, "returned", None, seconds)
+
+
+class ImportTimedOut(BaseException):
+    """Raised into an import that outlived `import_timeout` (a `BaseException`, so that a legacy
+    `except Exception` around the loop does not swallow it)."""
+
+
+@contextmanager
+def time_bound(seconds: float, *, what: str, is_legacy_file: Callable[[str], bool]) -> Iterator[None]:
+    """Raise `ImportTimedOut` in the calling thread once the block has run `seconds`.
+
+    In the main thread (pytest's, and an xdist worker's): `SIGALRM` from `setitimer`, whose
+    handler raises where the code is, even inside `time.sleep()` or a lock wait; the previous
+    handler and timer (pytest-timeout's, say) are put back, the timer less the time spent. In
+    any other thread: a watchdog thread that injects the exception (it takes effect at the
+    next bytecode, so within a second of a `time.sleep(1)` loop).
+    """
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+        def on_alarm(number: int, frame: Any) -> None:
+            raise ImportTimedOut(_timed_out(what, seconds, _frame_where(frame, is_legacy_file)))
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if previous_delay > 0:
+                left = max(previous_delay - (time.monotonic() - began), 0.001)
+                signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
+        return
+    done = threading.Event()
+    target = threading.get_ident()
+    location: list[str] = []
+
+    def watchdog() -> None:
+        if not done.wait(seconds):
+            location.append(_where(target, is_legacy_file))
+            _inject(target, ImportTimedOut)
+
+    guard = _REAL_THREAD(target=watchdog, name=f"harness-time-bound:{what}", daemon=True)
+    guard.start()
+    try:
+        yield
+    except ImportTimedOut:
+        raise ImportTimedOut(_timed_out(what, seconds, location[0] if location else "")) from None
+    finally:
+        done.set()
+        guard.join()
+
+
+def _timed_out(what: str, seconds: float, where: str) -> str:
+    return (
+        f"{what} did not finish within {seconds:g} s (import_timeout); it was {where}. A loop "
+        "at module level (a consumer iterated, a `while True`) never ends under the harness "
+        "either. Fix: move the loop into a function (a thread target the harness records), or "
+        "raise import_timeout in [tool.harness] if the import is just slow"
+    )
 
 
 def _inject(ident: int | None, exc_type: type[BaseException]) -> None:
@@ -362,9 +528,63 @@ def _inject(ident: int | None, exc_type: type[BaseException]) -> None:
         set_async_exc(ident, None)
 
 
+def legacy_site() -> tuple[str, int] | None:
+    """(file, line) of the innermost legacy frame of the calling thread."""
+    frame = sys._getframe(1)
+    while frame is not None and not LEGACY_SITES.is_legacy_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+
+
+def _current_site(ident: int | None, is_legacy_file: Callable[[str], bool]) -> tuple[str, int] | None:
+    frame = sys._current_frames().get(ident) if ident is not None else None
+    while frame is not None and not is_legacy_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+
+
+def swallowed_at(site: tuple[str, int] | None) -> str:
+    """'the bare `except:` at svc.py:12' for the handler around `site` that catches a
+    BaseException; a vaguer description when the source does not show one."""
+    if site is None:
+        return "an `except` that catches BaseException"
+    filename, line = site
+    for handler in _handlers_around(filename, line):
+        if handler.type is None:
+            return f"the bare `except:` at {display_path(filename)}:{handler.lineno}"
+        names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        for name in names:
+            if isinstance(name, (ast.Name, ast.Attribute)) and ast.unparse(name).endswith(
+                ("BaseException", "ConsumerStopped")
+            ):
+                return f"the `except {ast.unparse(handler.type)}:` at {display_path(filename)}:{handler.lineno}"
+    return f"an `except` that catches BaseException, around {display_path(filename)}:{line}"
+
+
+def _handlers_around(filename: str, line: int) -> list[ast.ExceptHandler]:
+    """The except handlers of the `try` statements whose body holds `line`, innermost first."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return []
+    tries = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Try | ast.TryStar)
+        and node.body
+        and node.body[0].lineno <= line <= (node.body[-1].end_lineno or line)
+    ]
+    tries.sort(key=lambda node: node.lineno, reverse=True)
+    return [handler for node in tries for handler in node.handlers]
+
+
 def _where(ident: int | None, is_legacy_file: Callable[[str], bool]) -> str:
     """'at current.py:57 in consume_data: `time.sleep(1)`' for the thread's innermost legacy frame."""
     frame = sys._current_frames().get(ident) if ident is not None else None
+    return _frame_where(frame, is_legacy_file)
+
+
+def _frame_where(frame: Any, is_legacy_file: Callable[[str], bool]) -> str:
     chosen = None
     while frame is not None:
         if is_legacy_file(frame.f_code.co_filename):

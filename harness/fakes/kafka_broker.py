@@ -155,6 +155,9 @@ class DrainSession:
     policy: DrainPolicy
     delivered: int = 0
     stop: ConsumerStopped | None = None
+    stopped_thread: int | None = None  # the thread the stop was raised in
+    stop_site: tuple[str, int] | None = None  # the legacy line that polled when it was raised
+    swallowed: str = ""  # set when that thread polled again: the stop was caught (see fetch)
     # consecutive empty polls per consumer (by consumer id)
     _empty: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -633,6 +636,8 @@ class ConsumerCore:
                 if not self._in_group:
                     self._rejoin()
                 session = self.broker._drain
+                if session is not None and session.stopped_thread == threading.get_ident():
+                    self._park(session)
                 if session is not None:
                     return self._fetch_draining(session, max_records)
                 items = self._take(max_records, limit=None)
@@ -669,10 +674,27 @@ class ConsumerCore:
             self._eof_reported.clear()
 
     def _stop(self, session: DrainSession, reason: StopReason) -> ConsumerStopped:
+        from harness.threads import legacy_site
+
         self._in_group = False
         exc = ConsumerStopped(reason, session.delivered, self.name)
         session.record_stop(exc)
+        if session.stopped_thread is None:
+            session.stopped_thread = threading.get_ident()
+            session.stop_site = legacy_site()
         return exc
+
+    def _park(self, session: DrainSession) -> None:
+        """The thread the stop was raised in polls again: the loop caught the stop (a bare
+        `except:` or `except BaseException:`). Its run is over: the session says where, and the
+        thread waits here for good, holding no lock (a daemon: it cannot keep the process from
+        exiting), so it never takes another test's records."""
+        from harness.threads import swallowed_at
+
+        session.swallowed = swallowed_at(session.stop_site)
+        self.broker._changed.notify_all()
+        while True:
+            self.broker._changed.wait()
 
     def _has_pending(self) -> bool:
         for tp in self._assignment():

@@ -39,6 +39,7 @@ def test_every_override_is_read(tmp_path: Path) -> None:
         [tool.harness]
         fidelity = { kafka = "stub" }
         inline_timeout = 2
+        import_timeout = 3
 
         [tool.harness.services.svc]
         path = "svc/service.py"
@@ -56,7 +57,7 @@ def test_every_override_is_read(tmp_path: Path) -> None:
     config = load_config(pyproject)
     service = config.service("svc")
 
-    assert config.inline_timeout == 2.0
+    assert (config.inline_timeout, config.import_timeout, service.import_timeout) == (2.0, 3.0, 3.0)
     assert dict(service.env) == {"PORT": "1"}
     assert (
         service.fidelity_of("pymongo"),
@@ -107,6 +108,15 @@ def test_the_command_line_level_wins(tmp_path: Path) -> None:
             '[tool.harness.services.svc]\npath = "svc/service.py"\nfidelity = "real"\n',
             r"fidelity is 'real'; expected one of stub, fake, wire",
         ),
+        (
+            '[tool.harness.services.svc]\npath = "svc/service.py"\ncwd = "nowhere"\n',
+            r"\[tool.harness.services.svc\] cwd 'nowhere' is not a directory \(.*nowhere\); give an existing",
+        ),
+        (
+            '[tool.harness.services.svc]\npath = "svc/service.py"\nimport_timeout = 0\n',
+            r"\[tool.harness.services.svc\] import_timeout must be a positive number of seconds",
+        ),
+        ('[tool.harness]\nimport_timeout = "10"\n', r"\[tool.harness\] import_timeout must be a positive"),
         ('[tool.harness]\nfidelty = "stub"\n', r"unknown key \[tool.harness\] 'fidelty'"),
         ("[tool.harness\n", r"not valid TOML"),
     ],

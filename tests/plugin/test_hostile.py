@@ -4,7 +4,7 @@ file and line. Each project runs in a child pytest with a network namespace of i
 
 from __future__ import annotations
 
-from .conftest import Project
+from .conftest import HOSTILE, Project
 
 SERVICE = '[tool.harness.services.svc]\npath = "svc/service.py"\n'
 
@@ -54,3 +54,218 @@ def test_everything_an_import_changes_process_wide_is_restored(project: Project)
     logs = base / "legacy-logs0"
     assert (logs / "service.log").exists()
     assert (logs / "var/log/service/audit.log").read_text() == "imported\n"
+
+
+def _line(name: str, text: str) -> int:
+    """The line of `text` in the hostile module `name` (so the tests survive edits to it)."""
+    lines = (HOSTILE / name).read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
+def test_threads_and_processes_started_at_import_are_recorded_not_started(project: Project) -> None:
+    project.hostile("starts_everything.py")
+    project.config(SERVICE)
+    project.tests(
+        """
+        def test_load(legacy):
+            svc = legacy.load("svc")
+            kinds = sorted(t.kind for t in legacy.threads)
+            assert kinds == sorted(
+                ["ThreadPoolExecutor.submit", "_thread.start_new_thread", "Process", "Popen", "Popen", "os.system"]
+            ), kinds
+            assert svc.output == "" and svc.status == 0 and not svc.future.done()
+            assert not svc.worker.is_alive()
+            print(legacy.report)
+        """
+    )
+
+    result = project.run_isolated("-p", "no:randomly", "-s", timeout=60)
+
+    result.assert_outcomes(passed=1)
+    for name in ("process-ran.txt", "popen-ran.txt", "system-ran.txt"):
+        assert not (project.pytester.path / name).exists(), f"{name}: a process really ran"
+    started = _line("starts_everything.py", "worker.start()")
+    result.stdout.fnmatch_lines(
+        [
+            f"*thread:     ThreadPoolExecutor.submit(target=service.loop) at svc/service.py:{_line('starts_everything.py', 'executor.submit')}*",
+            f"*thread:     Process(target=service.mark) at svc/service.py:{started}, non-daemon, start() recorded, not started",
+            f"*thread:     Popen(*popen-ran.txt*) at svc/service.py:{started + 1}, recorded, not run",
+        ]
+    )
+
+
+def test_os_exit_at_import_fails_the_load_naming_the_line(project: Project) -> None:
+    project.hostile("exits.py")
+    project.config(SERVICE)
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(failed=1)  # a summary: the run did not end at os._exit
+    line = _line("exits.py", "os._exit(7)")
+    result.stdout.fnmatch_lines(
+        [f"*importing svc * failed at svc/service.py:{line}: `os._exit(7)` ProcessExitRefused: os._exit(7) called*"]
+    )
+
+
+def test_a_module_level_consumer_loop_fails_the_load_at_import_timeout(project: Project) -> None:
+    project.hostile("loops_over_consumer.py")
+    project.config(SERVICE + "import_timeout = 1\n")
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(failed=1)
+    line = _line("loops_over_consumer.py", "for message in consumer")
+    result.stdout.fnmatch_lines(
+        [
+            (
+                f"*importing svc * failed at svc/service.py:{line}: `for message in consumer:` "
+                "ImportTimedOut: importing svc did not finish within 1 s (import_timeout); "
+                f"it was at svc/service.py:{line}*"
+            )
+        ]
+    )
+
+
+def test_a_sleeping_import_in_a_side_thread_fails_at_the_configured_import_timeout(
+    project: Project,
+) -> None:
+    project.hostile("sleeps_forever.py")
+    project.config("[tool.harness]\nimport_timeout = 1\n" + SERVICE)
+    project.tests(
+        """
+        import threading
+
+        def test_load_from_a_side_thread(legacy):
+            failures = []
+
+            def load():
+                try:
+                    legacy.load("svc")
+                except BaseException as error:
+                    failures.append(str(error))
+
+            side = threading.Thread(target=load)
+            side.start()
+            side.join(10)
+            assert not side.is_alive()
+            print(failures[0])
+        """
+    )
+
+    result = project.run_isolated("-p", "no:randomly", "-s")
+
+    result.assert_outcomes(passed=1)
+    line = _line("sleeps_forever.py", "time.sleep(1)")
+    result.stdout.fnmatch_lines(
+        [f"*importing svc did not finish within 1 s (import_timeout); it was at svc/service.py:{line}*"]
+    )
+
+
+def test_a_real_c_kafka_client_aimed_at_a_remote_broker_is_refused_when_built(
+    project: Project,
+) -> None:
+    project.hostile("real_kafka_client.py")
+    project.config(SERVICE + 'keep_real = ["confluent_kafka"]\n')
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(failed=1)
+    line = _line("real_kafka_client.py", "Producer(")
+    result.stdout.fnmatch_lines(
+        [
+            (
+                f"*importing svc failed at svc/service.py:{line}:*network guard refused "
+                f"Producer(bootstrap.servers) kafka.invalid:9092 from svc/service.py:{line}*"
+                "connects from C*"
+            )
+        ]
+    )
+
+
+def test_a_loop_that_swallows_the_stop_still_ends_and_never_takes_the_next_tests_messages(
+    project: Project,
+) -> None:
+    project.hostile("swallows_the_stop.py")
+    project.config(SERVICE)
+    line = _line("swallows_the_stop.py", "except:  #")
+    project.tests(
+        f"""
+        import time
+
+        def test_first(legacy, kafka):
+            svc = legacy.load("svc")
+            kafka.produce("orders", {{"id": 1}})
+            run = legacy.threads.run(svc.consume)
+            assert run.ended == "stopped"
+            assert run.swallowed == "the bare `except:` at svc/service.py:{line}"
+            assert svc.seen == [{{"id": 1}}]
+
+        def test_second(legacy, kafka):
+            svc = legacy.load("svc")
+            kafka.produce("orders", {{"id": 2}})
+            time.sleep(0.3)  # time for a leftover loop of the first test to steal it
+            assert svc.seen == []
+            legacy.threads.run(svc.consume)
+            assert svc.seen == [{{"id": 2}}]
+        """
+    )
+
+    project.run_isolated("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_resolvers_and_datagrams_are_refused_and_listed(project: Project) -> None:
+    project.hostile("resolves_and_sends.py")
+    project.config(SERVICE)
+    project.tests(
+        """
+        import pytest
+
+        def test_each(legacy):
+            svc = legacy.load("svc")
+            for call in (svc.lookup, svc.lookup_ex, svc.reverse, svc.send_metric, svc.connect_ex):
+                with pytest.raises(ConnectionRefusedError, match="network guard refused"):
+                    call()
+            print("\\n".join(legacy.refused))
+        """
+    )
+
+    result = project.run_isolated("-p", "no:randomly", "-s")
+
+    result.assert_outcomes(passed=1)
+
+    def line(text: str) -> int:
+        return _line("resolves_and_sends.py", text)
+
+    result.stdout.fnmatch_lines(
+        [
+            f"*gethostbyname metrics.invalid from svc/service.py:{line('gethostbyname(')}*",
+            f"gethostbyname metrics.invalid from svc/service.py:{line('gethostbyname_ex(')}*",
+            f"gethostbyaddr 192.0.2.10 from svc/service.py:{line('gethostbyaddr(')}*",
+            f"sendmsg 192.0.2.10:8125 from svc/service.py:{line('sendmsg(')}*",
+            f"connect 192.0.2.10:9092 from svc/service.py:{line('sock.connect_ex(')}*",
+        ]
+    )
+
+
+def test_a_process_a_test_starts_on_purpose_inherits_the_guard(project: Project) -> None:
+    project.legacy("svc/service.py", "VALUE = 1\n")
+    project.config(SERVICE)
+    project.tests(
+        """
+        import subprocess, sys
+
+        CHILD = "import socket\\nsocket.create_connection(('192.0.2.10', 9092), timeout=1)\\n"
+
+        def test_child(legacy):
+            legacy.load("svc")
+            child = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True)
+            assert child.returncode == 1
+            assert "network guard refused connect 192.0.2.10:9092 from <string>:2" in child.stderr
+            assert legacy.refused == ["connect 192.0.2.10:9092 from <string>:2 (module __main__)"]
+        """
+    )
+
+    project.run_isolated("-p", "no:randomly").assert_outcomes(passed=1)
