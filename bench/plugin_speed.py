@@ -7,7 +7,11 @@ Two figures, measured in one run so that machine load affects both sides alike:
    setup + call + teardown of every test (so the one-off imports are included); goal: ratio
    at most 1.5;
 2. the per-test fresh-state cost of the plugin: resetting the fakes, restoring the module's
-   globals, entering and leaving the ordered scope, per service; goal: median under 2 ms.
+   globals, entering and leaving the ordered scope, per service; goal: median under 2 ms;
+3. what the isolation costs per test, side by side in one loop: the verified restore (snapshot,
+   restore, compare) with everything `harness.restore` covers, the network guard, the log and
+   atexit diversions and the process stand-ins, against the snapshot the contract had before
+   (`sys.modules`, `os.environ`, paths, `threading`, cwd); goal: at most 0.2 ms per test.
 
     .venv/bin/python bench/plugin_speed.py [--rounds 3] [--iterations 300]
 
@@ -120,6 +124,48 @@ def fresh_state_costs(iterations: int) -> dict[str, list[float]]:
     return costs
 
 
+def isolation_costs(iterations: int) -> dict[str, list[float]]:
+    """Seconds per test of the isolation, measured with the three services loaded: the whole of
+    it ("now"), and the snapshot of `sys.modules`, `os.environ`, paths, `threading` and cwd the
+    contract took before (rebuilt here, for the comparison only)."""
+    import threading
+
+    from harness.guard import NETWORK_GUARD
+    from harness.modules import ModulesSnapshot
+    from harness.processes import recording_processes
+    from harness.restore import ProcessSnapshot, diverting
+
+    def now() -> None:
+        snapshot = ProcessSnapshot.take()
+        with (
+            diverting([]),
+            recording_processes(),
+            NETWORK_GUARD.scope(on_refusal=lambda refusal: None),
+        ):
+            pass
+        snapshot.restore()
+        assert not snapshot.differences()
+
+    def before() -> None:
+        modules, environ = ModulesSnapshot.take(), dict(os.environ)
+        path, meta_path, attrs, cwd = list(sys.path), list(sys.meta_path), dict(vars(threading)), os.getcwd()
+        modules.restore()
+        for name, value in environ.items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
+        assert not modules.differences() and dict(os.environ) == environ
+        assert sys.path == path and sys.meta_path == meta_path and os.getcwd() == cwd
+        assert all(getattr(threading, k) is v for k, v in attrs.items())
+
+    costs: dict[str, list[float]] = {"now": [], "before": []}
+    for _ in range(iterations):
+        for name, work in (("now", now), ("before", before)):
+            began = time.perf_counter()
+            work()
+            costs[name].append(time.perf_counter() - began)
+    return costs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="pytest sessions over both suites")
@@ -153,6 +199,14 @@ def main() -> int:
             f"  {name:9} median {statistics.median(samples) * 1000:6.3f} ms"
             f"  p90 {p90 * 1000:6.3f} ms  (goal: median < 2 ms)"
         )
+
+    costs = isolation_costs(args.iterations)
+    now, before = (statistics.median(costs[k]) * 1000 for k in ("now", "before"))
+    print(
+        f"\nisolation per test (verified restore of everything, guard, diversions), {args.iterations} samples:"
+        f"\n  now {now:6.3f} ms  before (modules, environ, paths, threading, cwd) {before:6.3f} ms"
+        f"  ratio {now / before:4.2f}  (goal: now <= 0.2 ms)"
+    )
     return 0
 
 

@@ -82,7 +82,9 @@ service configured with any other level, the test is skipped, naming the level.
 
 Options: `--harness-fidelity=LEVEL|PKG=LEVEL,...` (override `[tool.harness]` for every service),
 `--harness-report` (print import-time side-effect reports even without `-v`), `--harness-config`
-(read `[tool.harness]` from another TOML file).
+(read `[tool.harness]` from another TOML file), `--harness-leak-check` (or `harness_leak_check =
+true` in the pytest ini: fail the run when it ends with a thread, child process, signal handler,
+logging handler or socket it did not start with; see `harness.leaks`).
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ if TYPE_CHECKING:
 OPTION_FIDELITY = "--harness-fidelity"
 OPTION_REPORT = "--harness-report"
 OPTION_CONFIG = "--harness-config"
+OPTION_LEAK_CHECK = "--harness-leak-check"
+INI_LEAK_CHECK = "harness_leak_check"
 
 IMPORT_REPORT_PROPERTY = "harness_import"  # user property carrying a rendered import report
 FIDELITY_MARKER = "harness_fidelity"
@@ -131,6 +135,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="PATH",
         help="TOML file holding [tool.harness] (default: the pyproject.toml pytest was configured from)",
+    )
+    group.addoption(
+        OPTION_LEAK_CHECK,
+        action="store_true",
+        default=False,
+        help="fail the run if it leaves a thread, child process, signal handler, logging handler "
+        f"or socket behind (also: {INI_LEAK_CHECK} = true in the ini)",
+    )
+    parser.addini(
+        INI_LEAK_CHECK,
+        type="bool",
+        default=False,
+        help=f"as {OPTION_LEAK_CHECK}: check at the end of the session that nothing was left behind",
     )
 
 
@@ -162,6 +179,28 @@ def _check_configuration(config: pytest.Config) -> None:
         load_config(_config_path(config), fidelity_option=config.getoption(OPTION_FIDELITY))
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _harness_leak_check(pytestconfig: pytest.Config) -> Generator[None, None, None]:
+    """With the leak check on: what the session started with, compared at its very end (torn
+    down last, after every other session fixture; an error of the last test names each leak)."""
+    if not (pytestconfig.getoption(OPTION_LEAK_CHECK) or pytestconfig.getini(INI_LEAK_CHECK)):
+        yield
+        return
+    from harness.leaks import LeakCheck
+
+    check = LeakCheck.take()
+    yield
+    found = check.leaks()
+    if found:
+        pytest.fail(
+            "harness: the session left behind:\n"
+            + "\n".join(f"  {leak}" for leak in found)
+            + "\nEach is a test (or the code it loaded) that escaped its isolation: stop, close or "
+            "restore it in the test or fixture that made it",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

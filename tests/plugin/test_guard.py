@@ -15,7 +15,7 @@ from .conftest import Project
 CONNECTS_AT_IMPORT = """
 import socket
 
-conn = socket.create_connection(("198.51.100.7", 9092), timeout=1)
+conn = socket.create_connection(("192.0.2.7", 9092), timeout=1)
 """
 
 
@@ -24,12 +24,12 @@ def test_a_connection_at_import_fails_the_load_naming_module_and_line(project: P
     project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
     project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
 
-    result = project.pytester.runpytest()
+    result = project.run_isolated()
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*importing svc failed at svc/service.py:4:*network guard refused connect 198.51.100.7:9092 from svc/service.py:4*"
+            "*importing svc failed at svc/service.py:4:*network guard refused connect 192.0.2.7:9092 from svc/service.py:4*"
         ]
     )
 
@@ -56,15 +56,15 @@ def test_a_connection_during_a_test_is_refused_and_listed_even_when_swallowed(
         """
         def test_ping(legacy):
             svc = legacy.load("svc")
-            assert svc.ping("http://archive.example.com/health") is None
+            assert svc.ping("http://archive.invalid/health") is None
             assert legacy.refused == [
-                "getaddrinfo archive.example.com:80 from svc/service.py:6 (module service)"
+                "getaddrinfo archive.invalid:80 from svc/service.py:6 (module service)"
                 " `return requests.get(url, timeout=1).status_code`"
             ]
         """
     )
 
-    project.pytester.runpytest().assert_outcomes(passed=1)
+    project.run_isolated().assert_outcomes(passed=1)
 
 
 def test_loopback_stays_reachable(project: Project) -> None:
@@ -108,18 +108,24 @@ def test_loopback_stays_reachable(project: Project) -> None:
 @pytest.mark.parametrize(
     ("event", "args", "refused"),
     [
-        ("socket.connect", (None, ("10.0.0.5", 27017)), True),
+        ("socket.connect", (None, ("192.0.2.5", 27017)), True),
         ("socket.connect", (None, ("::1", 8080, 0, 0)), False),
         ("socket.connect", (None, ("127.0.0.53", 53)), False),
         ("socket.connect", (None, "/tmp/some.sock"), False),
-        ("socket.getaddrinfo", ("kafka.internal", 9092, 0, 0, 0), True),
+        ("socket.getaddrinfo", ("kafka.invalid", 9092, 0, 0, 0), True),
         ("socket.getaddrinfo", ("localhost", 9092, 0, 0, 0), False),
         (
             "socket.getaddrinfo",
-            ("10.0.0.5", 9092, 0, 0, 0),
+            ("192.0.2.5", 9092, 0, 0, 0),
             False,
         ),  # a literal: its connect is checked
-        ("socket.sendto", (None, ("8.8.8.8", 53)), True),
+        ("socket.sendto", (None, ("192.0.2.53", 53)), True),
+        ("socket.gethostbyname", ("kafka.invalid",), True),
+        ("socket.gethostbyname", ("192.0.2.5",), False),  # a literal: nothing is asked
+        ("socket.gethostbyaddr", ("192.0.2.5",), True),  # a reverse lookup is a query
+        ("socket.getnameinfo", (("192.0.2.5", 80),), True),
+        ("socket.sendmsg", (None, ("192.0.2.53", 8125)), True),
+        ("socket.sendmsg", (None, None), False),  # a connected socket: its connect was checked
         ("os.listdir", ("/",), False),
     ],
 )
@@ -134,7 +140,7 @@ def test_what_the_guard_refuses(event: str, args: tuple, refused: bool) -> None:
 
 
 def test_the_guard_is_off_outside_its_scopes() -> None:
-    NETWORK_GUARD._audit("socket.connect", (None, ("10.0.0.5", 27017)))  # no scope: nothing raised
+    NETWORK_GUARD._audit("socket.connect", (None, ("192.0.2.5", 27017)))  # no scope: nothing raised
     assert not NETWORK_GUARD.active
 
 
@@ -146,7 +152,7 @@ def test_a_failing_test_shows_what_was_refused_during_it(project: Project) -> No
 
         def ping():
             try:
-                socket.create_connection(("203.0.113.50", 80), timeout=1)
+                socket.create_connection(("192.0.2.50", 80), timeout=1)
             except OSError:
                 return False
         """,
@@ -154,13 +160,13 @@ def test_a_failing_test_shows_what_was_refused_during_it(project: Project) -> No
     project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
     project.tests("def test_ping(legacy):\n    assert legacy.load('svc').ping()\n")
 
-    result = project.pytester.runpytest()
+    result = project.run_isolated()
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*- harness -*",
             "refused during the test:",
-            "  connect 203.0.113.50:80 from svc/service.py:6*",
+            "  connect 192.0.2.50:80 from svc/service.py:6*",
         ]
     )
