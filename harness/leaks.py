@@ -8,14 +8,18 @@ an audit hook of its own: no test may touch the network. The plugin runs the che
 `--harness-leak-check` is given or `harness_leak_check = true` is in the pytest ini (see
 `harness.plugin`); a leak fails the run, naming each thing left.
 
+Sockets are reported when an end is beyond loopback (the wire level's loopback backends and
+the legacy clients connected to them live as long as the session's services, by design).
 Linux reads child processes and sockets from /proc; elsewhere those two parts are skipped.
 """
 
 from __future__ import annotations
 
 import gc
+import ipaddress
 import logging
 import os
+import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -70,14 +74,22 @@ class LeakCheck:
         found += [
             f"signal handler of {_name(number)}: {handler_name(now)} (was {handler_name(was)})"
             for number, was, now in zip(SIGNALS, self.signals, signal_handlers())
-            if was is not None and now is not was and _identity(now) != _identity(was)
+            if was is not None
+            and now is not was
+            and now != signal.SIG_DFL  # back to the default: nothing left
+            and _identity(now) != _identity(was)
         ]
         found += [
             f"logging handler {handler!r} on logger {name or 'root'!r}"
             for name, logger, handler in _handlers()
             if id(handler) not in self.handlers
         ]
-        found += [f"open socket ({fd})" for fd, inode in _sockets().items() if inode not in self.sockets]
+        outside = _non_loopback_sockets()
+        found += [
+            f"open socket ({fd}, {outside[inode]})"
+            for fd, inode in _sockets().items()
+            if inode not in self.sockets and inode in outside
+        ]
         found += [f"network attempt: {attempt}" for attempt in _NETWORK_WATCH.stop()]
         return found
 
@@ -143,8 +155,6 @@ def _target(thread: threading.Thread) -> str:
 
 
 def _name(number: int) -> str:
-    import signal
-
     return signal.Signals(number).name
 
 
@@ -165,6 +175,42 @@ def _command(pid: int) -> str:
     except OSError:
         return "ended"
     return " ".join(os.fsdecode(part) for part in raw.split(b"\0") if part)[:200]
+
+
+def _non_loopback_sockets() -> dict[str, str]:
+    """{"socket:[inode]": "tcp 10.1.2.3:5000 -> 192.0.2.1:9092"} for the process's IP sockets
+    with an end beyond loopback (/proc/net). Loopback sockets are left out: the wire level's
+    backends and the legacy clients connected to them live as long as the session's services,
+    by design, and reach nothing outside the machine."""
+    found = {}
+    for kind in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            lines = (_PROC / "net" / kind).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10:
+                continue
+            local, remote = _address(fields[1]), _address(fields[2])
+            # a listening or unconnected socket has an unspecified remote end: only its local one
+            ends = [end for end in (local, remote) if end is not None]
+            ends = ends[:1] + [end for end in ends[1:] if not end[0].is_unspecified]
+            if any(not host.is_loopback for host, _ in ends):
+                shown = " -> ".join(f"{host}:{port}" for host, port in (local, remote) if host is not None)
+                found[f"socket:[{fields[9]}]"] = f"{kind} {shown}"
+    return found
+
+
+def _address(text: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int] | None:
+    """'0100007F:1F90' -> (127.0.0.1, 8080): /proc/net's host-order hex words."""
+    host, _, port = text.partition(":")
+    try:
+        raw = bytes.fromhex(host)
+        packed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+        return ipaddress.ip_address(packed), int(port, 16)
+    except ValueError:
+        return None
 
 
 def _sockets() -> dict[str, str]:
