@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness.locations import display_path
-from harness.threads import RecordedThread, ThreadRecorder, legacy_caller
+from harness.threads import legacy_caller, record_start
 
 
 class ProcessExitRefused(BaseException):
@@ -46,18 +46,6 @@ _REAL_SYSTEM = os.system
 _REAL_EXIT = os._exit
 
 
-def _record(recorder: ThreadRecorder, frame: Any, kind: str, **fields: Any) -> RecordedThread:
-    record = RecordedThread(
-        kind=kind,
-        file=frame.f_code.co_filename,
-        line=frame.f_lineno,
-        started=True,
-        **{"target": None, "args": (), "kwargs": {}, "daemon": False, **fields},
-    )
-    recorder.add(record)
-    return record
-
-
 def _execute_child(self: subprocess.Popen, args: Any, *rest: Any) -> None:
     frame, recorder = legacy_caller()
     if recorder is None:
@@ -68,7 +56,7 @@ def _execute_child(self: subprocess.Popen, args: Any, *rest: Any) -> None:
     self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)  # type: ignore[attr-defined]
     self.pid = None  # type: ignore[assignment]  # never 0: os.kill(0, ...) signals our own group
     self.returncode = 0
-    _record(recorder, frame, "Popen", args=(args,), name=_command(args), thread=self)
+    record_start(recorder, frame, "Popen", None, (args,), name=_command(args), thread=self)
     return None
 
 
@@ -78,13 +66,13 @@ def _process_start(self: multiprocessing.process.BaseProcess) -> None:
         _REAL_PROCESS_START(self)
         return
     self._harness_recorded = True  # type: ignore[attr-defined]
-    _record(
+    record_start(
         recorder,
         frame,
         "Process",
-        target=getattr(self, "_target", None),
-        args=tuple(getattr(self, "_args", ())),
-        kwargs=dict(getattr(self, "_kwargs", {})),
+        getattr(self, "_target", None),
+        getattr(self, "_args", ()),
+        getattr(self, "_kwargs", {}),
         name=self.name,
         daemon=bool(self.daemon),
         thread=self,
@@ -101,7 +89,7 @@ def _system(command: Any) -> int:
     frame, recorder = legacy_caller()
     if recorder is None:
         return _REAL_SYSTEM(command)
-    _record(recorder, frame, "os.system", args=(command,), name=_command(command), thread=None)
+    record_start(recorder, frame, "os.system", None, (command,), name=_command(command))
     return 0
 
 

@@ -277,6 +277,35 @@ def legacy_caller() -> tuple[Any, ThreadRecorder | None]:
     return frame, LEGACY_SITES.recorder_for(frame)
 
 
+def record_start(
+    recorder: ThreadRecorder,
+    frame: Any,
+    kind: str,
+    target: Callable[..., Any] | None,
+    args: Any = (),
+    kwargs: dict | None = None,
+    *,
+    name: str = "",
+    daemon: bool = False,
+    thread: Any = None,
+) -> RecordedThread:
+    """Record something legacy code asked to start at `frame` (a stand-in's caller)."""
+    record = RecordedThread(
+        kind=kind,
+        target=target,
+        args=tuple(args),
+        kwargs=dict(kwargs or {}),
+        name=name or getattr(target, "__qualname__", repr(target)),
+        daemon=daemon,
+        file=frame.f_code.co_filename,
+        line=frame.f_lineno,
+        thread=thread,
+        started=True,
+    )
+    recorder.add(record)
+    return record
+
+
 _REAL_START_NEW_THREAD = _thread.start_new_thread
 _REAL_SUBMIT = ThreadPoolExecutor.submit
 
@@ -286,20 +315,7 @@ def _start_new_thread(function: Callable[..., Any], args: tuple, kwargs: dict | 
     frame, recorder = legacy_caller()
     if recorder is None:
         return _REAL_START_NEW_THREAD(function, args, *([kwargs] if kwargs is not None else []))
-    recorder.add(
-        RecordedThread(
-            kind="_thread.start_new_thread",
-            target=function,
-            args=tuple(args),
-            kwargs=dict(kwargs or {}),
-            name=getattr(function, "__qualname__", repr(function)),
-            daemon=True,
-            file=frame.f_code.co_filename,
-            line=frame.f_lineno,
-            thread=None,  # type: ignore[arg-type]
-            started=True,
-        )
-    )
+    record_start(recorder, frame, "_thread.start_new_thread", function, args, kwargs, daemon=True)
     return 0
 
 
@@ -309,20 +325,7 @@ def _submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **k
     frame, recorder = legacy_caller()
     if recorder is None:
         return _REAL_SUBMIT(self, fn, *args, **kwargs)
-    recorder.add(
-        RecordedThread(
-            kind="ThreadPoolExecutor.submit",
-            target=fn,
-            args=args,
-            kwargs=kwargs,
-            name=getattr(fn, "__qualname__", repr(fn)),
-            daemon=False,
-            file=frame.f_code.co_filename,
-            line=frame.f_lineno,
-            thread=None,  # type: ignore[arg-type]
-            started=True,
-        )
-    )
+    record_start(recorder, frame, "ThreadPoolExecutor.submit", fn, args, kwargs)
     return Future()
 
 
