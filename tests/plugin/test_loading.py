@@ -68,7 +68,7 @@ def test_a_bad_level_for_one_package_names_the_package(project: Project) -> None
     [
         ('[tool.harness]\nfidelity = "real"\n', ["[tool.harness] fidelity", "stub, fake, wire"]),
         ("[tool.harness]\ninline_timeout = -1\n", ["inline_timeout", "positive number"]),
-        ('[tool.harness]\nfidelty = "fake"\n', ["'fidelty'", "fidelity, inline_timeout"]),
+        ('[tool.harness]\nfidelty = "fake"\n', ["'fidelty'", "fidelity, import_timeout, inline_timeout"]),
         ('[tool.harness.services.svc]\npaht = "typo.py"\n', ["'paht'", "path"]),
     ],
 )
