@@ -71,20 +71,25 @@ def module_file(name: str, roots: Iterable[str]) -> str | None:
 
 def project_imports(facts: ModuleFacts) -> list[str]:
     """Project files this module imports at import time (their module-level code runs too)."""
+    return list(dict.fromkeys(target for _, target in project_import_sites(facts)))
+
+
+def project_import_sites(facts: ModuleFacts) -> list[tuple[int, str]]:
+    """(line, file) of each import-time import of a project file, in the order of the code."""
     if not facts.path or not os.path.exists(facts.path):
         return []
     roots = list(
         dict.fromkeys([import_root(facts.path), os.path.dirname(os.path.abspath(facts.path))])
     )
     own = os.path.abspath(facts.path)
-    found: list[str] = []
-    for binding in facts.imports:
+    found: list[tuple[int, str]] = []
+    for binding in sorted(facts.imports, key=lambda b: b.line):
         if not binding.at_import_time or binding.module.startswith("."):
             continue
         candidates = [binding.qualified, binding.module] if binding.name else [binding.module]
         for candidate in candidates:
             target = module_file(candidate, roots)
             if target and target != own:
-                found.append(target)
+                found.append((binding.line, target))
                 break
-    return list(dict.fromkeys(found))
+    return found

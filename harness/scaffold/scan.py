@@ -25,7 +25,7 @@ from harness.analysis.model import (
 from harness.analysis.packages import module_name_for, third_party_packages
 from harness.scaffold.env_helpers import with_helper_env_reads
 from harness.scaffold.packages import PackageInfo, package_info
-from harness.scaffold.project import collect_sources, project_imports
+from harness.scaffold.project import collect_sources, project_import_sites, project_imports
 
 Analyze = Callable[[str], ModuleFacts]
 
@@ -48,10 +48,32 @@ class FakeTree:
 
 
 @dataclass(frozen=True)
+class Chain:
+    """A side effect that importing a module causes through the project modules it imports:
+    `app.py:3 -> handlers.py:4 -> messaging.py:3 kafka.KafkaProducer(...)`."""
+
+    steps: tuple[tuple[str, int], ...]  # (file, line of the import), from the scanned module down
+    path: str  # the file whose module-level code has the effect
+    effect: SideEffect
+
+    def text(self) -> str:
+        hops = [f"{_relative(path)}:{line}" for path, line in self.steps]
+        return " -> ".join([*hops, f"{_relative(self.path)}:{self.effect.line}"]) + (
+            f" {self.effect.target}(...)"
+        )
+
+
+# How deep chains are followed, and which effects they show (those a test has to deal with).
+_MAX_CHAIN_DEPTH = 6
+_CHAINED = frozenset({EffectKind.CLIENT, EffectKind.NETWORK, EffectKind.THREAD})
+
+
+@dataclass(frozen=True)
 class ModuleScan:
     facts: ModuleFacts
     trees: tuple[FakeTree, ...] = ()
     local_imports: tuple[str, ...] = ()  # project modules whose import-time code runs too
+    chains: tuple[Chain, ...] = ()  # effects of those modules, with the imports that reach them
 
     @property
     def path(self) -> str:
@@ -129,16 +151,72 @@ def scan_paths(paths: Sequence[str], analyze: Analyze | None = None) -> ScanRepo
             errors.append(error)
         except RecursionError:
             errors.append(AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}"))
-    return scan_facts(facts, errors)
+    return scan_facts(facts, errors, analyze)
 
 
-def scan_facts(facts: Sequence[ModuleFacts], errors: Sequence[AnalysisError] = ()) -> ScanReport:
-    """The report for already analysed modules."""
+def scan_facts(
+    facts: Sequence[ModuleFacts],
+    errors: Sequence[AnalysisError] = (),
+    analyze: Analyze | None = None,
+) -> ScanReport:
+    """The report for already analysed modules (`analyze` reads the project modules they import
+    that are not among them, for the chains; without it only `facts` are followed)."""
+    known = {os.path.abspath(f.path): f for f in facts}
+
+    def facts_of(path: str) -> ModuleFacts | None:
+        if path not in known and analyze is not None:
+            try:
+                known[path] = deeply(analyze, path)
+            except (AnalysisError, RecursionError):
+                known[path] = None  # type: ignore[assignment]  # reported when scanned itself
+        return known.get(path)
+
     modules = tuple(
-        ModuleScan(f, trees=package_trees(f), local_imports=tuple(project_imports(f)))
+        ModuleScan(
+            f,
+            trees=package_trees(f),
+            local_imports=tuple(project_imports(f)),
+            chains=tuple(chains_of(f, facts_of)),
+        )
         for f in facts
     )
     return ScanReport(modules=modules, cycles=find_cycles(facts), errors=tuple(errors))
+
+
+def chains_of(
+    facts: ModuleFacts, facts_of: Callable[[str], ModuleFacts | None]
+) -> list[Chain]:
+    """Clients, connections and threads that importing `facts`' module causes through the
+    project modules it imports, however deep, each with the import lines leading to it."""
+    found: list[Chain] = []
+    seen = {os.path.abspath(facts.path)}
+
+    def follow(current: ModuleFacts, steps: tuple[tuple[str, int], ...]) -> None:
+        if len(steps) >= _MAX_CHAIN_DEPTH:
+            return
+        for line, target in project_import_sites(current):
+            if target in seen:
+                continue
+            seen.add(target)
+            imported = facts_of(target)
+            if imported is None:
+                continue
+            path = (*steps, (current.path, line))
+            for effect in sorted(imported.effects, key=lambda e: (e.line, e.col)):
+                if effect.kind in _CHAINED and not effect.derived_from:
+                    found.append(Chain(path, imported.path, effect))
+            follow(imported, path)
+
+    follow(facts, ())
+    return found
+
+
+def _relative(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def package_trees(facts: ModuleFacts) -> tuple[FakeTree, ...]:

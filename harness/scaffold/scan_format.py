@@ -73,6 +73,9 @@ def _module_text(module: ModuleScan) -> str:
     if module.local_imports:
         lines.append("  project modules imported at import time (their module-level code runs too)")
         lines.extend(f"    {_relative(path)}" for path in module.local_imports)
+    if module.chains:
+        lines.append("  run at import through those modules (import lines, then the effect)")
+        lines.extend(f"    {chain.text()}" for chain in module.chains)
     if module.unknowable:
         lines.append("  cannot be known statically")
         lines.extend(f"    {facts.path}:{u.line}: {u.message}" for u in module.unknowable)
@@ -207,6 +210,17 @@ def _module_json(module: ModuleScan) -> dict[str, Any]:
         ],
         "packages": [_tree_json(tree) for tree in module.trees],
         "local_imports": [_relative(path) for path in module.local_imports],
+        "chains": [
+            {
+                "steps": [{"path": _relative(path), "line": line} for path, line in chain.steps],
+                "path": _relative(chain.path),
+                "line": chain.effect.line,
+                "kind": chain.effect.kind.value,
+                "target": chain.effect.target,
+                "text": chain.text(),
+            }
+            for chain in module.chains
+        ],
         "unknowable": [
             {"line": u.line, "col": u.col, "message": u.message} for u in module.unknowable
         ],

@@ -215,3 +215,19 @@ def test_scan_schema_prints_the_packaged_json_schema_and_exits_0(capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed == SCHEMA
     jsonschema.Draft202012Validator.check_schema(printed)
+
+
+def test_scan_shows_effects_of_imported_project_modules_as_a_chain_of_import_lines(
+    harness_cli, monkeypatch
+):
+    monkeypatch.chdir(REPO_ROOT / "tests/realworld/projects/transitive_producer")
+
+    text = harness_cli("scan", "app.py")
+    data = json.loads(harness_cli("scan", "--format", "json", "app.py").out)
+
+    assert text.exit_code == 1
+    assert "    app.py:4 -> handlers.py:1 -> messaging.py:6 kafka.KafkaProducer(...)\n" in text.out
+    jsonschema.validate(data, SCHEMA)
+    (chain,) = data["modules"][0]["chains"]
+    assert chain["steps"] == [{"path": "app.py", "line": 4}, {"path": "handlers.py", "line": 1}]
+    assert (chain["path"], chain["line"], chain["kind"]) == ("messaging.py", 6, "client")
