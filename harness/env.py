@@ -176,7 +176,8 @@ def plausible_value(name: str, use: EnvUse) -> str:
         return UNROUTABLE_HOST
     if use is EnvUse.URL:
         if "MONGO" in upper:
-            return f"mongodb://{UNROUTABLE_HOST}:27017"
+            # With a database: `client.get_default_database()` needs one in the URL.
+            return f"mongodb://{UNROUTABLE_HOST}:27017/test"
         if "REDIS" in upper:
             return f"redis://{UNROUTABLE_HOST}:6379/0"
         if "AMQP" in upper or "RABBIT" in upper:

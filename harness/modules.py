@@ -225,7 +225,10 @@ def _imported_by_harness(is_legacy_file: Callable[[str], bool]) -> bool:
 
 def tree_names(modules: Mapping[str, object], packages: Iterable[str]) -> list[str]:
     """Names in `modules` that belong to the given top-level packages (`a` and `a.*`)."""
-    tops = tuple(packages)
+    # A submodule is only ever imported after its package: no top, nothing to look for.
+    tops = tuple(top for top in packages if top in modules)
+    if not tops:
+        return []
     prefixes = tuple(f"{top}." for top in tops)
     return [name for name in modules if name in tops or name.startswith(prefixes)]
 

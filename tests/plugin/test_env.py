@@ -179,7 +179,7 @@ def _read(name: str, use: EnvUse, line: int = 3, default: str | None = None) -> 
         ("RETRY_DELAY", EnvUse.FLOAT, "0.0"),
         ("REQUEST_TIMEOUT", EnvUse.FLOAT, "5.0"),
         ("FEATURE_ENABLED", EnvUse.BOOL, "false"),
-        ("MONGO_URI", EnvUse.URL, "mongodb://192.0.2.1:27017"),
+        ("MONGO_URI", EnvUse.URL, "mongodb://192.0.2.1:27017/test"),
         ("SCHEMA_REGISTRY_URL", EnvUse.URL, "http://192.0.2.1:8081"),
         ("KAFKA_IP", EnvUse.HOST, "192.0.2.1"),
         ("CURRENT_TOPIC", EnvUse.TEXT, "current-topic"),

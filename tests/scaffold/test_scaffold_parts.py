@@ -100,7 +100,7 @@ def test_init_takes_the_plugins_values_which_survive_their_use_and_reach_nothing
     assert value_for_read(_read("KAFKA_PORT", EnvUse.PORT)) == "9092"
     assert value_for_read(_read("MONGO_IP", EnvUse.HOST)) == "192.0.2.1"
     assert value_for_read(_read("SCHEMA_REGISTRY_URL", EnvUse.URL)) == "http://192.0.2.1:8081"
-    assert value_for_read(_read("MONGO_URI", EnvUse.URL)) == "mongodb://192.0.2.1:27017"
+    assert value_for_read(_read("MONGO_URI", EnvUse.URL)) == "mongodb://192.0.2.1:27017/test"
     assert value_for_read(_read("RETRIES", EnvUse.INT)) == "1"
     assert value_for_read(_read("TOPIC", EnvUse.TEXT)) == "topic"
     assert value_for_read(_read("GROUP", EnvUse.TEXT, default="api")) == "api"
