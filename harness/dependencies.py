@@ -15,7 +15,7 @@ wire level) is kept real when it is installed, and stubbed (a MagicMock tree) wh
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -87,14 +87,22 @@ class Resolution:
 
 
 def resolve(
-    config: ServiceConfig, facts: ModuleFacts | None, source: DependencySource
+    config: ServiceConfig,
+    facts: ModuleFacts | None,
+    source: DependencySource,
+    imported: Sequence[ModuleFacts] = (),
 ) -> Resolution:
-    """Decide, package by package, what the service gets (see the module docstring)."""
+    """Decide, package by package, what the service gets (see the module docstring).
+
+    `imported`: the project modules the service imports at import time, transitively: the
+    packages they import at their own import count too (one not installed is stubbed)."""
     from harness.analysis import third_party_packages
 
     packages: set[str] = set(config.fake)
     if facts is not None:
         packages |= set(third_party_packages(facts, include_deferred=True))
+    if imported:
+        packages |= set(third_party_packages(imported))
     resolution = Resolution()
     for package in sorted(packages):
         if package in config.keep_real:
