@@ -87,6 +87,7 @@ class NetworkGuard:
         self._installed = False
         self._child_log_path: str | None = None
         self._child_offset = 0
+        self._children_started = False  # since the process began: only then is there a log to read
 
     @contextmanager
     def scope(
@@ -106,7 +107,6 @@ class NetworkGuard:
             self._scopes.append(scope)
             outer = len(self._scopes) == 1
             if outer:
-                saved_env = _children_inherit(self._child_log())
                 swapped = _guard_c_clients()
         try:
             yield
@@ -116,7 +116,6 @@ class NetworkGuard:
                 self._scopes.remove(scope)
                 if outer:
                     _unguard_c_clients(swapped)
-                    _restore_env(saved_env)
 
     def _install(self) -> None:
         if not self._installed:
@@ -144,10 +143,25 @@ class NetworkGuard:
             self._child_offset = 0
         return self._child_log_path
 
+    def child_environment(self, env: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        """The environment for a process a test starts while a scope is active (called by the
+        `subprocess` stand-in of `harness.processes`): the child inherits the guard."""
+        if not self._scopes:
+            return env
+        self._children_started = True
+        env = dict(os.environ if env is None else env)
+        python_path = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = _CHILD_DIRECTORY + (os.pathsep + python_path if python_path else "")
+        env[CHILD_LOG_VARIABLE] = self._child_log()
+        env[CHILD_ROOT_VARIABLE] = os.path.dirname(os.path.dirname(_CHILD_DIRECTORY))
+        return env
+
     def collect_children(self) -> None:
         """Hand what children refused since the last call to the innermost scope."""
         path = self._child_log_path
-        if path is None or not self._scopes or os.path.getsize(path) <= self._child_offset:
+        if not self._children_started or path is None or not self._scopes:
+            return
+        if os.path.getsize(path) <= self._child_offset:
             return
         with open(path, encoding="utf-8") as handle:
             handle.seek(self._child_offset)
@@ -236,30 +250,16 @@ class NetworkGuard:
 # The one guard of the process (the audit hook it installs is process-wide anyway).
 NETWORK_GUARD = NetworkGuard()
 
-# What a child process started under a scope finds in its environment: this directory first on
-# PYTHONPATH (its sitecustomize installs the guard), where the harness package is, and the file
-# it reports refusals to. A child started with -E, -I or -S, or a program that is not Python,
-# does not inherit the guard: legacy code cannot start one (see `harness.processes`).
+# What a child process a test starts under a scope (through `subprocess`) finds in its
+# environment: this directory first on PYTHONPATH (its sitecustomize installs the guard), where
+# the harness package is, and the file it reports refusals to. Set per child, never in this
+# process's `os.environ` (that would cost every scope, and leak to what runs outside them). A
+# child started another way (`os.exec*`, multiprocessing's spawn method), with -E, -I or -S, or
+# a program that is not Python, does not inherit the guard; legacy code cannot start one at all
+# (see `harness.processes`).
 _CHILD_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_guard_child")
 CHILD_LOG_VARIABLE = "LEGACY_HARNESS_GUARD_LOG"
 CHILD_ROOT_VARIABLE = "LEGACY_HARNESS_ROOT"
-
-
-def _children_inherit(log: str) -> dict[str, str | None]:
-    saved = {name: os.environ.get(name) for name in ("PYTHONPATH", CHILD_LOG_VARIABLE, CHILD_ROOT_VARIABLE)}
-    python_path = saved["PYTHONPATH"]
-    os.environ["PYTHONPATH"] = _CHILD_DIRECTORY + (os.pathsep + python_path if python_path else "")
-    os.environ[CHILD_LOG_VARIABLE] = log
-    os.environ[CHILD_ROOT_VARIABLE] = os.path.dirname(os.path.dirname(_CHILD_DIRECTORY))
-    return saved
-
-
-def _restore_env(saved: dict[str, str | None]) -> None:
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
 
 
 def _child_code(filename: str) -> bool:

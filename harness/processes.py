@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from harness.guard import NETWORK_GUARD
 from harness.locations import display_path
 from harness.threads import legacy_caller, record_start
 
@@ -48,7 +49,8 @@ _REAL_EXIT = os._exit
 
 def _execute_child(self: subprocess.Popen, args: Any, *rest: Any) -> None:
     frame, recorder = legacy_caller()
-    if recorder is None:
+    if recorder is None:  # a test's own process: it starts, and inherits the network guard
+        rest = (*rest[:5], NETWORK_GUARD.child_environment(rest[5]), *rest[6:])
         return _REAL_EXECUTE_CHILD(self, args, *rest)
     # What the real one does to the child's ends of the pipes once the child has them: closed
     # here, the parent's ends read as end of file at once.

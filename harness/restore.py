@@ -232,10 +232,19 @@ def _changed_attrs(module: Any, before: dict[str, Any], unchecked: frozenset[str
 
 
 def _thread_classes() -> tuple[type, ...]:
-    """The thread classes code sees (the recording ones inside a scope) and their real bases,
-    whose methods a `sentry_sdk.init()` replaces (`Thread.start`)."""
-    seen = (threading.Thread, threading.Timer, RecordingThread, RecordingTimer)
-    return tuple({c for cls in seen for c in cls.__mro__ if c.__module__ != "builtins"})
+    return _THREAD_CLASSES
+
+
+# The thread classes code sees (the recording ones inside a scope) and their real bases, whose
+# methods a `sentry_sdk.init()` replaces (`Thread.start`).
+_THREAD_CLASSES = tuple(
+    {
+        c
+        for cls in (threading.Thread, threading.Timer, RecordingThread, RecordingTimer)
+        for c in cls.__mro__
+        if c.__module__ != "builtins"
+    }
+)
 
 
 def _hooks() -> tuple:
@@ -508,10 +517,11 @@ def diverting(registered_at_exit: list[AtExitCall] | None = None) -> Iterator[No
         # A file handler no logger holds (`basicConfig(handlers=[...])` does nothing when the
         # root already has handlers, as under pytest) would leak its file: closed now (a
         # FileHandler reopens its file if it is used later).
-        attached = {id(h) for _, logger in all_loggers() for h in logger.handlers}
-        for handler in handlers:
-            if id(handler) not in attached:
-                handler.close()
+        if handlers:
+            attached = {id(h) for _, logger in all_loggers() for h in logger.handlers}
+            for handler in handlers:
+                if id(handler) not in attached:
+                    handler.close()
         if registered_at_exit is not None:
             registered_at_exit.extend(calls)
 
