@@ -28,14 +28,15 @@ import ast
 import os
 from dataclasses import dataclass, field
 
-from harness.analysis import AnalysisError
+from harness.analysis import AnalysisError, ImportBinding, ModuleFacts
 from harness.analysis.packages import module_name_for
+from harness.lint.records import is_test_file
 
 _TRANSPARENT_DECORATORS = frozenset(
     {"staticmethod", "classmethod", "property", "wraps", "cache", "lru_cache", "cached_property",
      "abstractmethod", "overload", "override"}
 )
-_MAX_TEST_FILES = 60  # a conftest's patch is judged over the files below it, up to this many
+_MAX_MODULES = 150  # a test reaching more modules than this is not judged (cost, and doubt)
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,6 @@ class Unit:
     chains: frozenset[str]  # dotted chains loaded (`mod.attr`, `pkg.mod.attr.x`)
     registered: bool  # decorated by something that may register it (a route, a handler)
     dynamic: bool  # `getattr(x, computed)`: may reach anything in its module
-
-
-@dataclass
-class ModuleUnits:
-    units: dict[str, Unit]
-    top_loads: frozenset[str]  # names loaded by top-level code outside any unit
-    bindings: dict[str, str]  # import bindings at any level: name -> qualified
-    star: bool  # a star import: names may come from anywhere
 
 
 @dataclass(frozen=True)
@@ -88,93 +81,141 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-class _Loads(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.loads: set[str] = set()
-        self.stores: set[str] = set()
-        self.chains: set[str] = set()
-        self.dynamic = False
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.loads.add(node.id)
-        else:
-            self.stores.add(node.id)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        dotted = _dotted(node)
-        if dotted is not None and isinstance(node.ctx, ast.Load):
-            self.chains.add(dotted)
-        self.generic_visit(node)
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.stores.add(node.arg)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if (
-            isinstance(node.func, ast.Name)
-            and node.func.id == "getattr"
-            and len(node.args) > 1
-            and not isinstance(node.args[1], ast.Constant)
+def _scan(nodes: list[ast.AST]) -> tuple[set[str], set[str], set[str], bool]:
+    """(bare names loaded, names stored or bound as parameters, dotted chains loaded, whether a
+    computed `getattr` appears) in these nodes and everything below them."""
+    loads: set[str] = set()
+    stores: set[str] = set()
+    chains: set[str] = set()
+    dynamic = False
+    inner: set[int] = set()  # attribute nodes inside a longer chain: the longest one is enough
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            (loads if type(node.ctx) is ast.Load else stores).add(node.id)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Attribute:
+            if id(node) not in inner and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                dotted = _dotted(node)  # type: ignore[arg-type]
+                if dotted is not None:
+                    chains.add(dotted)
+            if type(node.value) is ast.Attribute:  # type: ignore[attr-defined]
+                inner.add(id(node.value))  # type: ignore[attr-defined]
+        elif kind is ast.arg:
+            stores.add(node.arg)  # type: ignore[attr-defined]
+        elif (
+            kind is ast.Call
+            and type(node.func) is ast.Name  # type: ignore[attr-defined]
+            and node.func.id == "getattr"  # type: ignore[attr-defined]
+            and len(node.args) > 1  # type: ignore[attr-defined]
+            and type(node.args[1]) is not ast.Constant  # type: ignore[attr-defined]
         ):
-            self.dynamic = True
-        self.generic_visit(node)
+            dynamic = True
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = tuple(
+                f for f in kind._fields if f not in ("ctx", "type_comment")
+            )
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                pending.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                pending.append(value)
+    return loads, stores, chains, dynamic
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the fields of each node class that may hold nodes
+
+
+def _registered(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Decorated by something that may register it (anything but the transparent ones)."""
+    for decorator in node.decorator_list:
+        name = _dotted(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
+        if name.rsplit(".", 1)[-1] not in _TRANSPARENT_DECORATORS:
+            return True
+    return False
 
 
 def _unit(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Unit:
-    walker = _Loads()
     if isinstance(node, ast.ClassDef):
-        for part in (*node.bases, *node.keywords, *node.body):
-            walker.visit(part)
-        local = set()  # class attributes are looked up through `self`, never as bare names
+        loads, _, chains, dynamic = _scan([*node.bases, *node.keywords, *node.body,
+                                           *node.decorator_list])
+        local: set[str] = set()  # class attributes are looked up through `self`, never bare
     else:
-        walker.visit(node.args)
-        for statement in node.body:
-            walker.visit(statement)
-        local = walker.stores
-    registered = False
-    for decorator in node.decorator_list:
-        walker.visit(decorator)
-        name = _dotted(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
-        if name.rsplit(".", 1)[-1] not in _TRANSPARENT_DECORATORS:
-            registered = True
-    return Unit(
-        node.name,
-        node.lineno,
-        frozenset(walker.loads - local),
-        frozenset(walker.chains),
-        registered,
-        walker.dynamic,
-    )
+        loads, local, chains, dynamic = _scan([node.args, *node.body, *node.decorator_list])
+    return Unit(node.name, node.lineno, frozenset(loads - local), frozenset(chains),
+                _registered(node), dynamic)
 
 
-def module_units(tree: ast.Module, module_name: str | None, is_package: bool) -> ModuleUnits:
-    units: dict[str, Unit] = {}
-    top = _Loads()
+_Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass
+class ModuleUnits:
+    nodes: dict[str, _Definition]  # top-level functions and classes by name
+    registered: frozenset[str]  # decorated ones, reached as soon as the module is
+    top_loads: frozenset[str]  # names loaded by top-level code outside any unit
+    bindings: dict[str, str]  # import bindings at any level: name -> qualified
+    star: bool  # a star import: names may come from anywhere
+    _units: dict[str, Unit] = field(default_factory=dict)
+
+    def unit(self, name: str) -> Unit | None:
+        """The unit named `name`, its body scanned the first time it is asked for."""
+        found = self._units.get(name)
+        if found is None:
+            node = self.nodes.get(name)
+            if node is None:
+                return None
+            found = self._units[name] = _unit(node)
+        return found
+
+
+def module_units(tree: ast.Module, facts: ModuleFacts | None, path: str) -> ModuleUnits:
+    """Units of a module; its import bindings (at any level) come from its analysis tables, or
+    for a test file (which has none) from its tree."""
+    nodes: dict[str, _Definition] = {}
     bindings: dict[str, str] = {}
     star = False
+    for binding in facts.imports if facts is not None else _imports(tree, path):
+        if binding.name == "*":
+            star = True
+        elif not binding.module.startswith("."):
+            # `import a.b` binds `a`; `import a.b as c` binds `c` to a.b; `from a import b`: a.b
+            bindings.setdefault(binding.bound_as,
+                                binding.qualified if binding.name else binding.module
+                                if binding.bound_as != binding.module.split(".")[0]
+                                else binding.bound_as)
+    top: list[ast.AST] = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            nodes[statement.name] = statement
+        else:
+            top.append(statement)
+    loads, _, chains, _ = _scan(top)
+    registered = frozenset(name for name, node in nodes.items() if _registered(node))
+    return ModuleUnits(nodes, registered, frozenset(loads | {c.split(".", 1)[0] for c in chains}),
+                       bindings, star)
+
+
+def _imports(tree: ast.Module, path: str) -> list[ImportBinding]:
+    name = module_name_for(path)
+    package = path.endswith("__init__.py")
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname:
-                    bindings.setdefault(alias.asname, alias.name)
-                else:
-                    head = alias.name.split(".", 1)[0]
-                    bindings.setdefault(head, head)
+                bound = alias.asname or alias.name.split(".", 1)[0]
+                found.append(ImportBinding(alias.name, None, bound, node.lineno, 0, False))
         elif isinstance(node, ast.ImportFrom):
-            module = _absolute(node.module, node.level, module_name, is_package)
+            module = _absolute(node.module, node.level, name, package)
             for alias in node.names:
-                if alias.name == "*":
-                    star = True
-                elif module is not None:
-                    bindings.setdefault(alias.asname or alias.name, f"{module}.{alias.name}")
-    for statement in tree.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            units[statement.name] = _unit(statement)
-        else:
-            top.visit(statement)
-    return ModuleUnits(units, frozenset(top.loads | {c.split(".", 1)[0] for c in top.chains}),
-                       bindings, star)
+                if module is not None:
+                    found.append(ImportBinding(module, alias.name, alias.asname or alias.name,
+                                               node.lineno, 0, False))
+    return found
 
 
 def _absolute(module: str | None, level: int, name: str | None, is_package: bool) -> str | None:
@@ -201,13 +242,14 @@ class CallGraph:
         self._units: dict[str, ModuleUnits | None] = {}
         self._test_trees: dict[str, ast.Module | None] = {}
         self.consulted: set[str] = set()  # modules resolution read, since the last reach_from
+        self._test_units: dict[str, dict[str, Unit]] = {}
 
     def units(self, path: str) -> ModuleUnits | None:
         if path not in self._units:
             tree = self.tree(path)
             self._units[path] = (
                 None if tree is None else module_units(
-                    tree, module_name_for(path), path.endswith("__init__.py")
+                    tree, None if is_test_file(path) else self.project.facts(path), path
                 )
             )
         return self._units[path]
@@ -242,7 +284,7 @@ class CallGraph:
             units = self.units(path)
             if units is None:
                 return path, None
-            if rest[0] in units.units:
+            if rest[0] in units.nodes:
                 return path, rest[0]
             bound = units.bindings.get(rest[0])
             if bound is not None and depth < 6:
@@ -282,9 +324,11 @@ class CallGraph:
             units = self.units(path)
             if units is None:
                 return
-            for name, unit in units.units.items():
-                if unit.registered or name in units.top_loads:
+            for name in units.nodes:
+                if name in units.registered or name in units.top_loads:
                     pending.append((path, name))
+            if len(seen_modules) > _MAX_MODULES:
+                reach.unknown = True  # too much of the project to say: stay silent
 
         def follow(path: str, loads: frozenset[str], chains: frozenset[str],
                    test_side: bool) -> None:
@@ -293,12 +337,12 @@ class CallGraph:
                 return
             roots = test_roots if test_side else project.module_roots(path)
             for name in sorted(loads):
-                if name in units.units and not test_side:
+                if name in units.nodes and not test_side:
                     pending.append((path, name))
                     continue
                 bound = units.bindings.get(name)
                 if bound is None:
-                    if test_side and name in units.units:
+                    if test_side and name in units.nodes:
                         pending.append((path, name))
                     continue
                 target = self.resolve(bound, roots)
@@ -331,18 +375,18 @@ class CallGraph:
                     follow(path, units.top_loads, frozenset(), True)
             else:
                 follow(path, unit.loads, unit.chains, True)
-        while pending:
+        while pending and not reach.unknown:
             path, name = pending.pop()
             if (path, name) in reach.units:
                 continue
             reach.units.add((path, name))
             add_module(path)
             units = self.units(path)
-            unit = units.units.get(name) if units else None
+            unit = units.unit(name) if units else None
             if unit is None:
                 continue
             if unit.dynamic:
-                pending.extend((path, other) for other in units.units)  # type: ignore[union-attr]
+                pending.extend((path, other) for other in units.nodes)  # type: ignore[union-attr]
             follow(path, unit.loads, unit.chains, False)
         reach.files = seen_modules | self.consulted
         return reach
@@ -357,8 +401,11 @@ class CallGraph:
 
     def test_units(self, path: str) -> dict[str, Unit]:
         """Units of a test file or conftest by qualified name (`TestX.test_y` for methods)."""
+        found = self._test_units.get(path)
+        if found is not None:
+            return found
+        found = self._test_units[path] = {}
         tree = self.tree(path)
-        found: dict[str, Unit] = {}
         if tree is None:
             return found
         for statement in tree.body:
@@ -379,7 +426,7 @@ def lookups_of(graph: CallGraph, reach: Reach, module_path: str, name: str,
     through: list[Lookup] = []
     for path, unit_name in sorted(reach.units):
         units = graph.units(path)
-        unit = units.units.get(unit_name) if units else None
+        unit = units.unit(unit_name) if units else None
         if unit is None:
             continue
         if path == module_path and name in unit.loads:

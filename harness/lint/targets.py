@@ -139,6 +139,9 @@ def _from_import_binding(context: FileContext, patch: PatchCall, target: str) ->
         return Verdict("LH104", patch, target, subject, binding.bound_as, built, binding.line)
     # LH102 only when every lookup the test can reach misses the patch: none through the
     # patched module's own globals or through `module.name`, at least one through a copy.
+    project = context.project
+    if not any(b.bound_as in project.runtime_names(s.path) for s, b in late):
+        return None  # no function uses a copy: no lookup the test could make misses the patch
     reach = reach_of_patch(context, patch)
     if reach is None or reach.unknown:
         return None
