@@ -306,9 +306,12 @@ def real_name(path: Path) -> tuple[str, Path] | None:
     elsewhere = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != str(directory)]
     spec = importlib.machinery.PathFinder.find_spec(top, elsewhere)
     # A namespace portion (a bare directory of that name) loses to the file: no collision.
-    if spec is not None and spec.origin not in (None, "namespace"):
-        if not os.path.abspath(spec.origin).startswith(str(directory) + os.sep):
-            return None
+    if (
+        spec is not None
+        and spec.origin not in (None, "namespace")
+        and not os.path.abspath(spec.origin).startswith(str(directory) + os.sep)
+    ):
+        return None
     return ".".join(parts), directory
 
 

@@ -22,7 +22,6 @@ from harness.errors import ConfigError, LegacyImportError
 from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
-    from harness.analysis.model import ModuleFacts
     from harness.dependencies import DependencySource
     from harness.fakes.backends import Backends
     from harness.report import ImportReport
@@ -194,6 +193,7 @@ class HarnessSession:
         from harness.analysis import AnalysisError, analyze_file
         from harness.dependencies import resolve
         from harness.scaffold.env_helpers import with_helper_env_reads
+        from harness.scaffold.project import imported_project_modules
 
         try:  # the facts `harness scan` and `harness init` show, read the same way
             facts = with_helper_env_reads(analyze_file(service.path))
@@ -202,7 +202,9 @@ class HarnessSession:
                 f"{error}: the legacy module cannot be read, so it cannot be imported"
             ) from None
         source = self._source_for(service)
-        resolution = resolve(service, facts, source, _imported_project_modules(facts))
+        resolution = resolve(
+            service, facts, source, imported_project_modules(facts, analyze_file)
+        )
         clients_before = source.client_count()
         loaded = load_service(
             service,
@@ -244,27 +246,3 @@ class HarnessSession:
             self._service_names = names
         return self._service_names
 
-
-_MAX_PROJECT_MODULES = 200
-
-
-def _imported_project_modules(facts: ModuleFacts) -> list[ModuleFacts]:
-    """The project modules importing `facts`' module imports too, transitively (read, not run)."""
-    from harness.analysis import AnalysisError, analyze_file
-    from harness.scaffold.project import project_imports
-
-    seen = {str(Path(facts.path).resolve())}
-    pending = project_imports(facts)
-    found: list[ModuleFacts] = []
-    while pending and len(found) < _MAX_PROJECT_MODULES:
-        path = str(Path(pending.pop(0)).resolve())
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            module = analyze_file(path)
-        except (AnalysisError, RecursionError):
-            continue  # its import reports it, with the line
-        found.append(module)
-        pending.extend(project_imports(module))
-    return found

@@ -15,12 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness.analysis.model import AnalysisError, EffectKind, EnvRead, ModuleFacts, SideEffect
+from harness.analysis.model import (
+    AnalysisError,
+    EffectKind,
+    EnvRead,
+    ModuleFacts,
+    SideEffect,
+)
 from harness.analysis.packages import import_root, is_stdlib, module_name_for
 from harness.analysis.source import decode, parse, read_bytes
-from harness.scaffold.env_helpers import with_helper_env_reads
 from harness.env import describe_use, off_when_unset, value_for_read
-from harness.scaffold.project import module_file, project_imports
+from harness.scaffold.env_helpers import with_helper_env_reads
+from harness.scaffold.project import imported_project_modules, module_file
 from harness.scaffold.scan import FakeTree, package_trees
 from harness.scaffold.service_shape import ServiceShape, service_shape
 
@@ -127,7 +133,9 @@ def build_plan(
         from harness.analysis import analyze_file as analyze
     facts = with_helper_env_reads(analyze(str(path)))
     tree = _parse(path)
-    followed = _followed_modules(facts, analyze)
+    followed = imported_project_modules(
+        facts, lambda path: with_helper_env_reads(analyze(path)), limit=_MAX_FOLLOWED_MODULES
+    )
     everything = [facts, *followed]
 
     trees = _with_requested_fakes(_merged_trees(everything), also_fake, source)
@@ -175,25 +183,6 @@ def build_plan(
 
 def _parse(path: Path) -> ast.Module:
     return parse(decode(read_bytes(str(path)), str(path)), str(path))
-
-
-def _followed_modules(facts: ModuleFacts, analyze) -> list[ModuleFacts]:
-    """Project modules imported while `facts`' module is imported, transitively."""
-    seen = {os.path.abspath(facts.path)}
-    pending = project_imports(facts)
-    followed: list[ModuleFacts] = []
-    while pending and len(followed) < _MAX_FOLLOWED_MODULES:
-        path = pending.pop(0)
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            module_facts = with_helper_env_reads(analyze(path))
-        except AnalysisError:
-            continue  # `harness scan` reports it; the plan does without its facts
-        followed.append(module_facts)
-        pending.extend(project_imports(module_facts))
-    return followed
 
 
 def _merged_trees(everything: list[ModuleFacts]) -> list[FakeTree]:

@@ -7,7 +7,7 @@ service imports its siblings because its directory is on `sys.path`); nothing is
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from harness.analysis.model import AnalysisError, ModuleFacts
 from harness.analysis.packages import import_root
@@ -92,4 +92,26 @@ def project_import_sites(facts: ModuleFacts) -> list[tuple[int, str]]:
             if target and target != own:
                 found.append((binding.line, target))
                 break
+    return found
+
+
+def imported_project_modules(
+    facts: ModuleFacts, analyze: Callable[[str], ModuleFacts], *, limit: int = 200
+) -> list[ModuleFacts]:
+    """The project modules importing `facts`' module imports too, transitively (read, not run);
+    one that cannot be read is left out (its own scan or import reports it)."""
+    seen = {os.path.abspath(facts.path)}
+    pending = project_imports(facts)
+    found: list[ModuleFacts] = []
+    while pending and len(found) < limit:
+        path = pending.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            module = analyze(path)
+        except (AnalysisError, RecursionError):
+            continue
+        found.append(module)
+        pending.extend(project_imports(module))
     return found

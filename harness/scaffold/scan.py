@@ -23,9 +23,14 @@ from harness.analysis.model import (
     Unknowable,
 )
 from harness.analysis.packages import module_name_for, third_party_packages
+from harness.locations import display_path
 from harness.scaffold.env_helpers import with_helper_env_reads
 from harness.scaffold.packages import PackageInfo, package_info
-from harness.scaffold.project import collect_sources, project_import_sites, project_imports
+from harness.scaffold.project import (
+    collect_sources,
+    project_import_sites,
+    project_imports,
+)
 
 Analyze = Callable[[str], ModuleFacts]
 
@@ -57,8 +62,8 @@ class Chain:
     effect: SideEffect
 
     def text(self) -> str:
-        hops = [f"{_relative(path)}:{line}" for path, line in self.steps]
-        return " -> ".join([*hops, f"{_relative(self.path)}:{self.effect.line}"]) + (
+        hops = [f"{display_path(path)}:{line}" for path, line in self.steps]
+        return " -> ".join([*hops, f"{display_path(self.path)}:{self.effect.line}"]) + (
             f" {self.effect.target}(...)"
         )
 
@@ -210,13 +215,6 @@ def chains_of(
     follow(facts, ())
     return found
 
-
-def _relative(path: str) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") else relative
 
 
 def package_trees(facts: ModuleFacts) -> tuple[FakeTree, ...]:
