@@ -22,6 +22,7 @@ from harness.analysis.packages import import_root, is_stdlib
 from harness.lint.reach import CallGraph
 from harness.lint.records import FileRecord, is_test_file
 from harness.lint.setup_facts import Function, ImportEvent, PatchCall, SetupFacts, Where
+from harness.lint.setup_facts.scopes import dotted as _dotted
 
 # Directories never searched for a test's descendants or modules.
 SKIPPED_DIRS = frozenset(
@@ -362,15 +363,6 @@ def _names_in_functions(text: str, path: str) -> frozenset[str]:
                         if dotted:
                             found.add(dotted)
     return frozenset(found)
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 def _join(root: str, path: str) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from harness.analysis import AnalysisError, ImportBinding, ModuleFacts
 from harness.analysis.packages import module_name_for
 from harness.lint.records import is_test_file
+from harness.lint.setup_facts.scopes import dotted as _dotted
 
 _TRANSPARENT_DECORATORS = frozenset(
     {"staticmethod", "classmethod", "property", "wraps", "cache", "lru_cache", "cached_property",
@@ -70,15 +71,6 @@ class Reach:
 
 
 # ------------------------------------------------------------------------------------ units
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 def _scan(nodes: list[ast.AST]) -> tuple[set[str], set[str], set[str], bool]:
