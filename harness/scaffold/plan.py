@@ -100,6 +100,11 @@ def resolve_module(spec: str, cwd: Path | None = None) -> Path:
     candidate = base / spec
     if candidate.is_file():
         return candidate.resolve()
+    if candidate.exists() and not candidate.is_dir():
+        try:
+            read_bytes(str(candidate))  # a FIFO, a device, a socket: the one-line reason
+        except AnalysisError as error:
+            raise AnalysisError(spec, error.line, error.message) from None
     if candidate.is_dir() and (candidate / "__init__.py").is_file():
         return (candidate / "__init__.py").resolve()
     if spec.replace(".", "").replace("_", "").isalnum():
