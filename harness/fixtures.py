@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -31,7 +32,7 @@ from harness.fidelity import LEVELS as FIDELITY_LEVELS
 if TYPE_CHECKING:
     from harness.config import ServiceConfig
     from harness.contract import LoadedService
-    from harness.fakes.http import Archive, ArchiveRequest
+    from harness.fakes.http import HttpRequest, HttpRouter, Route
     from harness.fakes.kafka_broker import Broker, Record
     from harness.fakes.schema_registry import SchemaRegistry
     from harness.fakes.tree import ClientBuilt
@@ -215,6 +216,7 @@ class LegacyFixture:
     def close(self) -> None:
         """End the test's scopes, newest first; the process is then as before the test."""
         __tracebackhide__ = True
+        loaded = list(self._active)
         try:
             self._stack.close()
         except HarnessError as error:
@@ -223,6 +225,9 @@ class LegacyFixture:
             self._active.clear()
             if self._names in sys.meta_path:
                 sys.meta_path.remove(self._names)
+        problems = self._session.backends_for(loaded).problems()
+        if problems:
+            _fail(HarnessError("\n".join(problems)))
 
 
 class _ServiceNames(importlib.abc.MetaPathFinder):
@@ -580,24 +585,35 @@ _MISSING: Any = object()  # "no json= given" (None is a JSON value)
 
 
 class HttpFixture:
-    """The `http` fixture: scripts the HTTP services the loaded services call through `requests`.
+    """The `http` fixture: the HTTP backends the loaded services call (`requests`, `httpx`),
+    routed by method and URL, each scripted by the test.
 
-    At `fake` the answers come from `responses` (`harness.fakes.http.Archive`); at `wire` from a
-    server on 127.0.0.1 (`harness.wire.http.LoopbackArchive`), where every fault is the real one
-    the client meets. The script and what was asked read the same at both levels::
+    At `fake` the answers come from `responses` and `respx` (`harness.fakes.http.HttpRouter`);
+    at `wire` from one server on 127.0.0.1 (`harness.wire.http.LoopbackHttp`), where every fault
+    is the real one the client meets. The script and what was asked read the same at both::
 
-        http.reply(json={"positions": []})              # every request from now on
+        prices = http.route("GET", "https://prices.invalid/api/", json={"EX001": 3.5})
+        alerts = http.route("POST", re.compile(r"https://alerts\\.invalid/v\\d+/"), status=202)
+        prices.timeout(times=1)                         # faults per route (see below)
+        prices.requests, prices.last_request            # what that backend was asked
+
+        http.reply(json={"positions": []})              # the catch-all: every other request
         http.reply(status=503, json={...}, times=1)     # the next one only (used first)
         http.server_error(502)                          # a 5xx with a JSON error body
         http.malformed()                                # 200, JSON content type, truncated body
         http.timeout()                                  # no answer: the client's timeout fires
         http.slow(0.3, json={...})                      # answers after 0.3 s
         http.connection_error()                         # connection refused or dropped
-        http.requests, http.last_request                # ArchiveRequest(method, url, path, params, timeout)
+        http.requests, http.last_request                # HttpRequest(method, url, path, params, timeout)
+        http.unrouted                                   # requests nothing answered
 
-    With nothing scripted a request fails as an unreachable service would. `timeout` in an
-    `ArchiveRequest` is what the client passed at `fake`; a server cannot see it, so it is None
-    at `wire` (pin it with `@pytest.mark.harness_fidelity("fake")`).
+    A route answers one method (`"*"`: any) under a URL prefix (`"https://prices.invalid/api/"`
+    covers what is under it) or a compiled pattern (`re.match` on the URL); the longest prefix
+    wins, the catch-all answers last once scripted. A request nothing answers gets a connection
+    error, and the test fails at its end naming the method, the URL and the route to add. At
+    `wire` a route's host is not seen (every URL variable points at the one server): routes
+    match by path. `timeout` in an `HttpRequest` is what the client passed at `fake`; a server
+    cannot see it, so it is None at `wire` (pin it with `@pytest.mark.harness_fidelity("fake")`).
     """
 
     def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
@@ -605,10 +621,29 @@ class HttpFixture:
         self._legacy = legacy
 
     @property
-    def server(self) -> Archive:
-        """The scripted backend itself (looked up at each use: a service the test loads later
-        may bring in the wire level)."""
-        return self._session.backends_for(self._legacy.loaded).archive
+    def server(self) -> HttpRouter:
+        """The router itself (looked up at each use: a service the test loads later may bring in
+        the wire level)."""
+        return self._session.backends_for(self._legacy.loaded).http
+
+    def route(
+        self,
+        method: str,
+        url: str | re.Pattern[str],
+        json: Any = _MISSING,
+        *,
+        status: int | None = None,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Route:
+        """A backend for `method` (`"*"`: any) under `url` (an absolute URL prefix, or a compiled
+        pattern); given `json`, `body`, `status` or `headers`, its standing answer. Returns the
+        `Route`, which scripts its own answers and faults (`reply`, `timeout`, `slow`,
+        `server_error`, `malformed`, `connection_error`) and lists its `requests`."""
+        arguments: dict[str, Any] = {"status": status, "body": body, "headers": headers}
+        if json is not _MISSING:
+            arguments["json"] = json
+        return self.server.route(method, url, **arguments)
 
     def reply(
         self,
@@ -619,6 +654,7 @@ class HttpFixture:
         headers: Mapping[str, str] | None = None,
         times: int | None = None,
     ) -> HttpFixture:
+        """The catch-all's answer: `json` (serialized) or a raw `body`, with `status`."""
         arguments: dict[str, Any] = {
             "status": status,
             "body": body,
@@ -661,9 +697,18 @@ class HttpFixture:
         return self
 
     @property
-    def requests(self) -> list[ArchiveRequest]:
+    def routes(self) -> list[Route]:
+        return self.server.routes
+
+    @property
+    def requests(self) -> list[HttpRequest]:
+        """Every request the services made, in order, whichever backend answered it."""
         return self.server.requests
 
     @property
-    def last_request(self) -> ArchiveRequest | None:
+    def last_request(self) -> HttpRequest | None:
         return self.server.last_request
+
+    @property
+    def unrouted(self) -> list[HttpRequest]:
+        return self.server.unrouted

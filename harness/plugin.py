@@ -70,11 +70,15 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     imports (collections and indexes created at import kept).
 
 `http` (HttpFixture)
-    What HTTP services answer the services' `requests` calls: `http.reply(json=..., status=200,
-    times=None)`, `http.server_error(503)`, `http.timeout()`, `http.connection_error()`,
-    `http.malformed()`, `http.slow(seconds, json=...)`; what was asked: `http.requests`,
-    `http.last_request` (method, url, path, params, timeout). Nothing scripted: a connection
-    error naming the request. At `wire` a loopback server answers, and waits are real.
+    The HTTP backends the services call through `requests` or `httpx`, routed by method and
+    URL: `http.route("GET", "https://prices.invalid/api/", json=..., status=200) -> Route` (a
+    prefix, or a compiled pattern; the route scripts its own `reply`, `timeout()`,
+    `connection_error()`, `server_error(503)`, `malformed()`, `slow(seconds, json=...)` and
+    lists its `requests`); the catch-all for every other request: `http.reply(...)` and the same
+    faults. `http.requests`, `http.last_request` (method, url, path, params, timeout),
+    `http.unrouted`. A request no route answers gets a connection error and fails the test,
+    naming the method, the URL and the route to add. At `wire` one loopback server answers
+    (routes match by path), and waits are real.
 
 Marker: `@pytest.mark.harness_fidelity("fake", ...)` on a test that pins what only some levels
 can show (e.g. the timeout `requests` was given, which a real server cannot see): when it loads a

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 class FixtureBackends:
-    """The backends one test's fixtures read and script, by name (`.kafka`, `.archive`...):
+    """The backends one test's fixtures read and script, by name (`.kafka`, `.http`...):
     the fake one, or the wire one standing for it where the test's services use `wire`."""
 
     def __init__(self, session: HarnessSession, loaded: Sequence[LoadedService]) -> None:
@@ -48,6 +48,30 @@ class FixtureBackends:
                         return self._session._wire_source().backends.get(spec.wire)
                     return getattr(self._session.backends, name)
         raise AttributeError(f"no integration declares a backend named {name!r}")
+
+    def problems(self) -> list[str]:
+        """Why the test must fail, from each backend built so far that can tell
+        (`Backend.verify`: e.g. a request no HTTP route answered). Builds nothing."""
+        from harness.integrations import all_integrations
+
+        source = self._session.source_if_built
+        if source is None:
+            return []
+        wire = getattr(source, "backends", None) if hasattr(source, "fakes") else None
+        found: list[str] = []
+        for integration in all_integrations():
+            for spec in integration.backends:
+                if spec.verify is None:
+                    continue
+                at_wire = spec.wire is not None and wire is not None
+                if at_wire and self._session._at_wire(self._loaded, integration.packages):
+                    backend = wire.started(spec.wire)
+                else:
+                    backend = self._session.backends.built().get(spec.name)
+                message = spec.verify(backend) if backend is not None else None
+                if message:
+                    found.append(message)
+        return found
 
 
 class HarnessSession:

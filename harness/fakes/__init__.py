@@ -11,7 +11,7 @@ Which fake serves which package at which level is the integrations registry's bu
     tree.names()                        # every dotted module name it serves
     tree.module("confluent_kafka.schema_registry.avro")
     with provider("requests", "fake").activate(backends):
-        ...                             # requests.get() answered by backends.archive
+        ...                             # requests.get() answered by backends.http's routes
 
 Loading this package imports no fake and no heavy library.
 """

@@ -9,7 +9,7 @@ Which backends exist is the integrations' business (`harness.integrations`): eac
     backends.kafka            # harness.fakes.kafka_broker.Broker (integration `kafka`)
     backends.schema_registry  # harness.fakes.schema_registry.SchemaRegistry
     backends.mongo            # harness.fakes.mongo.MongoStore (integration `mongo`)
-    backends.archive          # harness.fakes.http.Archive (integration `http`)
+    backends.http             # harness.fakes.http.HttpRouter (integration `http`)
     backends.clients          # harness.fakes.tree.ClientLog: every client the fakes built
     backends.reset()          # fresh state for the next test (see `reset`)
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from harness.fakes.tree import ClientLog
 
 if TYPE_CHECKING:
-    from harness.fakes.http import Archive
+    from harness.fakes.http import HttpRouter
     from harness.fakes.kafka_broker import Broker
     from harness.fakes.mongo import MongoStore
     from harness.fakes.schema_registry import SchemaRegistry
@@ -38,7 +38,7 @@ class Backends:
         kafka: Broker
         schema_registry: SchemaRegistry
         mongo: MongoStore
-        archive: Archive
+        http: HttpRouter
 
     def __init__(self, **options: Any) -> None:
         self.options = options

@@ -1,23 +1,32 @@
-"""The archive service at level `fake`: scripted HTTP answers through `responses`.
+"""HTTP backends at level `fake`: routes by method and URL, each scripted by the test.
 
-The real `requests` stays imported; `activate(backends)` starts a `responses.RequestsMock`
-that answers every `requests` call to the archive (`backends.archive`; every URL when it has
-no `base_url`) from what the test scripted::
+The real `requests` and `httpx` stay imported; `activate_requests(backends)` (through
+`responses`) and `activate_httpx(backends)` (through `respx`) answer every call from
+`backends.http`, an `HttpRouter`::
 
-    archive = backends.archive
-    archive.reply(json=[{"timestamp": 1000}])       # every request from now on
-    archive.reply(status=503, json={"error": "down"}, times=1)   # the next one only
-    archive.timeout()                                # requests raises ReadTimeout
-    archive.connection_error()                       # requests raises ConnectionError
-    archive.slow(5.0, json=[])                       # ReadTimeout if the client's timeout < 5 s
-    archive.malformed()                              # 200 with a body that is not JSON
-    archive.requests                                 # [ArchiveRequest(method, url, params, timeout)]
-    archive.reset()                                  # no script, no recorded requests
+    router = backends.http
+    prices = router.route("GET", "https://prices.invalid/api/", json={"EX001": 3.5})
+    router.route("POST", re.compile(r"https://alerts\\.invalid/v\\d+/send")).reply(status=202)
+    prices.timeout(times=1)                      # the next GET under that prefix times out
+    router.reply(json=[...])                     # the catch-all backend: any method, any URL
+    router.requests                              # every request, in order: HttpRequest(...)
+    prices.requests                              # those one route answered
+    router.unrouted                              # requests no route matched (the test fails)
+    router.reset()                               # no route, no script, no recorded request
 
+A route (`Route`) is one scripted backend: `reply(json=..., status=..., times=n)`,
+`server_error()`, `malformed()`, `timeout()`, `slow(delay, json=...)`, `connection_error()`.
 Answers marked `times=n` are used first, in order, each n times; otherwise the standing answer
-(the last one scripted without `times`) is used. With nothing scripted the archive is
-unreachable: `requests.ConnectionError` naming the request and the way to script it.
-Nothing sleeps: `slow` compares its delay with the `timeout` the client passed.
+(the last one scripted without `times`). Nothing sleeps: `slow` compares its delay with the
+`timeout` the client passed.
+
+Which route answers: the one whose method matches (a method, or `"*"` for any) and whose URL
+matches: a prefix string (`"https://prices.invalid/api/"` matches that URL and everything under
+it, never `https://prices.invalid/apiary`) or a compiled pattern (`re.match` from the start of the
+URL). The longest matching prefix wins, then patterns in the order added, a route for one method
+before one for any; the catch-all answers last, once the test scripted it. A request nothing
+answers gets a connection error naming the method, the URL and the route to add, and is listed in
+`router.unrouted`, which fails the test (`verify`).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ if TYPE_CHECKING:
     from harness.fakes.backends import Backends
 
 _MISSING: Any = object()  # "no json= given" (None is a JSON value)
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+ANY_METHOD = "*"
 MALFORMED_BODY = b'{"items": [{"timestamp": 1000, '  # truncated JSON: .json() raises
 
 
@@ -58,8 +67,8 @@ class ScriptedReply:
 
 
 @dataclass(frozen=True)
-class ArchiveRequest:
-    """One request the service made to the archive."""
+class HttpRequest:
+    """One request a service made."""
 
     method: str
     url: str
@@ -70,12 +79,15 @@ class ArchiveRequest:
     timeout: float | tuple[float | None, float | None] | None
 
 
-class ArchiveScript:
-    """The archive's scripting API and the requests it saw, shared by every level.
+ArchiveRequest = HttpRequest  # the name the first HTTP backend's suites know
 
-    A level (this module's `Archive`, the loopback server of `harness.wire.http`) decides how
-    a `ScriptedReply` reaches the client; which reply comes next is decided here, so a test
-    scripts the archive the same way at every level.
+
+class HttpScript:
+    """One backend's scripting API and the requests it answered, shared by every level.
+
+    A level (the `responses`/`respx` interception here, the loopback server of
+    `harness.wire.http`) decides how a `ScriptedReply` reaches the client; which reply comes
+    next is decided here, so a test scripts a backend the same way at every level.
     """
 
     def __init__(self) -> None:
@@ -83,7 +95,7 @@ class ArchiveScript:
         self._lock = threading.RLock()
         self._standing: ScriptedReply | None = None
         self._queued: deque[list[Any]] = deque()  # [reply, remaining]
-        self._requests: list[ArchiveRequest] = []
+        self._requests: list[HttpRequest] = []
 
     # -- scripting ---------------------------------------------------------------------------
 
@@ -102,6 +114,7 @@ class ArchiveScript:
     def server_error(
         self, status: int = 500, json: Any = _MISSING, *, times: int | None = None
     ) -> Self:
+        """A 5xx answer (a JSON error body unless `json` is given)."""
         if json is _MISSING:
             json = {"error": "internal server error"}
         return self.reply(json, status=status, times=times)
@@ -120,7 +133,7 @@ class ArchiveScript:
         return self._script(ScriptedReply(ReplyKind.TIMEOUT), times)
 
     def connection_error(self, *, times: int | None = None) -> Self:
-        """The archive is unreachable: no answer at all (`requests`: ConnectionError)."""
+        """The backend is unreachable: no answer at all (`requests`: ConnectionError)."""
         return self._script(ScriptedReply(ReplyKind.CONNECTION_ERROR), times)
 
     def slow(
@@ -151,19 +164,24 @@ class ArchiveScript:
             self._queued.clear()
             self._requests.clear()
 
+    @property
+    def scripted(self) -> bool:
+        with self._lock:
+            return self._standing is not None or bool(self._queued)
+
     # -- what happened -----------------------------------------------------------------------
 
     @property
-    def requests(self) -> list[ArchiveRequest]:
+    def requests(self) -> list[HttpRequest]:
         with self._lock:
             return list(self._requests)
 
     @property
-    def last_request(self) -> ArchiveRequest | None:
+    def last_request(self) -> HttpRequest | None:
         with self._lock:
             return self._requests[-1] if self._requests else None
 
-    def _take_reply(self, recorded: ArchiveRequest) -> ScriptedReply | None:
+    def take_reply(self, recorded: HttpRequest) -> ScriptedReply | None:
         """Record `recorded` and return the reply scripted for it (None: nothing scripted)."""
         with self._lock:
             self._requests.append(recorded)
@@ -176,42 +194,153 @@ class ArchiveScript:
             return self._standing
 
 
-class Archive(ArchiveScript):
-    """A scripted archive service; see the module docstring."""
+class Route(HttpScript):
+    """A backend answering one method (or any: `"*"`) under one URL prefix or pattern."""
 
-    def __init__(self, base_url: str | None = None) -> None:
+    def __init__(self, method: str, url: str | re.Pattern[str]) -> None:
         super().__init__()
-        self.base_url = base_url.rstrip("/") if base_url else None
+        self.method = method.upper()
+        self.url = url
 
-    # -- answering (called by responses) -----------------------------------------------------
-
-    def url_pattern(self) -> re.Pattern[str]:
-        if self.base_url is None:
-            return re.compile(r"https?://.*")
-        return re.compile(re.escape(self.base_url) + r"(/.*|\?.*)?$")
-
-    def answer(self, request: Any) -> Any:
-        """responses callback: (status, headers, body) or an exception to raise."""
-        import requests
-
-        recorded = _record(request)
-        reply = self._take_reply(recorded)
-        if reply is None:
-            return requests.exceptions.ConnectionError(
-                f"the archive fake has no answer scripted for {recorded.method} {recorded.url}: "
-                "call archive.reply(json=...) (or timeout(), server_error(), ...) in the test"
+    def matches(self, method: str, url: str, *, path_only: bool = False) -> bool:
+        """Does this route answer `method` `url`? `path_only`: compare the path and query only
+        (a loopback server at `wire` sees no original host)."""
+        if self.method not in (ANY_METHOD, method.upper()):
+            return False
+        if isinstance(self.url, re.Pattern):
+            target = url if not path_only else _path_and_query(url)
+            return self.url.match(target) is not None or (
+                path_only and self.url.match(url) is not None
             )
-        if reply.kind is ReplyKind.TIMEOUT or (
-            reply.kind is ReplyKind.SLOW and _times_out(reply.delay, recorded.timeout)
-        ):
-            return requests.exceptions.ReadTimeout(
-                f"HTTPConnectionPool: Read timed out. (read timeout={recorded.timeout})"
+        prefix = _path_and_query(self.url) if path_only else self.url
+        target = _path_and_query(url) if path_only else url
+        if not target.startswith(prefix):
+            return False
+        rest = target[len(prefix) :]
+        return not rest or prefix.endswith("/") or rest[0] in "/?#"
+
+    def _rank(self) -> tuple[int, int, int]:
+        if isinstance(self.url, re.Pattern):
+            return (1, 0, self.method == ANY_METHOD)
+        return (0, -len(self.url), self.method == ANY_METHOD)
+
+    def describe(self) -> str:
+        url = self.url.pattern if isinstance(self.url, re.Pattern) else self.url
+        return f"{self.method} {url}"
+
+    def __repr__(self) -> str:
+        return f"<Route {self.describe()}>"
+
+
+class HttpRouter(HttpScript):
+    """The HTTP backends the services call, by method and URL; see the module docstring.
+
+    Scripting the router itself (`reply`, `timeout`...) scripts the catch-all backend, which
+    answers any request no route matches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._routes: list[Route] = []
+        self._all: list[HttpRequest] = []
+        self._unrouted: list[HttpRequest] = []
+
+    def route(
+        self,
+        method: str,
+        url: str | re.Pattern[str],
+        json: Any = _MISSING,
+        *,
+        status: int | None = None,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Route:
+        """A backend for `method` (or `"*"`) under `url` (a prefix, or a compiled pattern);
+        given any of `json`, `body`, `status`, `headers`, its standing answer (status 200 unless
+        given). Script its faults on the returned route."""
+        if not isinstance(url, (str, re.Pattern)) or (isinstance(url, str) and "://" not in url):
+            raise ValueError(
+                f"route URL must be an absolute URL prefix such as 'https://prices.invalid/api/' "
+                f"or a compiled pattern, got {url!r}"
             )
-        if reply.kind is ReplyKind.CONNECTION_ERROR:
-            return requests.exceptions.ConnectionError(
-                f"Failed to establish a new connection to {recorded.url}: [Errno 111] Connection refused"
-            )
-        return (reply.status, dict(reply.headers), reply.body)
+        route = Route(method, url)
+        if json is not _MISSING or body is not None or status is not None or headers is not None:
+            route.reply(json, status=status or 200, body=body, headers=headers)
+        with self._lock:
+            self._routes.append(route)
+            self._routes.sort(key=Route._rank)  # stable: same rank keeps the order added
+        return route
+
+    @property
+    def routes(self) -> list[Route]:
+        with self._lock:
+            return list(self._routes)
+
+    def match(self, method: str, url: str, *, path_only: bool = False) -> HttpScript | None:
+        """The route answering `method` `url`: a route, the catch-all once scripted, or None."""
+        with self._lock:
+            for route in self._routes:
+                if route.matches(method, url, path_only=path_only):
+                    return route
+            return self if self.scripted else None
+
+    def dispatch(self, recorded: HttpRequest, *, path_only: bool = False) -> ScriptedReply | None:
+        """Record `recorded` and return its reply; None when nothing answers it (then it is
+        listed in `unrouted`)."""
+        with self._lock:
+            self._all.append(recorded)
+            backend = self.match(recorded.method, recorded.url, path_only=path_only)
+            reply = backend.take_reply(recorded) if backend is not None else None
+            if reply is None:
+                self._unrouted.append(recorded)
+            return reply
+
+    @property
+    def requests(self) -> list[HttpRequest]:
+        """Every request made to any route, in order (also those nothing answered)."""
+        with self._lock:
+            return list(self._all)
+
+    @property
+    def last_request(self) -> HttpRequest | None:
+        with self._lock:
+            return self._all[-1] if self._all else None
+
+    @property
+    def unrouted(self) -> list[HttpRequest]:
+        with self._lock:
+            return list(self._unrouted)
+
+    def unrouted_message(self, request: HttpRequest) -> str:
+        split = urlsplit(request.url)
+        prefix = f"{split.scheme}://{split.netloc}/"
+        known = ", ".join(r.describe() for r in self.routes) or "none"
+        return (
+            f"no HTTP route answers {request.method} {request.url} (routes: {known}); add one "
+            f'in the test: http.route("{request.method}", "{prefix}", json=...), or '
+            "http.reply(json=...) for every request"
+        )
+
+    def verify(self) -> str | None:
+        """Why the test must fail: the requests nothing answered (None: every one was)."""
+        unrouted = self.unrouted
+        if not unrouted:
+            return None
+        first = unrouted[0]
+        more = f" (and {len(unrouted) - 1} more)" if len(unrouted) > 1 else ""
+        return f"harness: {self.unrouted_message(first)}{more}"
+
+    def reset(self) -> None:
+        """No route, no script, no recorded request."""
+        with self._lock:
+            super().reset()
+            self._routes.clear()
+            self._all.clear()
+            self._unrouted.clear()
+
+
+def _path_and_query(url: str) -> str:
+    split = urlsplit(url)
+    return split.path + (f"?{split.query}" if split.query else "")
 
 
 def _answer(
@@ -229,42 +358,122 @@ def _answer(
     return ScriptedReply(ReplyKind.ANSWER, status, payload, tuple(all_headers.items()))
 
 
-def _times_out(delay: float, timeout: Any) -> bool:
-    read = timeout[1] if isinstance(timeout, tuple) else timeout
+def times_out(delay: float, timeout: Any) -> bool:
+    """Would an answer after `delay` seconds come after the client's (read) timeout?"""
+    if isinstance(timeout, tuple):
+        read = timeout[1]
+    elif isinstance(timeout, Mapping):  # httpx: {"connect": .., "read": .., ...}
+        read = timeout.get("read")
+    else:
+        read = timeout
     return read is not None and delay >= read
 
 
-def _record(request: Any) -> ArchiveRequest:
-    split = urlsplit(request.url)
+def record(method: str, url: str, headers: Mapping[str, str], body: Any, timeout: Any) -> HttpRequest:
+    split = urlsplit(url)
     params = {
         k: (v[0] if len(v) == 1 else v)
         for k, v in parse_qs(split.query, keep_blank_values=True).items()
     }
-    body = request.body.encode() if isinstance(request.body, str) else request.body
-    return ArchiveRequest(
-        method=request.method,
-        url=request.url,
+    if isinstance(body, str):
+        body = body.encode()
+    return HttpRequest(
+        method=method.upper(),
+        url=url,
         path=split.path,
         params=params,
-        headers=dict(request.headers),
-        body=body,
-        timeout=getattr(request, "req_kwargs", {}).get("timeout"),
+        headers=dict(headers),
+        body=body or None,
+        timeout=timeout,
     )
 
 
+# -- requests, through responses -------------------------------------------------------------
+
+
+def _answer_requests(router: HttpRouter, request: Any) -> Any:
+    """responses callback: (status, headers, body), or the exception `requests` raises."""
+    import requests
+
+    recorded = record(
+        request.method,
+        request.url,
+        request.headers,
+        request.body,
+        getattr(request, "req_kwargs", {}).get("timeout"),
+    )
+    reply = router.dispatch(recorded)
+    if reply is None:
+        return requests.exceptions.ConnectionError(router.unrouted_message(recorded))
+    if reply.kind is ReplyKind.TIMEOUT or (
+        reply.kind is ReplyKind.SLOW and times_out(reply.delay, recorded.timeout)
+    ):
+        return requests.exceptions.ReadTimeout(
+            f"HTTPConnectionPool: Read timed out. (read timeout={recorded.timeout})"
+        )
+    if reply.kind is ReplyKind.CONNECTION_ERROR:
+        return requests.exceptions.ConnectionError(
+            f"Failed to establish a new connection to {recorded.url}: [Errno 111] Connection refused"
+        )
+    return (reply.status, dict(reply.headers), reply.body)
+
+
 @contextlib.contextmanager
-def activate(backends: Backends) -> Iterator[Any]:
-    """Answer `requests` calls to the archive from `backends.archive` while active."""
+def activate_requests(backends: Backends) -> Iterator[Any]:
+    """Answer every `requests` call from `backends.http` while active."""
     import responses
 
-    archive = backends.archive
+    router = backends.http
     mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-    pattern = archive.url_pattern()
-    for method in METHODS:
-        mock.add_callback(method, pattern, callback=archive.answer, content_type=None)
+    pattern = re.compile(r".*")
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+        mock.add_callback(
+            method, pattern, callback=lambda r: _answer_requests(router, r), content_type=None
+        )
     mock.start()
     try:
         yield mock
     finally:
         mock.stop(allow_assert=False)
+        mock.reset()
+
+
+activate = activate_requests  # the name the provider table used first
+
+
+# -- httpx, through respx --------------------------------------------------------------------
+
+
+def _answer_httpx(router: HttpRouter, request: Any) -> Any:
+    import httpx
+
+    timeout = request.extensions.get("timeout")
+    recorded = record(
+        request.method, str(request.url), request.headers, request.content, timeout
+    )
+    reply = router.dispatch(recorded)
+    if reply is None:
+        raise httpx.ConnectError(router.unrouted_message(recorded), request=request)
+    if reply.kind is ReplyKind.TIMEOUT or (
+        reply.kind is ReplyKind.SLOW and times_out(reply.delay, timeout)
+    ):
+        raise httpx.ReadTimeout("timed out", request=request)
+    if reply.kind is ReplyKind.CONNECTION_ERROR:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+
+
+@contextlib.contextmanager
+def activate_httpx(backends: Backends) -> Iterator[Any]:
+    """Answer every `httpx` call (sync and async clients) from `backends.http` while active."""
+    import respx
+
+    router = backends.http
+    mock = respx.mock(assert_all_called=False, assert_all_mocked=True)
+    mock.route().mock(side_effect=lambda request: _answer_httpx(router, request))
+    mock.start()
+    try:
+        yield mock
+    finally:
+        mock.stop(quiet=True)
         mock.reset()

@@ -82,14 +82,17 @@ class Backend:
     It is `Backends.<name>` for the fakes (and the fixture), built on first use by
     `build(options)` (the keyword arguments `Backends(...)` was given), emptied before each test
     by `reset(backend)` and, after a service's import, told that what it holds now is where
-    every test starts from by `baseline(backend)`. `wire`: the name of the wire backend that
-    stands for it when the integration's packages are at `wire` (what the fixture then shows).
+    every test starts from by `baseline(backend)`. `verify(backend)`, after each test: why the
+    test must fail (e.g. a request no HTTP route answered), or None. `wire`: the name of the
+    wire backend that stands for it when the integration's packages are at `wire` (what the
+    fixture then shows; it is verified the same way).
     """
 
     name: str
     build: Callable[[Mapping[str, Any]], Any]
     reset: Callable[[Any], None] | None = None
     baseline: Callable[[Any], None] | None = None
+    verify: Callable[[Any], str | None] | None = None
     wire: str | None = None
 
 

@@ -1,12 +1,15 @@
-"""HTTP services called through `requests`.
+"""HTTP backends called through `requests` or `httpx`, routed by method and URL.
 
-| level  | what serves it                                                                      |
+| level  | what serves them                                                                    |
 |--------|-------------------------------------------------------------------------------------|
-| `fake` | the real `requests`, answered by `responses` from what the test scripted            |
-| `wire` | the real `requests` against a scripted HTTP server on 127.0.0.1 (real faults)       |
+| `fake` | the real `requests` answered by `responses`, the real `httpx` answered by `respx`,  |
+|        | both from the routes the test scripted (`harness.fakes.http.HttpRouter`)            |
+| `wire` | the real clients against one scripted HTTP server on 127.0.0.1 (real faults);       |
+|        | every `*_URL` variable of the service points at it, routes match by path            |
 
-Fixture `http` (`harness.fixtures.HttpFixture`): script answers and faults, read the requests.
-The script and the request log are cleared before each test.
+Fixture `http` (`harness.fixtures.HttpFixture`): routes (`http.route("GET", url, json=...)`),
+a catch-all (`http.reply(...)`), faults per route, the requests seen. Cleared before each test; a
+request no route answers fails the test, naming the route to add.
 """
 
 from __future__ import annotations
@@ -30,25 +33,27 @@ _NOT_HTTP_WORDS = (
     "POSTGRES",
     "DATABASE",
     "DB_",
+    "S3",
+    "MINIO",
+    "SENTRY",
 )
 
 
-def _archive(options: Mapping[str, Any]) -> Any:
-    from harness.fakes.http import Archive
+def _router(options: Mapping[str, Any]) -> Any:
+    from harness.fakes.http import HttpRouter
 
-    return Archive(base_url=options.get("archive_url"))
+    return HttpRouter()
 
 
 def _start_server(fake: Any) -> Any:
-    from harness.wire.http import LoopbackArchive
+    from harness.wire.http import LoopbackHttp
 
-    return LoopbackArchive.start()
+    return LoopbackHttp.start()
 
 
 def _prepare(package: str, wire: Any) -> None:
-    import requests  # noqa: F401
-
-    wire.get("archive")
+    __import__(package)  # the real client library, imported outside any contract scope
+    wire.get("http")
 
 
 def _env_value(package: str, read: EnvRead, wire: Any) -> str | None:
@@ -56,30 +61,45 @@ def _env_value(package: str, read: EnvRead, wire: Any) -> str | None:
 
     name = read.name.upper()
     if is_url(name, read.use) and not any(word in name for word in _NOT_HTTP_WORDS):
-        return wire.get("archive").url
+        return wire.get("http").url
     return None
 
 
 INTEGRATION = Integration(
     name="http",
-    packages=("requests",),
+    packages=("requests", "httpx"),
     providers={
         Fidelity.FAKE: {
             "requests": Provider(
                 "requests",
                 Fidelity.FAKE,
                 None,
-                activation="harness.fakes.http:activate",
-                description="the real requests, answered by the scripted archive through responses",
-            )
+                activation="harness.fakes.http:activate_requests",
+                description="the real requests, answered through responses by the routed backends",
+            ),
+            "httpx": Provider(
+                "httpx",
+                Fidelity.FAKE,
+                None,
+                activation="harness.fakes.http:activate_httpx",
+                description="the real httpx, answered through respx by the routed backends",
+            ),
         }
     },
-    backends=(Backend("archive", _archive, reset=lambda archive: archive.reset(), wire="archive"),),
+    backends=(
+        Backend(
+            "http",
+            _router,
+            reset=lambda router: router.reset(),
+            verify=lambda router: router.verify(),
+            wire="http",
+        ),
+    ),
     wire=Wire(
-        packages=("requests",),
+        packages=("requests", "httpx"),
         backends=(
             WireBackend(
-                "archive",
+                "http",
                 _start_server,
                 reset=lambda server: server.reset(),
                 close=lambda server: server.stop(),
@@ -89,5 +109,5 @@ INTEGRATION = Integration(
         env_value=_env_value,
     ),
     fixture="harness.fixtures:HttpFixture",
-    description="HTTP services called through requests",
+    description="HTTP backends called through requests or httpx, routed by method and URL",
 )

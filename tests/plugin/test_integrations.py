@@ -152,3 +152,41 @@ def test_a_registered_integration_fakes_its_package_for_a_service_and_gives_its_
     result = pytester.runpytest()
 
     result.assert_outcomes(passed=2)
+
+
+def test_a_request_no_http_route_answers_fails_the_test_naming_the_route_to_add(
+    project: Project,
+) -> None:
+    project.legacy(
+        "svc.py",
+        """
+        import requests
+
+
+        def total():
+            try:
+                return requests.get("https://prices.invalid/api/total", timeout=1).json()
+            except requests.RequestException:
+                return None  # a legacy fallback that would hide the missing script
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc.py"\n')
+    project.tests(
+        """
+        def test_total(legacy, http):
+            http.route("GET", "https://prices.invalid/other/", json=1)
+            assert legacy.load("svc").total() is None
+        """
+    )
+
+    result = project.pytester.runpytest()
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*no HTTP route answers GET https://prices.invalid/api/total (routes: GET "
+            'https://prices.invalid/other/); add one in the test: http.route("GET", '
+            '"https://prices.invalid/", json=...)*'
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

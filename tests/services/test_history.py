@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.fakes.http import Archive
-from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
+from harness.fixtures import HttpFixture, KafkaFixture, LegacyFixture, MongoFixture
 
 from .events import DAY_START, HOUR, telemetry
 
@@ -43,7 +42,7 @@ def test_duplicates_and_poison_messages_are_skipped_without_stopping_the_consume
 
 
 def test_an_archive_timeout_degrades_to_the_positions_mongo_has(
-    kafka: KafkaFixture, http: Archive, mongo: MongoFixture, history: ModuleType
+    kafka: KafkaFixture, http: HttpFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
     history.collection.insert_one(
         {"identifier": "EX001", "timestamp": 5_000, "base": {"code": "B"}, "position": None}

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.fakes.http import Archive
-from harness.fixtures import LegacyFixture, MongoFixture
+from harness.fixtures import HttpFixture, LegacyFixture, MongoFixture
 
 from .builders import DAY, HISTORY_ENV, NOW, freeze_clock, get, position
 
@@ -50,7 +49,7 @@ def degraded(archive: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_archived_positions_are_merged_in_time_order_with_mongo_winning_on_a_shared_time(
-    history_now: ModuleType, http: Archive
+    history_now: ModuleType, http: HttpFixture
 ) -> None:
     at_start = position("EX001", START, lat=5.0)
     middle = position("EX001", START + DAY, lat=6.0)
@@ -69,7 +68,7 @@ def test_archived_positions_are_merged_in_time_order_with_mongo_winning_on_a_sha
 
 
 def test_archived_positions_at_the_end_of_the_range_are_kept_and_after_it_dropped(
-    history_now: ModuleType, http: Archive
+    history_now: ModuleType, http: HttpFixture
 ) -> None:
     end = RETENTION_START - DAY
     at_end = position("EX001", end)
@@ -82,7 +81,7 @@ def test_archived_positions_at_the_end_of_the_range_are_kept_and_after_it_droppe
     assert body["count"] == 1
 
 
-def test_an_empty_archive_answer_is_complete(history_now: ModuleType, http: Archive) -> None:
+def test_an_empty_archive_answer_is_complete(history_now: ModuleType, http: HttpFixture) -> None:
     http.reply(json={"positions": []})
 
     body = old_range(history_now)
@@ -93,7 +92,7 @@ def test_an_empty_archive_answer_is_complete(history_now: ModuleType, http: Arch
 
 
 def test_the_archive_is_asked_once_with_get_for_the_range_mongo_no_longer_keeps(
-    history_now: ModuleType, http: Archive
+    history_now: ModuleType, http: HttpFixture
 ) -> None:
     http.reply(json={"positions": []})
 
@@ -110,7 +109,7 @@ def test_the_archive_is_asked_once_with_get_for_the_range_mongo_no_longer_keeps(
 
 @pytest.mark.harness_fidelity("fake")  # a real server cannot see the client's timeout
 def test_the_archive_request_waits_at_most_ARCHIVE_TIMEOUT_SECONDS(
-    history_now: ModuleType, http: Archive
+    history_now: ModuleType, http: HttpFixture
 ) -> None:
     http.reply(json={"positions": []})
 
@@ -119,14 +118,14 @@ def test_the_archive_request_waits_at_most_ARCHIVE_TIMEOUT_SECONDS(
     assert [r.timeout for r in http.requests] == [5.0]
 
 
-def test_an_archive_timeout_degrades_to_mongo_positions(history_now: ModuleType, http: Archive) -> None:
+def test_an_archive_timeout_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.timeout()
 
     assert old_range(history_now) == degraded({"status": "timeout", "count": 0})
 
 
 def test_an_archive_slower_than_the_timeout_degrades_to_mongo_positions(
-    history_now: ModuleType, http: Archive
+    history_now: ModuleType, http: HttpFixture
 ) -> None:
     http.slow(5.0, json={"positions": [position("EX001", START)]})
 
@@ -134,14 +133,14 @@ def test_an_archive_slower_than_the_timeout_degrades_to_mongo_positions(
 
 
 @pytest.mark.harness_fidelity("fake")  # the fake compares the delay with the timeout, nothing sleeps
-def test_an_archive_answering_within_the_timeout_is_used(history_now: ModuleType, http: Archive) -> None:
+def test_an_archive_answering_within_the_timeout_is_used(history_now: ModuleType, http: HttpFixture) -> None:
     archived = position("EX001", START)
     http.slow(4.9, json={"positions": [archived]})
 
     assert old_range(history_now)["positions"] == [archived, LOCAL]
 
 
-def test_an_unreachable_archive_degrades_to_mongo_positions(history_now: ModuleType, http: Archive) -> None:
+def test_an_unreachable_archive_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.connection_error()
 
     assert old_range(history_now) == degraded({"status": "unavailable", "count": 0})
@@ -149,21 +148,21 @@ def test_an_unreachable_archive_degrades_to_mongo_positions(history_now: ModuleT
 
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
 def test_an_archive_http_error_degrades_to_mongo_positions_with_its_status(
-    history_now: ModuleType, http: Archive, status: int
+    history_now: ModuleType, http: HttpFixture, status: int
 ) -> None:
     http.server_error(status, json={"positions": [position("EX001", START)]})
 
     assert old_range(history_now) == degraded({"status": "error", "count": 0, "http_status": status})
 
 
-def test_an_archive_answer_just_below_400_is_used(history_now: ModuleType, http: Archive) -> None:
+def test_an_archive_answer_just_below_400_is_used(history_now: ModuleType, http: HttpFixture) -> None:
     archived = position("EX001", START)
     http.reply(json={"positions": [archived]}, status=399)
 
     assert old_range(history_now)["archive"] == {"status": "ok", "count": 1}
 
 
-def test_a_malformed_json_answer_degrades_to_mongo_positions(history_now: ModuleType, http: Archive) -> None:
+def test_a_malformed_json_answer_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.malformed()
 
     assert old_range(history_now) == degraded({"status": "invalid_response", "count": 0})
@@ -201,7 +200,7 @@ def test_a_malformed_json_answer_degrades_to_mongo_positions(history_now: Module
     ],
 )
 def test_an_answer_not_shaped_as_positions_degrades_to_mongo_positions(
-    history_now: ModuleType, http: Archive, body: Any
+    history_now: ModuleType, http: HttpFixture, body: Any
 ) -> None:
     http.reply(json=body)
 
@@ -217,7 +216,7 @@ class TestConfiguredArchive:
 
     @pytest.mark.harness_fidelity("fake")  # at wire level only the loopback archive is reachable
     def test_the_archive_url_comes_from_ARCHIVE_SERVICE_URL_without_its_trailing_slash(
-        self, configured: ModuleType, http: Archive
+        self, configured: ModuleType, http: HttpFixture
     ) -> None:
         http.reply(json={"positions": []})
 
@@ -227,7 +226,7 @@ class TestConfiguredArchive:
             f"http://archive.test:9000/X/equip/EX001?start={NOW - 2 * DAY - 1}&end={NOW - 2 * DAY}"
         ]
 
-    def test_the_retention_window_is_RETENTION_DAYS_long(self, configured: ModuleType, http: Archive) -> None:
+    def test_the_retention_window_is_RETENTION_DAYS_long(self, configured: ModuleType, http: HttpFixture) -> None:
         status, body = get(configured, f"/equip/EX001?start={NOW - 2 * DAY}&end={NOW}")
 
         assert (status, body["archive"], http.requests) == (200, {"status": "not_needed", "count": 0}, [])

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness.fakes.http import Archive
-from harness.fixtures import MongoFixture
+from harness.fixtures import HttpFixture, MongoFixture
 
 from .builders import DAY, NOW, freeze_clock, get, position
 from .events import DAY_START
@@ -57,7 +56,7 @@ def test_now_ms_is_the_clock_in_epoch_milliseconds(history: ModuleType, clock: i
 
 
 def test_without_a_range_the_last_24_hours_up_to_now_are_returned(
-    history: ModuleType, mongo: MongoFixture, http: Archive, clock: int
+    history: ModuleType, mongo: MongoFixture, http: HttpFixture, clock: int
 ) -> None:
     store(
         mongo,
@@ -142,7 +141,7 @@ def test_an_equipment_without_positions_gives_an_empty_complete_answer(
     assert get(history, "/equip/EX404") == (200, local_answer("EX404", NOW - DAY, NOW, []))
 
 
-def test_a_start_after_the_end_is_400(history: ModuleType, http: Archive, clock: int) -> None:
+def test_a_start_after_the_end_is_400(history: ModuleType, http: HttpFixture, clock: int) -> None:
     status, body = get(history, f"/equip/EX001?start={NOW - DAY + 1}&end={NOW - DAY}")
 
     assert status == 400
@@ -160,7 +159,7 @@ def test_a_start_after_the_end_is_400(history: ModuleType, http: Archive, clock:
     ],
 )
 def test_a_start_or_end_that_is_not_an_integer_is_400(
-    history: ModuleType, http: Archive, clock: int, query: str
+    history: ModuleType, http: HttpFixture, clock: int, query: str
 ) -> None:
     status, body = get(history, f"/equip/EX001?{query}")
 
@@ -173,7 +172,7 @@ def test_a_start_or_end_that_is_not_an_integer_is_400(
 
 
 def test_a_range_starting_exactly_at_the_retention_boundary_does_not_ask_the_archive(
-    history: ModuleType, mongo: MongoFixture, http: Archive, clock: int
+    history: ModuleType, mongo: MongoFixture, http: HttpFixture, clock: int
 ) -> None:
     store(mongo, position("EX001", RETENTION_START))
 
@@ -185,7 +184,7 @@ def test_a_range_starting_exactly_at_the_retention_boundary_does_not_ask_the_arc
 
 
 def test_a_range_starting_one_ms_before_the_boundary_asks_the_archive_up_to_the_boundary(
-    history: ModuleType, http: Archive, clock: int
+    history: ModuleType, http: HttpFixture, clock: int
 ) -> None:
     http.reply(json={"positions": []})
 
@@ -199,7 +198,7 @@ def test_a_range_starting_one_ms_before_the_boundary_asks_the_archive_up_to_the_
 
 
 def test_a_range_ending_before_the_boundary_asks_the_archive_for_the_whole_range(
-    history: ModuleType, http: Archive, clock: int
+    history: ModuleType, http: HttpFixture, clock: int
 ) -> None:
     start, end = RETENTION_START - 10 * DAY, RETENTION_START - 3 * DAY
     http.reply(json={"positions": []})
