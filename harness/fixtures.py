@@ -48,7 +48,10 @@ __all__ = [
     "KafkaMessage",
     "LegacyFixture",
     "LegacyThreads",
+    "MetricsFixture",
     "MongoFixture",
+    "RedisFixture",
+    "SentryFixture",
 ]
 
 
@@ -712,3 +715,82 @@ class HttpFixture:
     @property
     def unrouted(self) -> list[HttpRequest]:
         return self.server.unrouted
+
+
+# ---------------------------------------------------------------------------------------------
+# Redis
+
+
+class RedisFixture:
+    """The `redis` fixture: the in-memory Redis (fakeredis) every loaded service's client uses.
+
+    `redis.client` is a `redis.Redis` on the same server (`decode_responses=True`); every other
+    attribute is the client's (`redis.set("k", "v")`, `redis.hgetall("h")`, `redis.lrange(...)`)
+    to seed or read keys; `redis.keys(pattern="*")` lists them sorted. Emptied before each test.
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+
+    @property
+    def client(self) -> Any:
+        return self._session.backends.redis.client()
+
+    def keys(self, pattern: str = "*") -> list[str]:
+        return self._session.backends.redis.keys(pattern)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.client, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prometheus and Sentry
+
+
+class MetricsFixture:
+    """The `metrics` fixture: the Prometheus registry the loaded services' metrics live in.
+
+    `metrics.value("orders_total", {"status": "ok"})` is a sample's value (None when absent),
+    `metrics.text()` the exposition format as a scrape would read it, `metrics.registry` the
+    `CollectorRegistry`, `metrics.servers` the ports `start_http_server` was asked for (nothing
+    listens; kept across tests, as the import asked once). Every metric is back to zero before each test.
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+
+    @property
+    def registry(self) -> Any:
+        return self._session.backends.metrics.registry
+
+    @property
+    def servers(self) -> list[int]:
+        return list(self._session.backends.metrics.servers)
+
+    def value(self, name: str, labels: Mapping[str, str] | None = None) -> float | None:
+        return self._session.backends.metrics.value(name, labels)
+
+    def text(self) -> str:
+        return self._session.backends.metrics.text()
+
+
+class SentryFixture:
+    """The `sentry` fixture: what the loaded services asked of `sentry_sdk`.
+
+    `sentry.inits`: the options of each `sentry_sdk.init(...)` call (it installed nothing);
+    `sentry.events`: what `capture_exception`, `capture_message`, `capture_event` reported
+    (`SentryEvent(kind, value, options)`), forgotten before each test.
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+
+    @property
+    def inits(self) -> list[dict[str, Any]]:
+        return list(self._session.backends.sentry.inits)
+
+    @property
+    def events(self) -> list[Any]:
+        return list(self._session.backends.sentry.events)

@@ -80,6 +80,12 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     naming the method, the URL and the route to add. At `wire` one loopback server answers
     (routes match by path), and waits are real.
 
+`redis` (RedisFixture), `metrics` (MetricsFixture), `sentry` (SentryFixture)
+    The fakeredis server every `redis` client of the services uses (`redis.keys()`, and the
+    client's commands to seed and read); the Prometheus registry their metrics live in
+    (`metrics.value(name, labels)`, `metrics.text()`); what they asked of `sentry_sdk`
+    (`sentry.inits`, `sentry.events`: `init` installs nothing). Each is fresh for every test.
+
 Marker: `@pytest.mark.harness_fidelity("fake", ...)` on a test that pins what only some levels
 can show (e.g. the timeout `requests` was given, which a real server cannot see): when it loads a
 service configured with any other level, the test is skipped, naming the level.

@@ -369,7 +369,9 @@ def times_out(delay: float, timeout: Any) -> bool:
     return read is not None and delay >= read
 
 
-def record(method: str, url: str, headers: Mapping[str, str], body: Any, timeout: Any) -> HttpRequest:
+def record(
+    method: str, url: str, headers: Mapping[str, str], body: Any, timeout: Any
+) -> HttpRequest:
     split = urlsplit(url)
     params = {
         k: (v[0] if len(v) == 1 else v)
@@ -448,9 +450,7 @@ def _answer_httpx(router: HttpRouter, request: Any) -> Any:
     import httpx
 
     timeout = request.extensions.get("timeout")
-    recorded = record(
-        request.method, str(request.url), request.headers, request.content, timeout
-    )
+    recorded = record(request.method, str(request.url), request.headers, request.content, timeout)
     reply = router.dispatch(recorded)
     if reply is None:
         raise httpx.ConnectError(router.unrouted_message(recorded), request=request)

@@ -29,6 +29,9 @@ BUILTIN = (
     "harness.integrations.kafka",
     "harness.integrations.mongo",
     "harness.integrations.http",
+    "harness.integrations.redis",
+    "harness.integrations.prometheus",
+    "harness.integrations.sentry",
 )
 
 

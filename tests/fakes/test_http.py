@@ -84,8 +84,8 @@ def test_an_unrouted_request_names_method_url_and_the_route_to_add(router: HttpR
 
     with pytest.raises(
         requests.ConnectionError,
-        match=r'no HTTP route answers POST https://stock.invalid/items \(routes: GET '
-        r'https://prices.invalid/api/\); add one in the test: '
+        match=r"no HTTP route answers POST https://stock.invalid/items \(routes: GET "
+        r"https://prices.invalid/api/\); add one in the test: "
         r'http.route\("POST", "https://stock.invalid/", json=...\)',
     ):
         requests.post("https://stock.invalid/items", timeout=1)

@@ -20,6 +20,12 @@ def test_every_known_package_maps_to_the_integration_module_that_covers_it() -> 
         "pymongo": "mongo",
         "requests": "http",
     }
+    assert {integrations.for_package(p).name for p in ("httpx", "redis", "sentry_sdk")} == {
+        "http",
+        "redis",
+        "sentry",
+    }
+    assert integrations.for_package("prometheus_client").name == "metrics"
     assert (
         integrations.for_package("confluent_kafka.schema_registry.avro") is table["confluent_kafka"]
     )
@@ -40,9 +46,13 @@ def test_levels_come_from_the_integration_and_stub_exists_for_every_package() ->
     assert integrations.provider("anything_at_all", Fidelity.STUB).level is Fidelity.STUB
     assert integrations.packages_at(Fidelity.WIRE) == [
         "confluent_kafka",
+        "httpx",
         "kafka",
         "requests",
     ]
+    for package in ("redis", "prometheus_client", "sentry_sdk"):  # fake, and fake again at wire
+        assert integrations.for_package(package).levels(package) == (Fidelity.STUB, Fidelity.FAKE)
+        assert integrations.serves_modules(package, Fidelity.WIRE) is False
 
 
 def test_the_fidelity_level_is_one_type_read_from_text() -> None:
