@@ -312,6 +312,7 @@ def load_service(
     report.seconds = time.perf_counter() - began
     report.env = list(env.values())
     report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
+    report.notes += [d.note for d in runtime.dependencies if getattr(d, "note", None)]
     report.notes += [call.describe() for call in scope.registered_at_exit]
     report.served = [served.name for served in finder.served]
     report.env_written = sorted(

@@ -36,6 +36,7 @@ class ProviderDependency:
         self.package = provider.package
         self.fidelity = provider.level
         self.serves_modules = provider.replaces_module
+        self.note: str | None = None  # a line for the import report (why it is served so)
         # Built now, outside any contract scope: what the fake imports (mongomock, fastavro)
         # is then loaded for good, not inside a scope that would take it back.
         self._tree: ModuleTree = provider.build(backends)
@@ -70,7 +71,7 @@ class FakesSource:
 
         found = provider(package, fidelity)
         if found is None:  # no integration serves it at that level
-            return None
+            return self._stub_for_known_client(package)
         if fidelity == Fidelity.STUB:
             # A MagicMock tree per service: its mocks are replaced by that service's snapshot.
             return ProviderDependency(found, self.backends)
@@ -78,6 +79,18 @@ class FakesSource:
         if key not in self._shared:
             self._shared[key] = ProviderDependency(found, self.backends)
         return self._shared[key]
+
+    def _stub_for_known_client(self, package: str) -> Dependency | None:
+        """A known network client with no integration (`harness.integrations.clients`) is
+        stubbed at every level rather than left to connect, with a note saying so."""
+        from harness.integrations import for_package, provider
+        from harness.integrations.clients import INTEGRATION, note
+
+        if for_package(package) is not INTEGRATION:
+            return None
+        dependency = ProviderDependency(provider(package, Fidelity.STUB), self.backends)
+        dependency.note = note(package)
+        return dependency
 
     def reset(self) -> None:
         self.backends.reset()

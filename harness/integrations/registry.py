@@ -32,6 +32,7 @@ BUILTIN = (
     "harness.integrations.redis",
     "harness.integrations.prometheus",
     "harness.integrations.sentry",
+    "harness.integrations.clients",  # last: known clients with no integration, stubbed
 )
 
 
@@ -125,6 +126,8 @@ def serves_modules(package: str, level: Fidelity | str) -> bool:
     package whose integration falls back to `fake` there is what `fake` serves."""
     level = Fidelity(level)
     integration = for_package(package)
+    if integration is not None and not integration.providers and integration.wire is None:
+        return True  # stub-only (harness.integrations.clients): MagicMock modules at every level
     if level is Fidelity.WIRE:
         wire = integration.wire if integration is not None else None
         if wire is None or wire.fallback is None or package in wire.packages:

@@ -150,8 +150,8 @@ class WireSource:
 
         integration = for_package(package)
         wire = integration.wire if integration is not None else None
-        if wire is None:
-            return None
+        if wire is None:  # a known client with no integration is stubbed at every level
+            return self.fakes.get(package, fidelity)
         if package in wire.packages:
             if package not in self._wire:
                 self._wire[package] = WireDependency(package, integration, self.backends)

@@ -190,3 +190,49 @@ def test_a_request_no_http_route_answers_fails_the_test_naming_the_route_to_add(
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_known_network_client_with_no_integration_is_stubbed_and_reported(
+    project: Project,
+) -> None:
+    # An installed RabbitMQ client whose import would connect: the real one must never run.
+    project.legacy(
+        "site/pika/__init__.py",
+        "raise RuntimeError('the real pika was imported')\n",
+    )
+    project.legacy(
+        "svc.py",
+        """
+        import sys
+
+        sys.path.insert(0, "site")
+        import pika
+
+        import helpers
+
+        CONNECTION = pika.BlockingConnection(pika.ConnectionParameters("rabbit"))
+        CHANNEL = CONNECTION.channel()
+
+
+        def publish(body):
+            CHANNEL.basic_publish(exchange="", routing_key="jobs", body=helpers.encode(body))
+        """,
+    )
+    project.legacy("helpers.py", "def encode(body):\n    return body.upper()\n")
+    project.config('[tool.harness.services.svc]\npath = "svc.py"\n')
+    project.tests(
+        """
+        def test_publish_goes_to_the_stubbed_channel(legacy):
+            svc = legacy.load("svc")
+            svc.publish("x")
+            svc.CHANNEL.basic_publish.assert_called_once_with(
+                exchange="", routing_key="jobs", body="X"
+            )
+            assert "pika: a RabbitMQ client with no integration: stubbed" in legacy.report
+            assert 'keep_real = ["pika"]' in legacy.report
+        """
+    )
+
+    result = project.pytester.runpytest()
+
+    result.assert_outcomes(passed=1)
