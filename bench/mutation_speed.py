@@ -24,11 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-from harness.mutation.model import BASELINE, HARNESS, KILLED, SUSPICIOUS, SuiteResult
+from harness.mutation import config
+from harness.mutation.model import KILLED, SUSPICIOUS, SuiteResult
 from harness.mutation.run import (
     FAST,
     PLAIN,
-    TARGETS,
     Job,
     Options,
     Progress,
@@ -42,14 +42,21 @@ GOAL = 4.0
 
 
 def jobs_for(root: Path, services: list[str], suites: list[str]) -> list[Job]:
+    """The jobs `harness mutants` would run, from the project's [tool.harness.mutants]."""
+    chosen = config.select(config.load(root), services, suites)
     jobs = [
-        Job(target, suite, resolve_suite(root, target.suites[suite]))
-        for target in TARGETS
-        if target.service in services
-        for suite in suites
+        Job(
+            target,
+            target.suites[suite],
+            resolve_suite(root, target.suites[suite].tests),
+            target.files(root),
+        )
+        for target in chosen.targets
+        for suite in chosen.suites
+        if suite in target.suites
     ]
     # Longest first, as `harness mutants` does.
-    return sorted(jobs, key=lambda j: -(root / j.target.file).stat().st_size)
+    return sorted(jobs, key=lambda j: -sum((root / f).stat().st_size for f in j.files))
 
 
 def timed(
@@ -92,18 +99,15 @@ def main() -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="3 mutants per suite of current (CI)"
     )
-    parser.add_argument(
-        "--service", action="append", choices=[t.service for t in TARGETS]
-    )
-    parser.add_argument("--suite", action="append", choices=[BASELINE, HARNESS])
+    configured = config.load(ROOT)
+    parser.add_argument("--service", action="append", choices=list(configured.targets))
+    parser.add_argument("--suite", action="append", choices=list(configured.suites))
     parser.add_argument(
         "--jobs", type=int, default=2, help="suites the harness runs at once"
     )
     args = parser.parse_args()
-    services = args.service or (
-        ["current"] if args.smoke else [t.service for t in TARGETS]
-    )
-    suites = args.suite or [BASELINE, HARNESS]
+    services = args.service or (["current"] if args.smoke else list(configured.targets))
+    suites = args.suite or list(configured.suites)
     sample = 3 if args.smoke else None
 
     # Both runs work from one snapshot: code edited while the bench runs (it takes a while)

@@ -27,7 +27,8 @@ Everything else overrides what analysis decided::
 a real wait on a real socket, so a service's long production timeouts are worth shortening
 (at `fake` a timeout is simulated and costs nothing). Paths are relative to the file the table is
 in. Sub-tables of `[tool.harness]` other than
-`services` belong to other commands (`[tool.harness.lint]`) and are ignored here.
+`services` belong to other commands (`[tool.harness.lint]`, `[tool.harness.mutants]`) and are
+ignored here.
 """
 
 from __future__ import annotations
@@ -109,18 +110,7 @@ def load_config(path: Path | None, *, fidelity_option: str | None = None) -> Har
     `fidelity_option` is the `--harness-fidelity` command-line value ("stub", or
     "pymongo=stub,kafka=fake"); it overrides the file for every service.
     """
-    table: Mapping[str, Any] = {}
-    if path is not None and path.is_file():
-        try:
-            with path.open("rb") as handle:
-                document = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from None
-        except OSError as error:
-            raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
-        table = document.get("tool", {}).get("harness", {})
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{path}: [tool.harness] must be a table")
+    table = read_harness_table(path)
     where = str(path) if path is not None else "[tool.harness]"
     base = path.parent if path is not None else Path.cwd()
 
@@ -161,6 +151,28 @@ def load_config(path: Path | None, *, fidelity_option: str | None = None) -> Har
         inline_timeout=inline_timeout,
         import_timeout=import_timeout,
     )
+
+
+def read_harness_table(path: Path | None) -> Mapping[str, Any]:
+    """The `[tool.harness]` table of the TOML file `path` ({} when there is no file or table).
+
+    The one place that reads the file: each command validates its own sub-table
+    (`services` here, `mutants` in harness/mutation/config.py).
+    """
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    tool = document.get("tool", {})
+    table = tool.get("harness", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: [tool.harness] must be a table")
+    return table
 
 
 def adhoc_service(file: Path, *, base: HarnessConfig, name: str | None = None) -> ServiceConfig:
@@ -314,7 +326,10 @@ def _find_module_file(dotted: str, base: Path, where: str, section: str) -> Path
     parts = dotted.split(".")
     for root in (str(base), *sys.path):
         directory = Path(root or os.curdir, *parts[:-1])
-        for candidate in (directory / f"{parts[-1]}.py", directory / parts[-1] / "__init__.py"):
+        for candidate in (
+            directory / f"{parts[-1]}.py",
+            directory / parts[-1] / "__init__.py",
+        ):
             if candidate.is_file():
                 return candidate.resolve()
     raise ConfigError(

@@ -5,9 +5,11 @@ Runs inside the workspace, as `python -m harness.mutation.inventory`, because it
 equivalent mutants), and importing mutmut edits `sys.path` and imports `mutmut_config` from the
 current directory: nothing `harness mutants` itself should do.
 
-    list FILE              every mutant mutmut would make of FILE, with its filter verdict
-    describe CACHE         every mutant of a finished run, described for the report
-    sources CACHE ID...    the mutated source of each mutant named by its id
+    list FILE...           every mutant mutmut would make of the files, in mutmut's order, with
+                           its filter verdict, kind (mutator) and location
+    describe MUTANTS       the mutants of a finished run (a JSON file: file, line_number, line,
+                           index, status each), described for the report
+    sources MUTANTS        the mutated source of each mutant of the JSON file
     prime TESTS SECONDS    record SECONDS as mutmut's baseline test time (see `prime`)
 
 Each prints its answer as JSON on stdout.
@@ -73,7 +75,9 @@ def reason_skipped(site: MutantSite) -> str:
     return skip_reason(site, rules) or "pre_mutation"
 
 
-def equivalence(filename: str, line: str, mutated_line: str, previous: str = "") -> str | None:
+def equivalence(
+    filename: str, line: str, mutated_line: str, previous: str = ""
+) -> str | None:
     for declared in getattr(_project_config(), "EQUIVALENT_MUTANTS", ()):
         if declared.matches(filename, line, mutated_line, previous):
             return declared.why
@@ -86,6 +90,7 @@ def list_file(filename: str) -> list[dict[str, Any]]:
     mutation_ids = mutmut.list_mutations(
         mutmut.Context(source=source, filename=filename)
     )
+    located = _locate(source, filename)
     rules = getattr(_project_config(), "RULES", ())
     found = []
     for mutation_id in mutation_ids:
@@ -97,80 +102,121 @@ def list_file(filename: str) -> list[dict[str, Any]]:
                 source, filename, m.line_number, m.line, m.index
             ),
         )
+        mutator, location = located.get(
+            (mutation_id.line_number, mutation_id.index), ("", None)
+        )
+        if location is None:  # not seen by the locating pass: from the mutant itself
+            region = zones.changed_region(site.source, site.mutated_source)
+            location = (region[0][0], region[0][1] + 1, region[1][0], region[1][1] + 1)
         found.append(
             {
+                "file": filename,
                 "line_number": mutation_id.line_number,
                 "index": mutation_id.index,
                 "line": mutation_id.line,
                 "skip_reason": skip_reason(site, rules),
+                "mutator": mutator,
+                "location": location,
             }
         )
     return found
 
 
-def describe(cache: Path) -> list[dict[str, Any]]:
-    from harness.mutation.cache import read_mutants
+def _locate(source: str, filename: str) -> dict[tuple[int, int], tuple[str, Any]]:
+    """(line_number, index) -> (mutator, location) of every mutant, from one parse of `source`.
 
+    mutmut tells neither what kind of mutation a mutant is nor where it starts and ends, and
+    building each mutant to diff it re-parses the file every time. Its own walk over the tree
+    asks `should_mutate(node)` for every candidate, in order: answering no, and noting the node,
+    gives every mutant's node type and span at the cost of one parse. Locations are 1-based
+    lines and columns, end exclusive (mutation-testing-elements' convention).
+    """
+    mutmut = _mutmut()
+    seen: dict[tuple[int, int], tuple[str, Any]] = {}
+
+    class Locating(mutmut.Context):  # type: ignore[misc, name-defined]
+        def should_mutate(self, node: Any) -> bool:
+            if super().should_mutate(node):
+                mutation_id = self.mutation_id_of_current_index
+                (start_line, start_col), (end_line, end_col) = (
+                    node.start_pos,
+                    node.end_pos,
+                )
+                seen[(mutation_id.line_number, mutation_id.index)] = (
+                    node.type,
+                    (start_line, start_col + 1, end_line, end_col + 1),
+                )
+            return False
+
+    with contextlib.suppress(
+        Exception
+    ):  # a pass that fails leaves the diff-based fallback
+        mutmut.mutate(Locating(source=source, filename=filename))
+    return seen
+
+
+def describe(mutants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Scope of every mutant; diff, zone, filter rule and equivalence of those the report shows
+    in full. `mutants`: dicts with file, line_number, line, index and (final) status."""
     # Read and split once per file, not once per mutant: a service has hundreds.
     files: dict[str, tuple[str, list[str], zones.SourceMap]] = {}
     described = []
-    for mutant in read_mutants(cache):
-        if mutant.file not in files:
-            text = Path(mutant.file).read_text()
-            files[mutant.file] = (text, text.split("\n"), zones.analyse(text))
-        source, source_lines, source_map = files[mutant.file]
-        entry: dict[str, Any] = {
-            "id": mutant.id,
-            "scope": source_map.scope_of(mutant.line_no),
-        }
-        if mutant.status in DESCRIBED_IN_FULL:
+    for mutant in mutants:
+        file, line_number, status = (
+            mutant["file"],
+            mutant["line_number"],
+            mutant["status"],
+        )
+        if file not in files:
+            text = Path(file).read_text()
+            files[file] = (text, text.split("\n"), zones.analyse(text))
+        source, source_lines, source_map = files[file]
+        entry: dict[str, Any] = {"scope": source_map.scope_of(line_number + 1)}
+        if status in DESCRIBED_IN_FULL:
             try:
                 mutated = mutate(
-                    source, mutant.file, mutant.line_number, mutant.line, mutant.index
+                    source, file, line_number, mutant["line"], mutant["index"]
                 )
             except LookupError as error:
                 entry["error"] = str(error)
                 described.append(entry)
                 continue
-            site = MutantSite(
-                mutant.file, mutant.line_number, source, mutated_source=mutated
-            )
+            site = MutantSite(file, line_number, source, mutated_source=mutated)
             mutated_lines = mutated.split("\n")
             mutated_line = (
-                mutated_lines[mutant.line_number]
-                if mutant.line_number < len(mutated_lines)
-                else ""
+                mutated_lines[line_number] if line_number < len(mutated_lines) else ""
             )
             entry.update(
                 zone=site.zone,
                 mutated_line=mutated_line,
-                diff=diff(source, mutated, mutant.file),
+                diff=diff(source, mutated, file),
             )
-            if mutant.status == SKIPPED:
+            if status == SKIPPED:
                 entry["skip_reason"] = reason_skipped(site)
             else:
-                previous = (
-                    source_lines[mutant.line_number - 1] if mutant.line_number > 0 else ""
-                )
+                previous = source_lines[line_number - 1] if line_number > 0 else ""
                 entry["equivalent"] = equivalence(
-                    mutant.file, mutant.line, mutated_line, previous
+                    file, mutant["line"], mutated_line, previous
                 )
         described.append(entry)
     return described
 
 
-def sources(cache: Path, ids: list[int]) -> dict[int, str]:
-    from harness.mutation.cache import read_mutants
-
-    wanted = set(ids)
+def sources(mutants: list[dict[str, Any]]) -> list[str]:
+    """The mutated source of each mutant (dicts with file, line_number, line and index)."""
     texts: dict[str, str] = {}
-    found = {}
-    for mutant in read_mutants(cache):
-        if mutant.id in wanted:
-            source = texts.setdefault(mutant.file, Path(mutant.file).read_text())
-            found[mutant.id] = mutate(
-                source, mutant.file, mutant.line_number, mutant.line, mutant.index
+    found = []
+    for mutant in mutants:
+        source = texts.setdefault(mutant["file"], Path(mutant["file"]).read_text())
+        found.append(
+            mutate(
+                source,
+                mutant["file"],
+                mutant["line_number"],
+                mutant["line"],
+                mutant["index"],
             )
+        )
     return found
 
 
@@ -191,11 +237,9 @@ def prime(tests_dir: str, seconds: float) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.mutation.inventory")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list").add_argument("file")
-    commands.add_parser("describe").add_argument("cache", type=Path)
-    wanted = commands.add_parser("sources")
-    wanted.add_argument("cache", type=Path)
-    wanted.add_argument("ids", type=int, nargs="+")
+    commands.add_parser("list").add_argument("files", nargs="+")
+    commands.add_parser("describe").add_argument("mutants", type=Path)
+    commands.add_parser("sources").add_argument("mutants", type=Path)
     primed = commands.add_parser("prime")
     primed.add_argument("tests_dir")
     primed.add_argument("seconds", type=float)
@@ -204,13 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     # JSON answer.
     with contextlib.redirect_stdout(sys.stderr):
         if args.command == "list":
-            result: Any = list_file(args.file)
+            result: Any = [m for f in args.files for m in list_file(f)]
         elif args.command == "describe":
-            result = describe(args.cache)
+            result = describe(json.loads(args.mutants.read_text()))
         elif args.command == "prime":
             result = prime(args.tests_dir, args.seconds)
         else:
-            result = sources(args.cache, args.ids)
+            result = sources(json.loads(args.mutants.read_text()))
     json.dump(result, sys.stdout)
     return 0
 

@@ -14,14 +14,6 @@ SKIPPED = "skipped"
 UNTESTED = "untested"
 STATUSES = (KILLED, SUSPICIOUS, TIMEOUT, SURVIVED, SKIPPED, UNTESTED)
 
-# The suites a service is measured with: before (hand-written conftest) and after (the plugin).
-BASELINE = "baseline"
-HARNESS = "harness"
-SUITE_TITLES = {
-    BASELINE: "before: hand-written conftest",
-    HARNESS: "after: harness plugin",
-}
-
 
 class MutationError(Exception):
     """Something the user can fix: a missing suite, an unreadable cache, a failing baseline."""
@@ -29,7 +21,7 @@ class MutationError(Exception):
 
 @dataclass(frozen=True)
 class Published:
-    """Figures published for the same three services before any of this existed."""
+    """Figures published for a target before, to compare with (`published` in its config)."""
 
     tests: int
     mutants: int
@@ -38,13 +30,6 @@ class Published:
     @property
     def score(self) -> float:
         return self.killed / self.mutants
-
-
-PUBLISHED = {
-    "current": Published(tests=16, mutants=63, killed=12),
-    "history": Published(tests=26, mutants=183, killed=75),
-    "usage": Published(tests=46, mutants=325, killed=150),
-}
 
 
 @dataclass(frozen=True)
@@ -61,6 +46,17 @@ class Mutant:
     mutated_line: str = ""
     diff: str = ""
     equivalent: str | None = None  # why this survivor cannot change behaviour
+    mutator: str = ""  # the kind of mutation (mutmut's node type)
+    # (start line, start column, end line, end column) of what it changes, 1-based, end exclusive
+    location: tuple[int, int, int, int] | None = None
+    # What covers its line, from the coverage pass (fast runner): "none" (no test runs it),
+    # "tests" (some tests, inside a test) or "full" (at import or outside a test).
+    coverage: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """Names the mutant across runs of the same source: file, line, index on the line."""
+        return (self.file, self.line_number, self.index)
 
     @property
     def line_no(self) -> int:
@@ -73,7 +69,7 @@ class Mutant:
 
 @dataclass
 class SuiteResult:
-    suite: str  # BASELINE or HARNESS
+    suite: str  # its name in [tool.harness.mutants.suites]
     paths: tuple[str, ...]
     tests: int
     mutants: list[Mutant]
@@ -82,6 +78,13 @@ class SuiteResult:
     error: str | None = None
     # Fast runner: how its verdicts were reached (see `selection`).
     decisions: Counter[str] = field(default_factory=Counter)
+    title: str = ""  # its name in the report (default: `suite`)
+    gate: bool = True  # survivors make `harness mutants` fail
+    listed: int = 0  # mutants mutmut makes of the files, whichever this run tested
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.suite
 
     def count(self, *statuses: str) -> int:
         return sum(1 for m in self.mutants if m.status in statuses)
@@ -156,13 +159,12 @@ class SuiteResult:
 
 @dataclass
 class ServiceResult:
-    name: str
-    file: str
-    suites: dict[str, SuiteResult] = field(default_factory=dict)
+    """One target of `[tool.harness.mutants]`: its files and a result per suite."""
 
-    @property
-    def published(self) -> Published | None:
-        return PUBLISHED.get(self.name)
+    name: str
+    files: tuple[str, ...]
+    suites: dict[str, SuiteResult] = field(default_factory=dict)
+    published: Published | None = None
 
 
 @dataclass
@@ -190,3 +192,4 @@ class RunReport:
     mutmut_version: str
     sample: int | None = None  # smoke runs: mutants tested per suite
     verification: Verification | None = None
+    since: str | None = None  # only mutants on lines changed since this git ref

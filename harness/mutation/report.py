@@ -1,11 +1,12 @@
 """The mutation report: `reports/mutation.md`, `.json` and `.html` (with an inline SVG chart).
 
-Per service, side by side: the figures published before this toolkit existed, the hand-written
-baseline suite measured here ("before"), and the harness plugin suite ("after"): tests, mutants,
-killed, survived, timed out, skipped, the score among the mutants the filters kept and among all
-of them, and the share the filters skipped. Then every survivor with its file, line, function,
-zone and diff, declared equivalent mutants with their reason, and how the fast runner reached
-its verdicts.
+Per target of `[tool.harness.mutants]`, side by side: the figures published before (when
+configured), then each suite in the configured order (ours: the hand-written baseline, "before",
+and the harness plugin suite, "after"): tests, mutants, killed, survived, timed out, skipped,
+the score among the mutants the filters kept and among all of them, and the share the filters
+skipped. Then every survivor with its file, line, function, zone and diff, declared equivalent
+mutants with their reason, and how the fast runner reached its verdicts. The same run also
+gives `mutation-elements.json`, the standard report (`elements`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from typing import Any
 
 from jinja2 import Environment
 
+from harness.mutation import elements
 from harness.mutation.model import (
-    BASELINE,
-    HARNESS,
     SKIPPED,
-    SUITE_TITLES,
     SURVIVED,
     Mutant,
     RunReport,
@@ -53,6 +52,8 @@ def _mutant(m: Mutant) -> dict[str, Any]:
 
 def suite_dict(result: SuiteResult) -> dict[str, Any]:
     return {
+        "title": result.heading,
+        "gate": result.gate,
         "paths": list(result.paths),
         "runner": result.runner,
         "seconds": round(result.seconds, 1),
@@ -110,7 +111,7 @@ def as_dict(report: RunReport) -> dict[str, Any]:
         "services": [
             {
                 "service": service.name,
-                "file": service.file,
+                "files": list(service.files),
                 "published": None
                 if service.published is None
                 else {
@@ -157,8 +158,8 @@ def markdown(report: RunReport) -> str:
                 f"| {service.name} | published before | {published.tests} | {published.mutants} | "
                 f"{published.killed} | | | | | {_percent(published.score)} |"
             )
-        for name, result in service.suites.items():
-            title = SUITE_TITLES.get(name, name)
+        for result in service.suites.values():
+            title = result.heading
             if result.error:
                 out.append(
                     f"| {service.name} | {title} | | | | | | | failed: see below | |"
@@ -205,9 +206,16 @@ def _run_line(report: RunReport) -> str:
         if report.runner == "fast"
         else "plain (a new pytest process per mutant)"
     )
+    if report.runner not in ("fast", "plain"):
+        runner = report.runner
+    since = (
+        f" Only the mutants on lines changed since `{report.since}`."
+        if report.since
+        else ""
+    )
     return (
         f"mutmut {report.mutmut_version}, runner: {runner}, {report.jobs} job(s) at a time, "
-        f"{report.seconds:.0f}s in all."
+        f"{report.seconds:.0f}s in all.{since}"
     )
 
 
@@ -218,34 +226,34 @@ def _equivalent_note(result: SuiteResult) -> str:
 def _findings(report: RunReport) -> list[str]:
     out = ["## What the numbers say", ""]
     for service in report.services:
-        before = service.suites.get(BASELINE)
-        after = service.suites.get(HARNESS)
         parts = []
-        if before and not before.error and before.total:
-            published = service.published
-            if published is not None:
-                parts.append(
-                    f"the baseline suite kills {_percent(before.score_unfiltered)} of all {before.total} mutants "
-                    f"(published: {_percent(published.score)} of {published.mutants})"
-                )
-            top = Counter(m.scope for m in before.survivors()).most_common(3)
-            if top:
-                listed = ", ".join(f"{scope} {count}" for scope, count in top)
-                parts.append(f"its survivors sit mostly in: {listed}")
-        if after and not after.error and after.total:
-            unexplained = after.survived - after.equivalent
+        for result in service.suites.values():
+            if result.error or not result.total:
+                continue
+            if not result.gate:  # a suite measured for comparison: where it falls short
+                published = service.published
+                text = f"the {result.suite} suite kills {_percent(result.score_unfiltered)} of all {result.total} mutants"
+                if published is not None:
+                    text += f" (published: {_percent(published.score)} of {published.mutants})"
+                parts.append(text)
+                top = Counter(m.scope for m in result.survivors()).most_common(3)
+                if top:
+                    listed = ", ".join(f"{scope} {count}" for scope, count in top)
+                    parts.append(f"its survivors sit mostly in: {listed}")
+                continue
+            unexplained = result.survived - result.equivalent
             parts.append(
-                f"the harness suite kills {_percent(after.score)} of the {after.kept} mutants the filters kept "
-                f"({_percent(after.score_unfiltered)} of all), "
+                f"the {result.suite} suite kills {_percent(result.score)} of the {result.kept} mutants the filters kept "
+                f"({_percent(result.score_unfiltered)} of all), "
                 + (
                     "every survivor left is a declared equivalent mutant"
                     if unexplained == 0
                     else f"{unexplained} survivor(s) not declared equivalent"
                 )
             )
-            if after.skip_share is not None and after.skip_share > MAX_SKIP_SHARE:
+            if result.skip_share is not None and result.skip_share > MAX_SKIP_SHARE:
                 parts.append(
-                    f"the filters skipped {_percent(after.skip_share)}, more than allowed"
+                    f"the filters skipped {_percent(result.skip_share)}, more than allowed"
                 )
         if parts:
             out.append(f"- **{service.name}**: " + "; ".join(parts) + ".")
@@ -253,25 +261,33 @@ def _findings(report: RunReport) -> list[str]:
     return out
 
 
+def _suite_names(report: RunReport) -> list[str]:
+    names: list[str] = []
+    for service in report.services:
+        names += [n for n in service.suites if n not in names]
+    return names
+
+
 def _by_function(report: RunReport) -> list[str]:
     """Kept mutants and kills per function: where each suite reaches, side by side."""
+    names = _suite_names(report)
     out = [
         "## Where each suite kills, by function",
         "",
-        "| service | function | kept mutants | killed before | killed after |",
-        "|---|---|---:|---:|---:|",
+        "| service | function | kept mutants | "
+        + " | ".join(f"killed by {n}" for n in names)
+        + " |",
+        "|---|---|---:|" + "---:|" * len(names),
     ]
     for service in report.services:
-        per_scope: dict[str, dict[str, int]] = {}
+        per_scope: dict[str, Counter[str]] = {}
         for name, result in service.suites.items():
             if result.error:
                 continue
             for mutant in result.mutants:
                 if mutant.status == SKIPPED:
                     continue
-                counts = per_scope.setdefault(
-                    mutant.scope, {"kept": 0, BASELINE: 0, HARNESS: 0}
-                )
+                counts = per_scope.setdefault(mutant.scope, Counter())
                 if name == next(iter(service.suites)):
                     counts["kept"] += 1
                 counts[name] += mutant.detected
@@ -279,10 +295,11 @@ def _by_function(report: RunReport) -> list[str]:
             per_scope.items(), key=lambda item: (-item[1]["kept"], item[0])
         )
         for scope, counts in ordered:
-            before = counts[BASELINE] if BASELINE in service.suites else "n/a"
-            after = counts[HARNESS] if HARNESS in service.suites else "n/a"
+            cells = [str(counts[n]) if n in service.suites else "n/a" for n in names]
             out.append(
-                f"| {service.name} | `{scope}` | {counts['kept']} | {before} | {after} |"
+                f"| {service.name} | `{scope}` | {counts['kept']} | "
+                + " | ".join(cells)
+                + " |"
             )
     out.append("")
     return out
@@ -371,11 +388,15 @@ def _runner_section(report: RunReport) -> list[str]:
     return out
 
 
+def _gating_first(suites: dict[str, SuiteResult]) -> list[tuple[str, SuiteResult]]:
+    return sorted(suites.items(), key=lambda item: not item[1].gate)
+
+
 def _survivors_section(service: ServiceResult) -> list[str]:
     out: list[str] = []
-    for name in (HARNESS, BASELINE):
-        result = service.suites.get(name)
-        if result is None or result.error:
+    # The gating suites in full first, then those measured for comparison, folded.
+    for name, result in _gating_first(service.suites):
+        if result.error:
             continue
         left = result.survivors() + result.timeouts()
         if not left:
@@ -398,7 +419,7 @@ def _survivors_section(service: ServiceResult) -> list[str]:
                     "  ```",
                     "",
                 ]
-        if name == BASELINE:
+        if not result.gate:
             by_scope = Counter(m.scope for m in left).most_common()
             out.append(
                 "By function: "
@@ -452,7 +473,7 @@ pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
 {% for service in services %}
 {% if service.published %}<tr class="published"><td>{{ service.service }}</td><td class="text">published before</td><td>{{ service.published.tests }}</td><td>{{ service.published.mutants }}</td><td>{{ service.published.killed }}</td><td></td><td></td><td></td><td></td><td>{{ percent(service.published.score) }}</td></tr>{% endif %}
 {% for name, suite in service.suites.items() %}
-<tr><td>{{ service.service }}</td><td class="text">{{ titles.get(name, name) }}</td>
+<tr><td>{{ service.service }}</td><td class="text">{{ suite.title or name }}</td>
 {% if suite.error %}<td colspan="8" class="text warn">failed: {{ suite.error.splitlines()[0] }}</td>{% else %}
 <td>{{ suite.tests }}</td><td>{{ suite.mutants }}</td><td>{{ suite.killed }}</td><td>{{ suite.survived }}{% if suite.equivalent %} ({{ suite.equivalent }} equivalent){% endif %}</td><td>{{ suite.timed_out }}</td>
 <td>{{ suite.skipped }} ({{ percent(suite.skip_share) }})</td><td>{{ percent(suite.score) }}</td><td>{{ percent(suite.score_unfiltered) }}</td>{% endif %}</tr>
@@ -462,10 +483,10 @@ pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
 The filters may skip at most {{ percent(max_skip_share) }} of a service's mutants.</p>
 {% if verification %}<h2>Fast runner checked against plain mutmut</h2>
 <p>{{ verification.checked }} mutants re-run with a fresh pytest process each: {{ verification.identical }} identical verdicts{% if verification.mismatches %}, <span class="warn">{{ verification.mismatches | length }} different</span>{% endif %}.</p>{% endif %}
-{% for service in services %}{% for name in ["harness", "baseline"] %}{% set suite = service.suites.get(name) %}
-{% if suite and not suite.error and (suite.survivors or suite.timeouts) %}
+{% for service in services %}{% for name, suite in service.suites.items() | sort(attribute="1.gate", reverse=true) %}
+{% if not suite.error and (suite.survivors or suite.timeouts) %}
 <h2>{{ service.service }}: what survives the {{ name }} suite ({{ suite.survivors | length + suite.timeouts | length }})</h2>
-<details {% if name == "harness" %}open{% endif %}><summary>by function: {% for scope, count in suite.survivors_by_function.items() %}{{ scope }} {{ count }}{% if not loop.last %}, {% endif %}{% endfor %}</summary>
+<details {% if suite.gate %}open{% endif %}><summary>by function: {% for scope, count in suite.survivors_by_function.items() %}{{ scope }} {{ count }}{% if not loop.last %}, {% endif %}{% endfor %}</summary>
 {% for m in suite.survivors + suite.timeouts %}
 <p><b>mutant {{ m.id }}</b>{% if m.status == "bad_timeout" %} (timed out){% endif %}: <code>{{ m.file }}:{{ m.line }}</code> in <code>{{ m.scope }}</code>{% if m.zone %}, zone <i>{{ m.zone }}</i>{% endif %}
 {% if m.equivalent %}<br><b>equivalent</b>: {{ m.equivalent }}{% endif %}</p>
@@ -539,22 +560,31 @@ def html(report: RunReport) -> str:
         chart=chart(report),
         colours=_COLOURS,
         services=data["services"],
-        titles=SUITE_TITLES,
         verification=data["verification"],
         max_skip_share=MAX_SKIP_SHARE,
         percent=_percent,
     )
 
 
-def write_reports(report: RunReport, directory: Path) -> list[Path]:
+def write_reports(
+    report: RunReport, directory: Path, root: Path = Path(".")
+) -> list[Path]:
+    """Write mutation.md, .json, .html and mutation-elements/<suite>.json; `root`: the project,
+    whose sources the standard report embeds."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in (
+    texts = [
         ("mutation.md", markdown(report)),
         ("mutation.json", json.dumps(as_dict(report), indent=2) + "\n"),
         ("mutation.html", html(report)),
-    ):
+    ]
+    texts += [
+        (f"mutation-elements/{suite}.json", json.dumps(data, indent=2) + "\n")
+        for suite, data in elements.reports(report, root).items()
+    ]
+    for name, text in texts:
         path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)
     return written

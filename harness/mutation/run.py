@@ -1,10 +1,12 @@
-"""Run mutmut 2.5.1 per service and per suite, each in its own copy of the project.
+"""Run mutmut 2.5.1 per target and per suite, each in its own copy of the project.
 
-One job = one service's module x one suite (the hand-written baseline, or the harness plugin
-suite). A job copies the tree (`workspace`), starts the warm server when the fast runner is
-asked for (`server`), runs `mutmut run` there, then reads `.mutmut-cache` and asks
-`inventory` to describe the mutants. Jobs run side by side (`jobs`), and whatever happens,
-Ctrl-C included, their processes are stopped and their copies deleted.
+One job = one target of `[tool.harness.mutants]` x one of its suites. A job copies the tree
+(`workspace`), starts the warm server when the fast runner is asked for (`server`), lists the
+mutants (`inventory`), decides which to test (`plan`: this shard's part, a sample, the lines
+changed since a git ref, minus the verdicts the cache already holds), runs `mutmut run` on those
+alone, then reads `.mutmut-cache` and asks `inventory` to describe the mutants. Jobs run side by
+side (`jobs`), and whatever happens, Ctrl-C included, their processes are stopped and their
+copies deleted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import random
 import re
 import select
 import signal
@@ -22,69 +23,33 @@ import threading
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from harness.mutation import runners
+from harness.mutation import plan, runners
 from harness.mutation.cache import read_mutants
+from harness.mutation.config import Suite, Target
 from harness.mutation.model import (
-    BASELINE,
-    HARNESS,
     KILLED,
     SKIPPED,
     SURVIVED,
-    SUSPICIOUS,
     TIMEOUT,
     UNTESTED,
     Mutant,
     MutationError,
     SuiteResult,
 )
+from harness.mutation.selection import CoverageMap
+from harness.mutation.verdicts import CACHED_STATUSES, VerdictCache, entry
 from harness.mutation.workspace import workspace
 
 FAST = "fast"
 PLAIN = "plain"
-
-
-@dataclass(frozen=True)
-class Target:
-    """A legacy module and the suites that test it (paths or globs, relative to the root)."""
-
-    service: str
-    file: str
-    suites: dict[str, tuple[str, ...]]
-
-
-TARGETS = (
-    Target(
-        "current",
-        "legacy_services/current/current.py",
-        {
-            BASELINE: ("tests/baseline/current",),
-            HARNESS: ("tests/services/test_current*.py",),
-        },
-    ),
-    Target(
-        "history",
-        "legacy_services/history/historyAPI.py",
-        {
-            BASELINE: ("tests/baseline/history",),
-            HARNESS: ("tests/services/test_history*.py",),
-        },
-    ),
-    Target(
-        "usage",
-        "legacy_services/usage/usage.py",
-        {
-            BASELINE: ("tests/baseline/usage",),
-            HARNESS: ("tests/services/test_usage*.py",),
-        },
-    ),
-)
+REUSED = "reused from the verdict cache"
 
 
 def resolve_suite(root: Path, patterns: Sequence[str]) -> tuple[str, ...]:
@@ -111,22 +76,31 @@ class Options:
     # Re-check this many fast verdicts per suite with the plain runner.
     verify: int = 0
     python: str = sys.executable
+    # This machine's part of the mutants: (K, N), K 1-based.
+    shard: tuple[int, int] | None = None
+    # Only mutants on these 1-based lines, per file (`--since REF`).
+    since: Mapping[str, frozenset[int]] | None = None
+    # Verdicts kept between runs (fast runner only: its keys need the coverage pass).
+    cache: VerdictCache | None = None
 
 
 @dataclass
 class Job:
     target: Target
-    suite: str
+    suite: Suite
     paths: tuple[str, ...]
+    files: tuple[str, ...] = ()
     label: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     cancelled: bool = False
     # Fast verdicts checked with the plain runner: (mutant id, fast status, plain status).
     verification: list[tuple[int, str, str]] = field(default_factory=list)
+    # Verdicts this job reached, for the cache: key -> entry.
+    verdicts: dict[str, dict[str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self.label = f"{self.target.service}/{self.suite}"
+        self.label = f"{self.target.name}/{self.suite.name}"
 
     def spawn(
         self, argv: list[str], cwd: Path, **kwargs: Any
@@ -207,24 +181,72 @@ def run_job(root: Path, job: Job, options: Options, progress: Progress) -> Suite
 def _run_job(root: Path, job: Job, options: Options, progress: Progress) -> SuiteResult:
     started = time.monotonic()
     with workspace(root, job.label.replace("/", "-")) as tree:
-        sample = (
-            _install_sample(tree, job, options) if options.sample is not None else None
+        runner, tests, command, journal, coverage_map = _prepare_runner(
+            tree, job, options, progress
         )
-        runner, tests, command, journal = _prepare_runner(tree, job, options, progress)
-        code, output = _run_mutmut(tree, job, command, options, progress)
-        error = _mutmut_error(output) if code & 1 else None
-        mutants: list[Mutant] = []
-        if (tree / ".mutmut-cache").is_file():
-            mutants = _described(tree, job, options)
-        elif error is None:
-            error = "mutmut left no results"
-        if sample is not None:
-            mutants = [m for m in mutants if (m.line_number, m.index) in sample]
-        decisions = _decisions(journal, mutants) if journal is not None else Counter()
+        listed = [
+            plan.Listed.from_json(position, data)
+            for position, data in enumerate(
+                _inventory(tree, job, options, "list", *job.files), 1
+            )
+        ]
+        coverage = plan.Coverage(tree, coverage_map)
+        chosen = _chosen(listed, coverage, options)
+        picks = set(
+            plan.verification_picks(
+                [m for m in chosen if m.skip_reason is None], coverage, options.verify
+            )
+        )
+        if options.shard is not None:
+            shard, shards = options.shard
+            owner = plan.partition({m.id: coverage.cost(m) for m in listed}, shards)
+            chosen = [m for m in chosen if owner[m.id] == shard]
+        keys = (
+            plan.CacheKeys(coverage, job.paths, _identity(job, options))
+            if options.cache is not None and coverage_map is not None
+            else None
+        )
+        statuses: dict[int, str] = {}
+        to_run: list[plan.Listed] = []
+        for mutant in chosen:
+            cached = None
+            if mutant.skip_reason is not None:
+                cached = SKIPPED
+            elif keys is not None and options.cache is not None:
+                cached = options.cache.lookup(keys.key(mutant), keys.suite)
+            if cached is None:
+                to_run.append(mutant)
+            else:
+                statuses[mutant.id] = cached
+        reused = sum(1 for m in chosen if m.skip_reason is None and m.id in statuses)
+        error = None
+        if to_run:
+            _install_filter(tree, {m.key for m in to_run})
+            code, output = _run_mutmut(
+                tree, job, command, options, progress, len(to_run)
+            )
+            error = _mutmut_error(output) if code & 1 else None
+            ran = {}
+            if (tree / ".mutmut-cache").is_file():
+                ran = {m.key: m.status for m in read_mutants(tree / ".mutmut-cache")}
+            elif error is None:
+                error = "mutmut left no results"
+            for mutant in to_run:
+                statuses[mutant.id] = ran.get(mutant.key, UNTESTED)
+        mutants = _described(tree, job, options, chosen, statuses, coverage)
+        fresh = [m for m in mutants if m.id in {r.id for r in to_run}]
+        decisions = _decisions(journal, fresh) if journal is not None else Counter()
+        if reused:
+            decisions[REUSED] = reused
         if options.verify and runner == FAST and not error:
-            _verify(tree, job, mutants, options, progress)
+            _verify(tree, job, [m for m in fresh if m.id in picks], options, progress)
+        if keys is not None:
+            for mutant in to_run:
+                status = statuses[mutant.id]
+                if status in CACHED_STATUSES:
+                    job.verdicts[keys.key(mutant)] = entry(status, keys.suite)
     return SuiteResult(
-        suite=job.suite,
+        suite=job.suite.name,
         paths=job.paths,
         tests=tests or 0,
         mutants=mutants,
@@ -232,27 +254,61 @@ def _run_job(root: Path, job: Job, options: Options, progress: Progress) -> Suit
         runner=runner,
         error=error,
         decisions=decisions,
+        title=job.suite.title,
+        gate=job.suite.gate,
+        listed=len(listed),
     )
+
+
+def _chosen(
+    listed: list[plan.Listed], coverage: plan.Coverage, options: Options
+) -> list[plan.Listed]:
+    """The mutants this run reports: all, a sample of the kept ones, or those on changed lines."""
+    chosen = listed
+    if options.since is not None:
+        since = options.since
+        chosen = [m for m in chosen if m.line_number + 1 in since.get(m.file, ())]
+    if options.sample is not None:
+        chosen = plan.spread(
+            [m for m in chosen if m.skip_reason is None], options.sample
+        )
+    return chosen
+
+
+def _identity(job: Job, options: Options) -> list[str]:
+    """What every verdict of this job depends on besides the code: suite, options, tools."""
+    import importlib.metadata
+
+    return [
+        job.suite.name,
+        *job.paths,
+        "--",
+        *job.suite.args,
+        "mutmut " + importlib.metadata.version("mutmut"),
+        "pytest " + importlib.metadata.version("pytest"),
+        options.runner,
+    ]
 
 
 def _prepare_runner(
     tree: Path, job: Job, options: Options, progress: Progress
-) -> tuple[str, int | None, str, Path | None]:
-    """(runner, tests in the suite, mutmut's --runner command, the server's journal)."""
+) -> tuple[str, int | None, str, Path | None, CoverageMap | None]:
+    """(runner, tests in the suite, mutmut's --runner command, the server's journal, coverage)."""
+    args = job.suite.args
     if options.runner == PLAIN:
-        command = runners.plain_command(job.paths, options.python)
-        return PLAIN, _count_tests(tree, job, options), command, None
+        command = runners.plain_command(job.paths, options.python, args)
+        return PLAIN, _count_tests(tree, job, options), command, None, None
     # One plain run of the intact suite, while the server warms up: it proves the suite passes
     # in a fresh process, and its time becomes mutmut's baseline (see inventory.prime).
     started = time.monotonic()
     plain = job.spawn(
-        runners.plain_argv(job.paths, options.python),
+        runners.plain_argv(job.paths, options.python, args),
         tree,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        tests, command, journal = _start_server(
+        tests, command, journal, coverage = _start_server(
             tree, tree.parent, job, options, progress
         )
     except MutationError as problem:
@@ -260,8 +316,8 @@ def _prepare_runner(
             f"{job.label}: warm runner unavailable ({problem}); using the plain runner"
         )
         plain.wait()
-        command = runners.plain_command(job.paths, options.python)
-        return PLAIN, _count_tests(tree, job, options), command, None
+        command = runners.plain_command(job.paths, options.python, args)
+        return PLAIN, _count_tests(tree, job, options), command, None, None
     if plain.wait() != 0:
         raise MutationError(
             f"the suite fails on the intact code: run `pytest {' '.join(job.paths)}` "
@@ -269,16 +325,24 @@ def _prepare_runner(
         )
     baseline = time.monotonic() - started
     _inventory(tree, job, options, "prime", _tests_dir(tree, job), f"{baseline:.3f}")
-    return FAST, tests, command, journal
+    return FAST, tests, command, journal, coverage
 
 
 def _start_server(
     tree: Path, scratch: Path, job: Job, options: Options, progress: Progress
-) -> tuple[int, str, Path]:
+) -> tuple[int, str, Path, CoverageMap]:
     socket_path = scratch / "runner.sock"
     journal = scratch / "journal.jsonl"
+    coverage_file = scratch / "coverage.json"
     argv = runners.server_argv(
-        tree, socket_path, journal, [job.target.file], job.paths, options.python
+        tree,
+        socket_path,
+        journal,
+        job.files,
+        job.paths,
+        options.python,
+        job.suite.args,
+        coverage_file,
     )
     progress.update(job.label, "warming up (coverage pass)")
     server = job.spawn(argv, tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -291,8 +355,9 @@ def _start_server(
         raise MutationError(status.get("error", "the server did not start"))
     return (
         int(status["tests"]),
-        runners.fast_command(socket_path, job.paths, options.python),
+        runners.fast_command(socket_path, job.paths, options.python, job.suite.args),
         journal,
+        CoverageMap.from_json(coverage_file.read_text()),
     )
 
 
@@ -315,6 +380,7 @@ def _count_tests(tree: Path, job: Job, options: Options) -> int | None:
         "no:randomly",
         "-p",
         "no:cacheprovider",
+        *job.suite.args,
         *job.paths,
     ]
     process = job.spawn(argv, tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -333,12 +399,18 @@ def _tests_dir(tree: Path, job: Job) -> str:
 
 
 def _run_mutmut(
-    tree: Path, job: Job, command: str, options: Options, progress: Progress
+    tree: Path,
+    job: Job,
+    command: str,
+    options: Options,
+    progress: Progress,
+    expected: int,
 ) -> tuple[int, list[str]]:
+    """Run mutmut; `expected` mutants are tested (the others are skipped by the hook)."""
     tests_dir = _tests_dir(tree, job)
     argv = [
         options.python, "-m", "mutmut", "run",
-        "--paths-to-mutate", job.target.file,
+        "--paths-to-mutate", ",".join(job.files),
         "--tests-dir", tests_dir,
         "--runner", command,
         "--simple-output",
@@ -347,6 +419,7 @@ def _run_mutmut(
     tail: deque[str] = deque(maxlen=60)
     pending = ""
     progress.update(job.label, "starting mutmut")
+    clock = progress.clock(job.label, expected)
     assert process.stdout is not None
     while chunk := os.read(process.stdout.fileno(), 4096):
         pending += chunk.decode(errors="replace")
@@ -354,14 +427,15 @@ def _run_mutmut(
         for piece in pieces:
             found = _PROGRESS.search(piece)
             if found:
-                done, total, killed, timeout, suspicious, survived, skipped = map(
+                _, _, killed, timeout, suspicious, survived, _ = map(
                     int, found.groups()
                 )
+                tested = killed + timeout + suspicious + survived
                 progress.update(
                     job.label,
-                    f"{done}/{total} killed {killed + suspicious} survived {survived} "
-                    f"timeout {timeout} skipped {skipped}",
-                    fraction=done / total if total else None,
+                    f"{tested}/{expected} killed {killed + suspicious} survived {survived} "
+                    f"timeout {timeout}{clock.rate_and_eta(tested)}",
+                    fraction=tested / expected if expected else None,
                 )
             elif piece.strip():
                 tail.append(piece)
@@ -394,22 +468,47 @@ def _inventory(tree: Path, job: Job, options: Options, *args: str) -> Any:
         ) from None
 
 
-def _described(tree: Path, job: Job, options: Options) -> list[Mutant]:
-    descriptions = {
-        d["id"]: d for d in _inventory(tree, job, options, "describe", ".mutmut-cache")
-    }
+def _described(
+    tree: Path,
+    job: Job,
+    options: Options,
+    listed: list[plan.Listed],
+    statuses: Mapping[int, str],
+    coverage: plan.Coverage,
+) -> list[Mutant]:
+    """The mutants with their final status, described (diff, zone, rule...) for the report."""
+    asked = [
+        {
+            "file": m.file,
+            "line_number": m.line_number,
+            "line": m.line,
+            "index": m.index,
+            "status": statuses[m.id],
+        }
+        for m in listed
+    ]
+    request = tree.parent / "describe.json"
+    request.write_text(json.dumps(asked))
+    descriptions = _inventory(tree, job, options, "describe", str(request))
     mutants = []
-    for mutant in read_mutants(tree / ".mutmut-cache"):
-        about = descriptions.get(mutant.id, {})
+    for mutant, about in zip(listed, descriptions, strict=True):
         mutants.append(
-            replace(
-                mutant,
-                scope=about.get("scope", mutant.scope),
+            Mutant(
+                id=mutant.id,
+                file=mutant.file,
+                line_number=mutant.line_number,
+                line=mutant.line,
+                index=mutant.index,
+                status=statuses[mutant.id],
+                scope=about.get("scope", "module level"),
                 zone=about.get("zone"),
-                skip_reason=about.get("skip_reason"),
+                skip_reason=about.get("skip_reason") or mutant.skip_reason,
                 mutated_line=about.get("mutated_line", ""),
                 diff=about.get("diff", ""),
                 equivalent=about.get("equivalent"),
+                mutator=mutant.mutator,
+                location=mutant.location,
+                coverage=coverage.kind(mutant) if coverage.map is not None else None,
             )
         )
     return mutants
@@ -441,36 +540,34 @@ def _decisions(journal: Path, mutants: list[Mutant]) -> Counter[str]:
     return decisions
 
 
-# --- smoke runs: a sample of the mutants ------------------------------------------------------
+# --- the mutants a job tests: the hook skips the others -------------------------------------
 
-_SAMPLE_HOOK = '''"""Written by `harness mutants --sample`: test a sample of the mutants, filter the rest."""
+_FILTER_HOOK = '''"""Written by `harness mutants`: test the mutants this run chose, skip the others."""
 import json
+import os
 
 from _harness_project_mutmut_config import *  # noqa: F401,F403
 from _harness_project_mutmut_config import pre_mutation as _project_pre_mutation
 
-with open({path!r}) as _sample:
-    _SAMPLE = {{tuple(pair) for pair in json.load(_sample)}}
+with open({path!r}) as _chosen:
+    _CHOSEN = {{(os.path.normpath(f), n, i) for f, n, i in json.load(_chosen)}}
 
 
 def pre_mutation(context):
-    if (context.mutation_id.line_number, context.mutation_id.index) not in _SAMPLE:
+    key = (
+        os.path.normpath(context.filename),
+        context.mutation_id.line_number,
+        context.mutation_id.index,
+    )
+    if key not in _CHOSEN:
         context.skip = True
         return
     _project_pre_mutation(context)
 '''
 
 
-def _install_sample(tree: Path, job: Job, options: Options) -> set[tuple[int, int]]:
-    """Wrap the project's hook so only `options.sample` kept mutants, spread over the file, run."""
-    listed = _inventory(tree, job, options, "list", job.target.file)
-    kept = [(m["line_number"], m["index"]) for m in listed if m["skip_reason"] is None]
-    count = min(options.sample or 0, len(kept))
-    chosen = (
-        {kept[round(i * (len(kept) - 1) / max(count - 1, 1))] for i in range(count)}
-        if count
-        else set()
-    )
+def _install_filter(tree: Path, chosen: set[tuple[str, int, int]]) -> None:
+    """Wrap the project's hook so only the `chosen` mutants (file, line_number, index) run."""
     hook = tree / "mutmut_config.py"
     if hook.is_file():
         hook.rename(tree / "_harness_project_mutmut_config.py")
@@ -478,35 +575,45 @@ def _install_sample(tree: Path, job: Job, options: Options) -> set[tuple[int, in
         (tree / "_harness_project_mutmut_config.py").write_text(
             "def pre_mutation(context):\n    pass\n"
         )
-    sample_file = tree.parent / "sample.json"
-    sample_file.write_text(json.dumps(sorted(chosen)))
-    hook.write_text(_SAMPLE_HOOK.format(path=str(sample_file)))
-    return chosen
+    chosen_file = tree.parent / "chosen.json"
+    chosen_file.write_text(json.dumps(sorted(chosen)))
+    hook.write_text(_FILTER_HOOK.format(path=str(chosen_file)))
 
 
 # --- verification: fast verdicts against plain ones -------------------------------------------
 
 
 def _verify(
-    tree: Path, job: Job, mutants: list[Mutant], options: Options, progress: Progress
+    tree: Path, job: Job, chosen: list[Mutant], options: Options, progress: Progress
 ) -> None:
-    """Re-run a sample of the mutants with the plain runner; record both verdicts."""
-    chosen = pick_for_verification(mutants, options.verify)
+    """Re-run the `chosen` mutants with the plain runner; record both verdicts."""
     if not chosen:
         return
-    mutated = _inventory(
-        tree, job, options, "sources", ".mutmut-cache", *(str(m.id) for m in chosen)
+    request = tree.parent / "sources.json"
+    request.write_text(
+        json.dumps(
+            [
+                {
+                    "file": m.file,
+                    "line_number": m.line_number,
+                    "line": m.line,
+                    "index": m.index,
+                }
+                for m in chosen
+            ]
+        )
     )
-    source_path = tree / job.target.file
-    original = source_path.read_text()
-    for number, mutant in enumerate(chosen, 1):
+    mutated = _inventory(tree, job, options, "sources", str(request))
+    for number, (mutant, text) in enumerate(zip(chosen, mutated, strict=True), 1):
         progress.update(
             job.label, f"verifying against plain mutmut {number}/{len(chosen)}"
         )
-        source_path.write_text(mutated[str(mutant.id)])
+        source_path = tree / mutant.file
+        original = source_path.read_text()
+        source_path.write_text(text)
         try:
             plain = job.spawn(
-                runners.plain_argv(job.paths, options.python),
+                runners.plain_argv(job.paths, options.python, job.suite.args),
                 tree,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -519,24 +626,6 @@ def _verify(
         finally:
             source_path.write_text(original)
         job.verification.append((mutant.id, mutant.status, status))
-
-
-def pick_for_verification(mutants: Sequence[Mutant], count: int) -> list[Mutant]:
-    """Up to `count` tested mutants, taking killed, survived and timed-out ones in turn."""
-    groups: dict[str, list[Mutant]] = {}
-    for mutant in mutants:
-        if mutant.status != SKIPPED:
-            key = KILLED if mutant.status == SUSPICIOUS else mutant.status
-            groups.setdefault(key, []).append(mutant)
-    shuffler = random.Random(0)  # the same sample from one run to the next
-    for members in groups.values():
-        shuffler.shuffle(members)
-    chosen: list[Mutant] = []
-    while len(chosen) < count and any(groups.values()):
-        for key in sorted(groups):
-            if groups[key] and len(chosen) < count:
-                chosen.append(groups[key].pop())
-    return sorted(chosen, key=lambda m: m.id)
 
 
 # --- all jobs ---------------------------------------------------------------------------------
@@ -610,8 +699,29 @@ def _interrupt_on_sigterm() -> Iterator[None]:
 # --- progress ---------------------------------------------------------------------------------
 
 
+class Clock:
+    """Rate and time left of one job's mutants, shown on a terminal only (a log keeps no ETA)."""
+
+    def __init__(self, expected: int, interactive: bool) -> None:
+        self.expected = expected
+        self.interactive = interactive
+        self.started = time.monotonic()
+
+    def rate_and_eta(self, done: int, now: float | None = None) -> str:
+        if not self.interactive or done <= 0:
+            return ""
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        if elapsed <= 0:
+            return ""
+        rate = done / elapsed
+        left = max(self.expected - done, 0) / rate
+        minutes, seconds = divmod(round(left), 60)
+        return f" | {rate:.1f}/s, ETA {minutes}m{seconds:02d}s"
+
+
 class Progress:
-    """Where the jobs are, on stderr: one updating line on a terminal, milestones otherwise."""
+    """Where the jobs are, on stderr: one updating line on a terminal (with each job's rate and
+    time left), milestones otherwise."""
 
     def __init__(
         self, stream: IO[str] | None = None, interactive: bool | None = None
@@ -624,6 +734,9 @@ class Progress:
 
     def start(self, label: str) -> None:
         self._line(f"{label}: started")
+
+    def clock(self, label: str, expected: int) -> Clock:
+        return Clock(expected, self.interactive)
 
     def update(self, label: str, state: str, fraction: float | None = None) -> None:
         with self.lock:

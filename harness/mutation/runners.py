@@ -34,20 +34,28 @@ PLAIN_SNIPPET = (
 )
 
 
-def plain_argv(suite: Sequence[str], python: str = sys.executable) -> list[str]:
-    return [python, "-c", PLAIN_SNIPPET, *PYTEST_OPTIONS, *suite]
+def plain_argv(
+    suite: Sequence[str], python: str = sys.executable, args: Sequence[str] = ()
+) -> list[str]:
+    """A fresh pytest run of `suite`, with the suite's own pytest options `args` last."""
+    return [python, "-c", PLAIN_SNIPPET, *PYTEST_OPTIONS, *args, *suite]
 
 
-def plain_command(suite: Sequence[str], python: str = sys.executable) -> str:
+def plain_command(
+    suite: Sequence[str], python: str = sys.executable, args: Sequence[str] = ()
+) -> str:
     """mutmut's `--runner` for plain mutmut: a fresh interpreter and pytest per mutant."""
-    return shlex.join(plain_argv(suite, python))
+    return shlex.join(plain_argv(suite, python, args))
 
 
 CLIENT = Path(__file__).with_name("client.py")
 
 
 def fast_command(
-    socket: Path, suite: Sequence[str], python: str = sys.executable
+    socket: Path,
+    suite: Sequence[str],
+    python: str = sys.executable,
+    args: Sequence[str] = (),
 ) -> str:
     """mutmut's `--runner` for the warm server; falls back to the plain command without it."""
     return shlex.join(
@@ -58,7 +66,7 @@ def fast_command(
             "--socket",
             str(socket),
             "--",
-            *plain_argv(suite, python),
+            *plain_argv(suite, python, args),
         ]
     )
 
@@ -70,6 +78,8 @@ def server_argv(
     files: Sequence[str],
     suite: Sequence[str],
     python: str = sys.executable,
+    args: Sequence[str] = (),
+    coverage_out: Path | None = None,
 ) -> list[str]:
     argv = [
         python,
@@ -86,4 +96,6 @@ def server_argv(
         argv += ["--mutate", name]
     for path in suite:
         argv += ["--suite", path]
-    return [*argv, "--", *PYTEST_OPTIONS]
+    if coverage_out is not None:
+        argv += ["--coverage-out", str(coverage_out)]
+    return [*argv, "--", *PYTEST_OPTIONS, *args]

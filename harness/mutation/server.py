@@ -26,7 +26,7 @@ follow `runners.PLAIN_SNIPPET`: pytest exit 0 survives, anything else kills. If 
 away (mutmut's timeout killed it), the child is killed too.
 
 Run by `harness mutants` as `python -m harness.mutation.server --root R --socket S --mutate F
---suite T --journal J -- <pytest options>`; prints one JSON line when ready (or failed), then
+--suite T --journal J [--coverage-out C] -- <pytest options>`; prints one JSON line when ready (or failed), then
 serves until its parent exits or it gets SIGTERM.
 """
 
@@ -294,8 +294,10 @@ class WarmServer:
         pytest_args: list[str],
         suite: list[str],
         journal: Path,
+        coverage_out: Path | None = None,
     ) -> None:
         self.root = root
+        self.coverage_out = coverage_out
         self.files = files
         self.pytest_args = pytest_args  # options of every run
         self.suite = suite  # the suite's paths: what a full run collects
@@ -327,6 +329,10 @@ class WarmServer:
                 f"run `pytest {' '.join(self.suite)}` and fix it first"
             )
         self.coverage = CoverageMap.from_json(result["coverage"])
+        if (
+            self.coverage_out is not None
+        ):  # for `harness mutants`: shard costs, cache keys
+            self.coverage_out.write_text(result["coverage"])
         self.mode = PROCESS if result["runs_before_tests"] else SESSION
         warmed = warm(result["candidates"], set(result["faked"]), protected)
         if threading.active_count() > 1:
@@ -490,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         "--suite", action="append", required=True, help="test path of the suite"
     )
     parser.add_argument(
+        "--coverage-out", type=Path, help="write the coverage map here (JSON)"
+    )
+    parser.add_argument(
         "--process-mode",
         action="store_true",
         help="a whole pytest session per child, always",
@@ -515,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     def announce(extra: dict[str, Any]) -> None:
         os.write(answer, (json.dumps({**status, **extra}) + "\n").encode())
 
-    server = WarmServer(args.root, args.mutate, pytest_args, args.suite, args.journal)
+    server = WarmServer(
+        args.root, args.mutate, pytest_args, args.suite, args.journal, args.coverage_out
+    )
     try:
         status = server.prepare()
         if args.process_mode:

@@ -1,7 +1,8 @@
 """`harness init MODULE`: write the test setup of a legacy module from `harness/scaffold/templates/`.
 
-`--template plugin` (default) gives the `[tool.harness]` section for pyproject.toml: printed, or
-merged into the file with `--write`, keeping every key already there. `--template raw` gives the
+`--template plugin` (default) gives the `[tool.harness]` sections for pyproject.toml (the service,
+and the `[tool.harness.mutants]` target `harness mutants` runs): printed, or merged into the file
+with `--write`, keeping every key already there. `--template raw` gives the
 hand-written ordered conftest, for suites that cannot use the plugin: printed, or written into
 `--dir` with `--write`. A raw conftest ends with the GENERATED_END line: the suite's own fixtures
 go below it, and `--write` over an existing conftest rewrites only what is above it; any other
@@ -77,7 +78,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="the file the plugin section is merged into with --write (default: ./pyproject.toml)",
     )
     parser.add_argument(
-        "--name", help="service name in [tool.harness.services] (default: the module's name)"
+        "--name",
+        help="service name in [tool.harness.services] (default: the module's name)",
     )
     parser.add_argument(
         "--module-name",
@@ -204,7 +206,15 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def _suite_dir(directory: Path, config_dir: Path) -> Path:
+    """The suite `harness mutants` runs: the module's test folder, else the project's tests."""
+    if directory.resolve().is_dir():
+        return directory.resolve()
+    return config_dir / "tests"
+
+
 def _render(plan, args: argparse.Namespace, directory: Path, command: str) -> _Output:
+    from harness.mutation.config import table_for as mutants_table
     from harness.scaffold.render import relative_posix, render
 
     output = _Output()
@@ -225,12 +235,20 @@ def _render(plan, args: argparse.Namespace, directory: Path, command: str) -> _O
             )
     else:
         config_dir = args.pyproject.resolve().parent
-        output.toml = render(
-            "plugin/pyproject.toml.jinja",
-            plan=plan,
-            name=args.name or plan.alias,
-            path=relative_posix(plan.source_path, config_dir),
-            command=command,
+        output.toml = (
+            render(
+                "plugin/pyproject.toml.jinja",
+                plan=plan,
+                name=args.name or plan.alias,
+                path=relative_posix(plan.source_path, config_dir),
+                command=command,
+            )
+            + "\n"
+            + mutants_table(
+                args.name or plan.alias,
+                relative_posix(plan.source_path, config_dir),
+                relative_posix(_suite_dir(directory, config_dir), config_dir),
+            )
         )
         if args.smoke_tests:
             output.files[directory / f"test_{plan.alias}_smoke.py"] = render(
@@ -294,7 +312,8 @@ def _write(output: _Output, pyproject: Path) -> int:
             )
         if added:
             print(
-                f"harness init: {pyproject.as_posix()}: added {', '.join(added)}", file=sys.stderr
+                f"harness init: {pyproject.as_posix()}: added {', '.join(added)}",
+                file=sys.stderr,
             )
         else:
             print(f"harness init: {pyproject.as_posix()}: nothing to add", file=sys.stderr)

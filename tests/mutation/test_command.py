@@ -34,7 +34,12 @@ def harness(*args: str, cwd: Path, tmp: Path) -> subprocess.Popen[str]:
 
 
 def snapshot(root: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The project's files, but for the verdict cache a run keeps there."""
+    return {
+        p: p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".harness_cache" not in p.parts
+    }
 
 
 def test_a_bad_option_value_is_a_usage_error(
@@ -47,35 +52,66 @@ def test_a_bad_option_value_is_a_usage_error(
     assert "must be at least 1, not 0" in capsys.readouterr().err
 
 
-def test_a_root_without_the_services_is_a_usage_error(
+def test_a_project_without_the_table_is_told_which_one_to_add(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["mutants", "--root", str(tmp_path), "--service", "current"]) == 2
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+
+    assert main(["mutants", "--root", str(tmp_path)]) == 2
+
     error = capsys.readouterr().err
-    assert "legacy_services/current/current.py not found under" in error
-    assert "pass --root" in error
+    assert error.count("\n") == 1
+    assert (
+        f"{tmp_path / 'pyproject.toml'}: no [tool.harness.mutants] targets; add one"
+        in error
+    )
+    assert '[tool.harness.mutants.targets.NAME] mutate = ["path/to/module.py"]' in error
+    assert "harness init path/to/module.py" in error
 
 
-def test_a_suite_asked_for_by_name_must_exist(
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--service", "worker"], "--service worker: not in"),
+        (["--suite", "harness"], "--suite harness: not in"),
+    ],
+)
+def test_targets_and_suites_are_chosen_among_the_configured_ones(
+    toy_project: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+    expected: str,
+) -> None:
+    assert main(["mutants", "--root", str(toy_project), *option]) == 2
+
+    error = capsys.readouterr().err
+    assert expected in error
+    assert "(choose from current)" in error or "(choose from baseline)" in error
+
+
+def test_a_configured_file_that_is_missing_is_a_usage_error(
     toy_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (toy_project / "legacy_services/current/current.py").unlink()
+
+    assert main(["mutants", "--root", str(toy_project)]) == 2
     assert (
-        main(
-            [
-                "mutants",
-                "--root",
-                str(toy_project),
-                "--service",
-                "current",
-                "--suite",
-                "harness",
-            ]
-        )
-        == 2
+        "[tool.harness.mutants.targets.current] mutate: legacy_services/current/current.py "
+        "not found under" in capsys.readouterr().err
     )
-    assert (
-        "current/harness: no test files match tests/services/test_current*.py"
-        in capsys.readouterr().err
+
+
+def test_a_shard_needs_an_output_path(
+    toy_project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CI_NODE_INDEX", "2")
+    monkeypatch.setenv("CI_NODE_TOTAL", "3")
+
+    assert main(["mutants", "--root", str(toy_project)]) == 2
+    assert "--shard 2/3 (or CI_NODE_INDEX/CI_NODE_TOTAL) needs --output PATH" in (
+        capsys.readouterr().err
     )
 
 

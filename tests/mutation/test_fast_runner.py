@@ -13,8 +13,9 @@ import pytest
 
 from harness.mutation import runners
 from harness.mutation.client import ask
-from harness.mutation.model import BASELINE, KILLED, SKIPPED, SURVIVED, SUSPICIOUS
-from harness.mutation.run import FAST, Job, Options, Progress, Target, run_job
+from harness.mutation.config import Suite, Target
+from harness.mutation.model import KILLED, SKIPPED, SURVIVED, SUSPICIOUS
+from harness.mutation.run import FAST, Job, Options, Progress, run_job
 
 SERVICE = "legacy_services/current/current.py"
 SUITE = "tests/baseline/current"
@@ -151,7 +152,10 @@ def verdict(status: str) -> str:
 
 def test_fast_verdicts_equal_plain_verdicts_on_a_sample(toy_project: Path) -> None:
     before = {p: p.read_bytes() for p in toy_project.rglob("*") if p.is_file()}
-    job = Job(Target("current", SERVICE, {BASELINE: (SUITE,)}), BASELINE, (SUITE,))
+    suite = Suite("baseline", (SUITE,))
+    job = Job(
+        Target("current", (SERVICE,), {"baseline": suite}), suite, (SUITE,), (SERVICE,)
+    )
     progress = Progress(io.StringIO(), interactive=False)
 
     result = run_job(toy_project, job, Options(runner=FAST, jobs=1, verify=4), progress)

@@ -10,19 +10,21 @@ import pytest
 
 from harness.mutation import report
 from harness.mutation.model import (
-    BASELINE,
-    HARNESS,
     KILLED,
     SKIPPED,
     SURVIVED,
     SUSPICIOUS,
     TIMEOUT,
     Mutant,
+    Published,
     RunReport,
     ServiceResult,
     SuiteResult,
     Verification,
 )
+
+BASELINE = "baseline"
+HARNESS = "harness"
 
 DIFF = """--- legacy_services/current/current.py
 +++ legacy_services/current/current.py
@@ -63,8 +65,17 @@ def suite(name: str, statuses: list[str], **extra: object) -> SuiteResult:
 
 @pytest.fixture
 def run_report() -> RunReport:
-    before = suite(BASELINE, [KILLED] * 2 + [SURVIVED] * 5 + [SKIPPED] * 3)
-    after = suite(HARNESS, [KILLED] * 5 + [SUSPICIOUS] + [TIMEOUT] + [SKIPPED] * 3)
+    before = suite(
+        BASELINE,
+        [KILLED] * 2 + [SURVIVED] * 5 + [SKIPPED] * 3,
+        title="before: hand-written conftest",
+        gate=False,
+    )
+    after = suite(
+        HARNESS,
+        [KILLED] * 5 + [SUSPICIOUS] + [TIMEOUT] + [SKIPPED] * 3,
+        title="after: harness plugin",
+    )
     after.mutants.append(
         mutant(
             11,
@@ -80,8 +91,9 @@ def run_report() -> RunReport:
     after.decisions = Counter({"tests": 4, "none": 1, "full": 2})
     service = ServiceResult(
         "current",
-        "legacy_services/current/current.py",
+        ("legacy_services/current/current.py",),
         {BASELINE: before, HARNESS: after},
+        published=Published(tests=16, mutants=63, killed=12),
     )
     verification = Verification(
         [
@@ -216,15 +228,17 @@ def test_a_failed_suite_is_shown_with_its_error(run_report: RunReport) -> None:
     assert "failed: the suite fails on the intact code" in report.html(run_report)
 
 
-def test_reports_are_written_in_three_formats(
+def test_reports_are_written_in_three_formats_and_the_standard_one_per_suite(
     run_report: RunReport, tmp_path: Path
 ) -> None:
     written = report.write_reports(run_report, tmp_path / "reports")
 
-    assert [p.name for p in written] == [
+    assert [p.relative_to(tmp_path / "reports").as_posix() for p in written] == [
         "mutation.md",
         "mutation.json",
         "mutation.html",
+        "mutation-elements/baseline.json",
+        "mutation-elements/harness.json",
     ]
     assert (
         json.loads((tmp_path / "reports" / "mutation.json").read_text())["mutmut"]
@@ -244,4 +258,20 @@ def test_markdown_shows_where_each_suite_kills_by_function(
 ) -> None:
     text = report.markdown(run_report)
 
+    assert (
+        "| service | function | kept mutants | killed by baseline | killed by harness |"
+        in text
+    )
     assert "| current | `consume_data` | 7 | 2 | 7 |" in text
+
+
+def test_survivors_of_a_comparison_suite_are_folded_those_of_a_gating_suite_are_not(
+    run_report: RunReport,
+) -> None:
+    text = report.markdown(run_report)
+
+    gating = text.index("what survives the harness suite")
+    compared = text.index("what survives the baseline suite")
+    assert gating < compared
+    assert "<details><summary>every survivor</summary>" in text[compared:]
+    assert "<details>" not in text[gating:compared]

@@ -26,7 +26,8 @@ def test_raw_conftest_is_valid_python_with_the_ordered_steps(harness_cli, monkey
     assert "\"SCHEMA_REGISTRY_URL\": \"http://192.0.2.1:8081\"," in source
     assert "left to the module's own defaults: KAFKA_GROUP_ID, CURRENT_API_PORT" in source
     assert re.search(
-        r'\*\*package_tree\(\s+"confluent_kafka",\s+"confluent_kafka.schema_registry",', source
+        r'\*\*package_tree\(\s+"confluent_kafka",\s+"confluent_kafka.schema_registry",',
+        source,
     )
     assert '"consumer",  # line' in source  # replaced by a fresh mock before each test
     assert '"current_data",  # line' in source  # restored from its snapshot
@@ -41,7 +42,17 @@ def test_plugin_section_is_valid_config_for_the_plugin(harness_cli, monkeypatch,
 
     assert result.exit_code == 0
     table = tomllib.loads(result.out)
-    assert table == {"tool": {"harness": {"services": {"current": {"path": CURRENT}}}}}
+    assert table == {
+        "tool": {
+            "harness": {
+                "services": {"current": {"path": CURRENT}},
+                # and what `harness mutants` needs to mutate it (tests/current does not exist)
+                "mutants": {
+                    "targets": {"current": {"mutate": [CURRENT], "tests": {"tests": ["tests"]}}}
+                },
+            }
+        }
+    }
     assert re.search(r"^#   fakes confluent_kafka \(", result.out, re.M)
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(result.out.replace(CURRENT, str(REPO_ROOT / CURRENT)))
@@ -61,7 +72,11 @@ def test_write_merges_into_pyproject_and_keeps_what_is_there(harness_cli, monkey
         "init", CURRENT, "--write", "--pyproject", str(pyproject), "--name", "current"
     )
     second = harness_cli(
-        "init", "legacy_services/usage/usage.py", "--write", "--pyproject", str(pyproject)
+        "init",
+        "legacy_services/usage/usage.py",
+        "--write",
+        "--pyproject",
+        str(pyproject),
     )
 
     assert first.exit_code == second.exit_code == 0
@@ -70,7 +85,10 @@ def test_write_merges_into_pyproject_and_keeps_what_is_there(harness_cli, monkey
     assert 'name = "svc"  # the service' in text
     document = tomllib.loads(text)
     services = document["tool"]["harness"]["services"]
-    assert services["current"] == {"path": "elsewhere/current.py", "env": {"KAFKA_PORT": "19092"}}
+    assert services["current"] == {
+        "path": "elsewhere/current.py",
+        "env": {"KAFKA_PORT": "19092"},
+    }
     # Relative to the file it is written in, as [tool.harness] paths are.
     usage = (tmp_path / services["usage"]["path"]).resolve()
     assert usage == REPO_ROOT / "legacy_services/usage/usage.py"
@@ -83,7 +101,14 @@ def test_write_refuses_to_overwrite_a_conftest(harness_cli, monkeypatch, tmp_pat
     (target / "conftest.py").write_text("# mine\n")
 
     result = harness_cli(
-        "init", CURRENT, "--template", "raw", "--write", "--dir", str(target), "--smoke-tests"
+        "init",
+        CURRENT,
+        "--template",
+        "raw",
+        "--write",
+        "--dir",
+        str(target),
+        "--smoke-tests",
     )
 
     assert result.exit_code == 1
