@@ -150,6 +150,7 @@ def verdict(status: str) -> str:
     return KILLED if status == SUSPICIOUS else status
 
 
+@pytest.mark.timeout(300)  # a whole run with plain re-checks: slow on a shared machine
 def test_fast_verdicts_equal_plain_verdicts_on_a_sample(toy_project: Path) -> None:
     before = {p: p.read_bytes() for p in toy_project.rglob("*") if p.is_file()}
     suite = Suite("baseline", (SUITE,))

@@ -304,11 +304,21 @@ def test_an_equivalent_mutant_matches_by_file_end_and_stripped_lines() -> None:
     )
 
 
-def test_an_equivalent_mutant_with_a_previous_line_matches_only_after_that_line() -> None:
+def test_an_equivalent_mutant_with_a_previous_line_matches_only_after_that_line() -> (
+    None
+):
     declared = Equivalent(
-        "current/current.py", "continue", "break", "dead branch", previous="print('error')"
+        "current/current.py",
+        "continue",
+        "break",
+        "dead branch",
+        previous="print('error')",
     )
 
-    assert declared.matches("current/current.py", "  continue", "break", "    print('error')")
-    assert not declared.matches("current/current.py", "continue", "break", "if msg is None:")
+    assert declared.matches(
+        "current/current.py", "  continue", "break", "    print('error')"
+    )
+    assert not declared.matches(
+        "current/current.py", "continue", "break", "if msg is None:"
+    )
     assert not declared.matches("current/current.py", "continue", "break")
