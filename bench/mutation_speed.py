@@ -13,7 +13,12 @@ each run's CPU time is printed next to its wall time: the machine may be shared.
 
 Run:  .venv/bin/python bench/mutation_speed.py            full run, all services, both suites
       .venv/bin/python bench/mutation_speed.py --smoke    3 mutants per suite of current (CI)
-Goal: plain / harness >= 4 (wall time) on 2 cores for the full run.
+      .venv/bin/python bench/mutation_speed.py --incremental [--service current]
+            a full harness run, then a one-line change in one function of the first service
+            (a trailing comment on its first statement: the suites still pass) and the
+            `--since` run of that change, side by side: mutants and time of each
+Goal: plain / harness >= 4 (wall time) on 2 cores for the full run; the `--since` run of a
+one-line change tests at most 5% of the mutants in at most 10% of the full run's time.
 """
 
 from __future__ import annotations
@@ -105,7 +110,16 @@ def main() -> int:
     parser.add_argument(
         "--jobs", type=int, default=2, help="suites the harness runs at once"
     )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="full run, then the --since run of a one-line change",
+    )
     args = parser.parse_args()
+    if args.incremental:
+        return incremental(
+            args.service or list(configured.targets), args.suite, args.jobs
+        )
     services = args.service or (["current"] if args.smoke else list(configured.targets))
     suites = args.suite or list(configured.suites)
     sample = 3 if args.smoke else None
@@ -159,6 +173,57 @@ def main() -> int:
         )
     print("\n".join(lines))
     return 1 if different else 0
+
+
+def incremental(services: list[str], suites: list[str] | None, jobs: int) -> int:
+    """A full run, then the `--since` run of a one-line change in one function."""
+    import ast
+
+    with workspace(ROOT, "bench") as snapshot:
+        chosen = suites or list(config.load(snapshot).suites)
+        full_jobs = jobs_for(snapshot, services, chosen)
+        full_wall, full_cpu, full = timed(
+            snapshot, full_jobs, Options(runner=FAST, jobs=jobs)
+        )
+        target = full_jobs[0].files[0]
+        source = (snapshot / target).read_text()
+        function = next(
+            node
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
+        line = function.body[0].lineno
+        lines = source.split("\n")
+        lines[line - 1] += "  # a one-line change"
+        (snapshot / target).write_text("\n".join(lines))
+        since_jobs = [
+            j for j in jobs_for(snapshot, services, chosen) if target in j.files
+        ]
+        options = Options(runner=FAST, jobs=jobs, since={target: frozenset({line})})
+        since_wall, since_cpu, since = timed(snapshot, since_jobs, options)
+    for result in full + since:
+        if result.error:
+            print(f"a run failed: {result.error}", file=sys.stderr)
+            return 2
+    total = sum(r.total for r in full)
+    tested = sum(r.total for r in since)
+    print(
+        "\n".join(
+            [
+                f"full run:   {total} mutants, wall {full_wall:7.1f} s, cpu {full_cpu:7.1f} s",
+                (
+                    f"--since:    {tested} mutants ({target}:{line}, in {function.name}), "
+                    f"wall {since_wall:7.1f} s, cpu {since_cpu:7.1f} s"
+                ),
+                f"share of the mutants re-run: {tested / total:.1%} (goal <= 5%)",
+                (
+                    f"share of the full run's time: wall {since_wall / full_wall:.1%}, "
+                    f"cpu {since_cpu / full_cpu:.1%} (goal <= 10%)"
+                ),
+            ]
+        )
+    )
+    return 0
 
 
 if __name__ == "__main__":
