@@ -260,6 +260,12 @@ def run(args: argparse.Namespace) -> int:
                 )  # fmt: skip
                 continue
             jobs.append(Job(target, suite, paths, files))
+    if since is not None and not services:
+        print(
+            f"harness mutants: no line of {', '.join(t.name for t in chosen.targets)} changed "
+            f"since {args.since}: nothing to test",
+            file=sys.stderr,
+        )
     # Longest first: the biggest module with the slowest suite should not start last.
     jobs.sort(key=lambda j: -sum((root / f).stat().st_size for f in j.files))
 

@@ -115,6 +115,7 @@ def test_a_shard_needs_an_output_path(
     )
 
 
+@pytest.mark.timeout(300)  # a whole (small) run: slow on a shared machine
 def test_a_smoke_run_tests_a_sample_and_writes_the_reports(
     toy_project: Path, tmp_path: Path
 ) -> None:
@@ -127,7 +128,8 @@ def test_a_smoke_run_tests_a_sample_and_writes_the_reports(
         "--sample", "2", "--verify", "0", "--jobs", "1", "--reports", str(reports),
         cwd=tmp_path, tmp=tmp_path / "tmp",
     )  # fmt: skip
-    out, err = run.communicate(timeout=120)
+    with run:  # pipes closed and the process reaped, whatever the asserts below say
+        out, err = run.communicate(timeout=240)
 
     assert run.returncode == 0, err
     assert "current/baseline: done" in err

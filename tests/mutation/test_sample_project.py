@@ -57,8 +57,13 @@ def harness(*args: str, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def finish(run: subprocess.Popen[str], timeout: float = 240) -> tuple[int, str, str]:
-    out, err = run.communicate(timeout=timeout)
+def finish(run: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, str]:
+    with run:  # pipes closed and the process reaped, even when it times out
+        try:
+            out, err = run.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            raise
     return run.returncode, out, err
 
 
@@ -99,13 +104,13 @@ def test_init_then_mutants_then_three_shards_merged_give_the_same_reports(
         )
         for k in (1, 2, 3)
     ]
-    code, _, err = finish(whole)
+    finished = [finish(run) for run in (whole, *shards)]  # every process waited for
+    code, _, err = finished[0]
     # Survivors in the gating suite: exit 1, and the reports written all the same.
     assert code == 1, err
     assert "invoices/tests: done" in err
     assert "warm runner unavailable" not in err
-    for shard in shards:
-        code, _, err = finish(shard)
+    for code, _, err in finished[1:]:
         assert code == 0, err
 
     data = json.loads((tmp_path / "whole" / "mutation.json").read_text())
