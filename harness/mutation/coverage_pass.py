@@ -42,6 +42,15 @@ def is_genuine(module: object) -> bool:
     return os.path.isfile(spec.origin)
 
 
+_WATCHER = """
+def watching_import(name, globals=None, locals=None, fromlist=(), level=0):
+    module = original(name, globals, locals, fromlist, level)
+    if level == 0:
+        report(name, fromlist)
+    return module
+"""
+
+
 class PassObserver:
     """pytest plugin: labels coverage contexts by test phase and records faked modules."""
 
@@ -75,27 +84,22 @@ class PassObserver:
         Wraps `builtins.__import__` for the rest of this (forked, throw-away) process: every
         `import` statement, the service's own included, reports what it was given.
         """
-        original = builtins.__import__
+        namespace = {"original": builtins.__import__, "report": self._imported}
+        # Compiled under a name outside the harness's folder: the plugin's finder gives real
+        # modules to imports the harness itself makes and fakes to those of the code under
+        # test, judging by the innermost frame that is either's; the watcher's own frame must
+        # not make every import of the service look like the harness's.
+        exec(compile(_WATCHER, "<import watch>", "exec"), namespace)  # noqa: S102
+        builtins.__import__ = namespace["watching_import"]
 
-        def watching_import(
-            name: str,
-            globals: Any = None,
-            locals: Any = None,
-            fromlist: Any = (),
-            level: int = 0,
-        ) -> Any:
-            module = original(name, globals, locals, fromlist, level)
-            if level == 0:
-                parts = name.split(".")
-                names = [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-                names += [f"{name}.{item}" for item in fromlist or () if item != "*"]
-                for looked_up in names:
-                    bound = sys.modules.get(looked_up)
-                    if bound is not None:
-                        self.observe(looked_up, bound)
-            return module
-
-        builtins.__import__ = watching_import
+    def _imported(self, name: str, fromlist: Any) -> None:
+        parts = name.split(".")
+        names = [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+        names += [f"{name}.{item}" for item in fromlist or () if item != "*"]
+        for looked_up in names:
+            bound = sys.modules.get(looked_up)
+            if bound is not None:
+                self.observe(looked_up, bound)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, Any, Any]:
