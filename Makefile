@@ -29,7 +29,7 @@ demo: $(STAMP)
 	@$(BIN)/harness lint tests/lint/broken; test $$? -eq 1
 	@echo "== 4/5 the services' suites: hand-written baselines, then the plugin suites"
 	@$(BIN)/python -m pytest -q -n 2 tests/baseline tests/services
-	@echo "== 5/5 harness mutants: how much logic each suite pins (reports/mutation.{md,html,json})"
+	@echo "== 5/5 harness mutants, targets and suites from [tool.harness.mutants]: how much logic each suite pins (reports/mutation.{md,html,json}, reports/mutation-elements/)"
 	@$(BIN)/harness mutants; test $$? -le 1
 
 # Everything at the default `fake` level (with the wire smoke and the fake-vs-real contract),
