@@ -253,9 +253,13 @@ class ModulesSnapshot:
         }
 
     def restore(self) -> None:
-        """Put `sys.modules` back, entry by entry (never cleared: other threads may import)."""
+        """Put `sys.modules` back, entry by entry (never cleared: other threads may import).
+
+        The toolkit's own modules imported meanwhile stay: they are process-wide, and dropping
+        one would make the next import of it a second copy (a fake's `HttpRouter` built by one
+        copy, scripted with the other copy's enum, answers nothing it was told)."""
         current = sys.modules
-        for name in [n for n in current if n not in self.modules]:
+        for name in [n for n in current if n not in self.modules and not _is_toolkit(n)]:
             current.pop(name, None)
         for name, module in self.modules.items():
             if current.get(name, _MISSING) is not module:
@@ -263,7 +267,7 @@ class ModulesSnapshot:
 
     def differences(self) -> list[str]:
         current = sys.modules
-        added = sorted(n for n in current if n not in self.modules)
+        added = sorted(n for n in current if n not in self.modules and not _is_toolkit(n))
         removed = sorted(n for n in self.modules if n not in current)
         changed = sorted(
             n for n in self.modules if n in current and current[n] is not self.modules[n]
@@ -274,6 +278,11 @@ class ModulesSnapshot:
 
 
 _MISSING = object()
+_TOOLKIT = __name__.partition(".")[0]
+
+
+def _is_toolkit(name: str) -> bool:
+    return name == _TOOLKIT or name.startswith(_TOOLKIT + ".")
 
 
 def _listing(what: str, names: list[str]) -> list[str]:
