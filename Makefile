@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make demo   run the toolkit end to end on the bundled legacy services (writes reports/)"
-	@echo "make test   run the test suite (random order, 2 xdist workers, -W error), then the service suites at wire"
+	@echo "make test   run the test suite (random order, 2 xdist workers, -W error), then the service suites at wire, then the wheel smoke"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,10 @@ demo: $(STAMP)
 
 # Everything at the default `fake` level (with the wire smoke and the fake-vs-real contract),
 # then the three services' suites again at `wire`: the level is session-wide, so it takes a
-# second pytest process.
+# second pytest process. Last, the package as a user gets it: the wheel built and installed
+# into fresh virtualenvs outside the checkout, on a sample project, on each Python at hand,
+# and on the lower bounds of every dependency (smoke/wheel_smoke.py).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 	$(BIN)/python -m pytest -q -n 2 tests/services --harness-fidelity=wire
+	$(BIN)/python smoke/wheel_smoke.py
