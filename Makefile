@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SCHEMA_VERSION := 3.8.4
+SCHEMA_DIR := $(VENV)/share/mutation-testing-report-schema
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test
@@ -15,6 +17,13 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[all,services,dev]'
+	# The mutation-testing-elements report schema, which the tests validate our reports against:
+	# no Python package ships it, so it comes from its npm package, into the virtualenv.
+	mkdir -p $(SCHEMA_DIR)
+	cd $(SCHEMA_DIR) && npm pack --silent mutation-testing-report-schema@$(SCHEMA_VERSION) >/dev/null \
+	  && tar -xzf mutation-testing-report-schema-$(SCHEMA_VERSION).tgz --strip-components=2 \
+	     package/src/mutation-testing-report-schema.json \
+	  && rm mutation-testing-report-schema-$(SCHEMA_VERSION).tgz
 	touch $@
 
 # The main job, as a team would run it on its own services. Steps whose exit code 1 means

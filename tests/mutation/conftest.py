@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 TOY = Path(__file__).parent / "fixtures" / "toy"
+# The mutation-testing-elements report schema (Stryker's, Apache-2.0) is not ours to ship: the
+# Makefile's install step takes it from its npm package into the virtualenv (no Python package
+# ships it), and the tests read it there.
+ELEMENTS_SCHEMA = (
+    Path(sys.prefix) / "share" / "mutation-testing-report-schema" / "mutation-testing-report-schema.json"
+)
 
 # The toy project's own suite is run by the tests below, inside a copy; never collected here.
 collect_ignore = ["fixtures"]
@@ -19,3 +28,16 @@ def toy_project(tmp_path: Path) -> Path:
     root = tmp_path / "toy"
     shutil.copytree(TOY, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root
+
+
+@pytest.fixture(scope="session")
+def elements_schema() -> dict[str, Any]:
+    """The mutation-testing-elements JSON schema, as the install step put it in the virtualenv."""
+    if not ELEMENTS_SCHEMA.is_file():
+        pytest.fail(
+            f"{ELEMENTS_SCHEMA} is missing: it comes from the npm package "
+            "mutation-testing-report-schema@3.8.4; run `make .venv/.installed` (needs npm)",
+            pytrace=False,
+        )
+    schema: dict[str, Any] = json.loads(ELEMENTS_SCHEMA.read_text())
+    return schema

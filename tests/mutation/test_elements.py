@@ -1,13 +1,13 @@
 """The mutation-testing-elements report: valid against the format's own schema, statuses mapped.
 
-The schema is the npm package `mutation-testing-report-schema`'s, copied with its Apache-2.0
-license into tests/mutation/schema/ (see the README there: no Python package ships it).
+The schema is the npm package `mutation-testing-report-schema`'s, which the install step puts
+in the virtualenv (fixture `elements_schema`, tests/mutation/conftest.py).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -26,23 +26,18 @@ from harness.mutation.model import (
     SuiteResult,
 )
 
-SCHEMA = json.loads(
-    (
-        Path(__file__).parent / "schema" / "mutation-testing-report-schema.json"
-    ).read_text()
-)
 SOURCE = (
     "def handle(event):\n    if event > 10:\n        return 2 * event\n    return 0\n"
 )
 
 
-def validate(report: dict[str, object]) -> None:
-    jsonschema.Draft7Validator.check_schema(SCHEMA)
-    jsonschema.Draft7Validator(SCHEMA).validate(report)
+def validate(report: dict[str, object], schema: dict[str, Any]) -> None:
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.Draft7Validator(schema).validate(report)
 
 
 def test_every_status_maps_to_one_of_the_format_and_the_report_is_valid(
-    tmp_path: Path,
+    tmp_path: Path, elements_schema: dict[str, Any]
 ) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "handler.py").write_text(SOURCE)
@@ -85,7 +80,7 @@ def test_every_status_maps_to_one_of_the_format_and_the_report_is_valid(
 
     report = elements.reports(run, tmp_path)["unit"]
 
-    validate(report)
+    validate(report, elements_schema)
     file = report["files"]["svc/handler.py"]
     assert file["source"] == SOURCE and file["language"] == "python"
     assert [m["status"] for m in file["mutants"]] == [expected for _, expected in rows]
@@ -102,7 +97,9 @@ def test_every_status_maps_to_one_of_the_format_and_the_report_is_valid(
     assert file["mutants"][2]["replacement"] == "if event >= 10:"
 
 
-def test_the_schema_catches_a_report_that_breaks_the_format() -> None:
+def test_the_schema_catches_a_report_that_breaks_the_format(
+    elements_schema: dict[str, Any],
+) -> None:
     broken = {
         "schemaVersion": "1",
         "thresholds": {"high": 80, "low": 60},
@@ -114,4 +111,4 @@ def test_the_schema_catches_a_report_that_breaks_the_format() -> None:
     with pytest.raises(
         jsonschema.ValidationError, match="'mutatorName' is a required property"
     ):
-        validate(broken)
+        validate(broken, elements_schema)

@@ -15,12 +15,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
-SCHEMA = Path(__file__).parent / "schema" / "mutation-testing-report-schema.json"
 MODULE = "billing/invoices.py"
 
 # What the sample's three tests leave alive (original -> mutated, stripped).
@@ -75,7 +75,7 @@ def without_timings(text: str) -> str:
 
 @pytest.mark.timeout(600)
 def test_init_then_mutants_then_three_shards_merged_give_the_same_reports(
-    tmp_path: Path,
+    tmp_path: Path, elements_schema: dict[str, Any]
 ) -> None:
     project = tmp_path / "sample"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
@@ -127,7 +127,7 @@ def test_init_then_mutants_then_three_shards_merged_give_the_same_reports(
     elements = json.loads(
         (tmp_path / "whole" / "mutation-elements" / "tests.json").read_text()
     )
-    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(elements)
+    jsonschema.Draft7Validator(elements_schema).validate(elements)
     statuses = [m["status"] for m in elements["files"][MODULE]["mutants"]]
     assert (statuses.count("Killed"), statuses.count("Survived")) == (13, 5)
 
