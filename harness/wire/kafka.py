@@ -65,6 +65,8 @@ from harness.wire._librdkafka import MockClusterHandle
 
 # A bound on every blocking call the harness itself makes to the broker: nothing may hang.
 CALL_TIMEOUT = 5.0
+# A bound on closing a client (see `close_within`): read at each call, so a test can shorten it.
+CLOSE_TIMEOUT = CALL_TIMEOUT
 # How long one slice of a wire consumer's poll waits in drain mode before re-checking.
 POLL_SLICE = 0.02
 
@@ -124,6 +126,8 @@ class MockCluster:
         self._groups: dict[Hashable, str | None] = {}
         self._round_robin: dict[str, Iterator[int]] = {}
         self._closed = False
+        # Clients whose close did not end within CLOSE_TIMEOUT, left to a daemon thread.
+        self.abandoned: list[str] = []
         # The test's own producer: linger 0 so produce() returns with the record on the broker.
         self._producer = Producer(
             {"bootstrap.servers": self.bootstrap_servers, "linger.ms": 0, "log_level": 3}
@@ -341,7 +345,7 @@ class MockCluster:
             self._groups.pop(rival, None)
             if consumer is not None:
                 self._consumers.discard(consumer)
-                consumer._wire_close_for_good()
+                self._close_consumer(consumer)
         built = build()
         with self._lock:
             self._pool[key] = built
@@ -405,30 +409,83 @@ class MockCluster:
         self._closed = True
         for consumer in list(self._consumers):
             try:
-                consumer._wire_close_for_good()
+                self._close_consumer(consumer)
             except Exception:  # noqa: BLE001  closing the rest matters more than one error
                 pass
         self._pool.clear()
         try:
-            self.flush_producers(1.0)
+            self.flush_producers(1.0)  # flush(timeout): bounded by librdkafka itself
         except Exception:  # noqa: BLE001
             pass
         self._producer.flush(1.0)
-        self._reader.close()
+        if not close_within(self._reader.close, what="the harness's reader consumer"):
+            self.abandoned.append("the harness's reader consumer")
         # Dropped before the broker goes, so they do not report it gone.
         self._producer = self._reader = None  # type: ignore[assignment]
-        if self._producers:
+        if self._producers or self.abandoned:
             # Producers the services built live as long as their modules, which may be past this
             # point: stopping the broker under them would make librdkafka print a connection
             # error to stderr every second, and slow the process's exit by a reconnect backoff
             # per producer. The broker then ends with the process, as the services' clients do.
+            # So does a broker a consumer's abandoned close may still be talking to.
             _OUTLIVING.append(self._handle)
             return
-        self._handle.destroy()
+        close_within(self._handle.destroy, what="librdkafka's mock cluster")
+
+    def _close_consumer(self, consumer: WireConsumer) -> None:
+        describe = getattr(consumer, "_wire_name", None) or type(consumer).__name__
+        if not close_within(consumer._wire_close_for_good, what=f"wire consumer {describe}"):
+            self.abandoned.append(describe)
 
 
 # Brokers kept serving clients that outlive their cluster's close() (see MockCluster.close).
 _OUTLIVING: list[MockClusterHandle] = []
+
+
+def close_within(close: Callable[[], object], *, what: str) -> bool:
+    """Call `close()` in a daemon thread and wait for it at most `CLOSE_TIMEOUT` s; True if it
+    ended (an exception it raised is raised here), False if it was abandoned.
+
+    Closing a client blocks in C: librdkafka's `close()` waits for the consumer to leave its
+    group, which during a rebalance, or with another thread still inside `poll()` on the same
+    consumer, can take forever, and no signal reaches a thread inside a C call
+    (pytest-timeout's neither). Abandoned, the close goes on in its daemon thread (it cannot
+    keep the process from exiting; `--harness-leak-check` names it), and a `HarnessWarning`
+    says so. Hand-written: neither client's `close()` takes a time limit.
+    """
+    # The real thread class, even inside a contract scope (a consumer built at import).
+    from harness.threads import _REAL_THREAD
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            close()
+        except BaseException as error:  # noqa: BLE001  re-raised in the caller's thread
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    timeout = CLOSE_TIMEOUT
+    thread = _REAL_THREAD(target=run, name=f"harness-wire-close: {what}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        import warnings
+
+        from harness.errors import HarnessWarning
+
+        warnings.warn(
+            f"harness: closing {what} did not end within {timeout:g} s (librdkafka blocked "
+            "in close, e.g. leaving its group during a rebalance); it is left to a daemon thread "
+            "and the run goes on",
+            HarnessWarning,
+            stacklevel=2,
+        )
+        return False
+    if outcome[0] is not None:
+        raise outcome[0]
+    return True
 
 
 # -- drain steps shared by the wire consumers ------------------------------------------------

@@ -330,3 +330,78 @@ def test_closing_the_cluster_under_a_live_service_producer_keeps_serving_it_sile
 
     assert left == 0  # delivered: the broker outlives its cluster's close()
     assert capfd.readouterr().err == ""
+
+
+class _CloseThatBlocks:
+    """A consumer whose close never returns until released: librdkafka's close() waiting
+    forever to leave its group during a rebalance, with no network and no broker needed."""
+
+    _wire_name = "Consumer(orders)"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def _wire_skip_to_end(self) -> None:
+        pass
+
+    def _wire_close_for_good(self) -> None:
+        self.entered.set()
+        self.release.wait()
+
+
+@pytest.fixture
+def short_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.wire import kafka as wire_kafka
+
+    monkeypatch.setattr(wire_kafka, "CLOSE_TIMEOUT", 0.2)
+
+
+def test_closing_the_cluster_abandons_a_consumer_close_that_blocks_and_says_so(short_close) -> None:
+    from harness.errors import HarnessWarning
+
+    cluster = MockCluster.start()
+    stuck = _CloseThatBlocks()
+    cluster.attach_consumer(stuck)
+    try:
+        warned = r"closing wire consumer Consumer\(orders\) did not end within 0.2 s"
+        with pytest.warns(HarnessWarning, match=warned):
+            cluster.close()  # returns: the close that blocks is left to a daemon thread
+
+        assert stuck.entered.is_set()
+        assert cluster.abandoned == ["Consumer(orders)"]
+    finally:
+        stuck.release.set()
+
+
+def test_a_rival_consumer_whose_close_blocks_does_not_hang_the_next_one(
+    cluster: MockCluster, short_close
+) -> None:
+    from harness.errors import HarnessWarning
+
+    stuck, second = _CloseThatBlocks(), _CloseThatBlocks()
+    second.release.set()  # closes at once
+    try:
+        cluster.pooled("first", lambda: stuck, group="g")
+        with pytest.warns(HarnessWarning, match="did not end within"):
+            built = cluster.pooled("second", lambda: second, group="g")
+
+        assert built is second and stuck.entered.is_set()
+        assert cluster.abandoned == ["Consumer(orders)"]
+    finally:
+        stuck.release.set()
+        cluster.abandoned.clear()
+        cluster.forget("second", second)
+
+
+def test_an_error_of_a_close_that_ends_reaches_the_caller() -> None:
+    from harness.wire.kafka import close_within
+
+    def close() -> None:
+        raise RuntimeError("already closed")
+
+    with pytest.raises(RuntimeError, match="already closed"):
+        close_within(close, what="a closed consumer")
+    assert close_within(lambda: None, what="an open consumer")
