@@ -146,3 +146,22 @@ def test_one_file_reachable_under_two_names_is_one_module_under_test(tmp_path):
     write_project(tmp_path, files)
     findings, _ = lint_project(tmp_path, ["tests/test_current.py"])
     assert [(f.code, f.line, f.col) for f in findings] == [("LH103", 8, 16), ("LH103", 8, 44)]
+
+
+def test_a_phantom_is_offered_only_a_library_name_as_its_replacement(tmp_path):
+    # `requests.get` is patched but the code reads `os.getenv` and uses `confluent_kafka`: the
+    # spelling `getenv` is close to `get`, yet a standard-library name never replaces a library's.
+    service = (
+        "from os import getenv\nfrom confluent_kafka import Consumer\n\n"
+        "def host():\n    return getenv('HOST')\n"
+    )
+    test = (
+        "from unittest.mock import patch\nimport svc\n\n"
+        "def test_host():\n    with patch('requests.get'), patch('kafka.KafkaConsumer'):\n"
+        "        svc.host()\n"
+    )
+    write_project(tmp_path, {"svc.py": service, "tests/test_svc.py": test})
+    findings, _ = lint_project(tmp_path, ["tests/test_svc.py"])
+    hints = {f.message.split("'")[1]: f.hint for f in findings if f.code == "LH101"}
+    assert "getenv" not in hints["requests.get"]
+    assert "patch 'svc.Consumer'" in hints["kafka.KafkaConsumer"]

@@ -6,7 +6,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from harness.analysis.collect.scopes import ScopeWalker, keyword, tested_names
+from harness.analysis.collect.scopes import (
+    ENV_PRESENT,
+    ScopeWalker,
+    keyword,
+    tested_names,
+)
 from harness.analysis.model import EnvRead, EnvUse
 
 ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "os.environb.get"})
@@ -162,7 +167,16 @@ class EnvReadsMixin(ScopeWalker):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, ast.Load):
             if self.qualify(node.value) in _ENV_MAPPINGS:
-                self._record_read(node, node.slice, required=True, default=None, has_default=False)
+                key = node.slice
+                present = (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and any(ENV_PRESENT + key.value in guarded for guarded in self.guards)
+                )
+                # `os.environ["K"] if "K" in os.environ else ...` cannot raise: not required.
+                self._record_read(
+                    node, key, required=not present, default=None, has_default=present
+                )
             else:
                 self._mark_none_breaking(node.value)
         self.generic_visit(node)

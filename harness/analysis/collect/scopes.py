@@ -204,8 +204,12 @@ class ScopeWalker(FastVisitor):
         """Hook for the fact families: `names` are assigned `value` (at import time or not)."""
 
 
+ENV_PRESENT = "environ:"  # a guard entry: `ENV_PRESENT + KEY` once `"KEY" in os.environ` held
+
+
 def tested_names(test: ast.expr) -> set[str]:
-    """Names a condition proves non-None when true: `X`, `X is not None`, `X and Y`."""
+    """Names a condition proves non-None when true: `X`, `X is not None`, `X and Y`; and the
+    environment keys it proves present (`"KEY" in os.environ`), as `ENV_PRESENT + KEY`."""
     if isinstance(test, ast.Name):
         return {test.id}
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
@@ -219,8 +223,24 @@ def tested_names(test: ast.expr) -> set[str]:
         and test.comparators[0].value is None
     ):
         return {test.left.id}
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.In)
+        and isinstance(test.left, ast.Constant)
+        and isinstance(test.left.value, str)
+        and _names_environ(test.comparators[0])
+    ):
+        return {ENV_PRESENT + test.left.value}
     return set()
 
+
+
+def _names_environ(node: ast.expr) -> bool:
+    """`os.environ` or `environ` (after `from os import environ`)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "environ"
+    return isinstance(node, ast.Name) and node.id == "environ"
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

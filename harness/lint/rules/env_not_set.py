@@ -45,6 +45,20 @@ class EnvNotSet(Rule):
             },
             lint="tests/conftest.py",
         ),
+        Valid(  # a read guarded by `"KEY" in os.environ` cannot fail
+            {
+                "config.py": (
+                    "import os\n\n"
+                    'TOKEN = os.environ["TOKEN"] if "TOKEN" in os.environ else "N/A"\n'
+                    'if "APP_ID" in os.environ:\n'
+                    '    APP_ID = os.environ["APP_ID"]\n'
+                ),
+                "tests/test_config.py": (
+                    "import config\n\n\ndef test_token():\n    assert config.TOKEN\n"
+                ),
+            },
+            lint="tests/test_config.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(

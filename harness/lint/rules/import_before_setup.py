@@ -72,6 +72,24 @@ class ImportBeforeSetup(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # imported under a patch of the whole os.environ: every read finds a mock
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import os\n"
+                    "import sys\n"
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'with patch("os.environ"), patch("threading.Thread"):\n'
+                    "    import svc\n\n"
+                    "import pytest\n\n"
+                    "@pytest.fixture(autouse=True)\n"
+                    "def kafka_env():\n"
+                    '    os.environ["KAFKA_IP"] = "localhost"\n'
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(

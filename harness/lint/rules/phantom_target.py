@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from harness.analysis.packages import is_stdlib
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid, similar_names
 from harness.lint.targets import display, position, verdicts
@@ -30,7 +31,8 @@ class PhantomTarget(Rule):
 
     Only third-party targets are judged: a standard-library patch (`socket.socket`,
     `time.sleep`) reaches every caller of that module.  The message names what the code imports
-    instead when a similar name exists.
+    instead when a similar name exists in what it imports from another library (a standard-library
+    name such as `os.getenv` is never offered in place of a library's `requests.get`).
     """
 
     CODE = "LH101"
@@ -121,11 +123,13 @@ class PhantomTarget(Rule):
                 continue
             line, col = position(verdict.patch)
             wanted = verdict.target.rsplit(".", 1)[-1]
+            # Only what the code imports from another library can stand in for a library's name.
             imported = [
                 (binding.bound_as, binding, subject)
                 for subject in context.subjects.values()
                 for binding in subject.facts.imports
-                if binding.name and binding.name != "*"
+                if binding.name and binding.name != "*" and binding.module
+                and not binding.module.startswith(".") and not is_stdlib(binding.module)
             ]
             close = similar_names(wanted, sorted({name for name, _, _ in imported}), limit=1)
             message = (

@@ -18,6 +18,7 @@ MOCKER_NAMES = frozenset(
     {"mocker", "module_mocker", "class_mocker", "package_mocker", "session_mocker"}
 )
 PATCH_FUNCTIONS = frozenset({"unittest.mock.patch", "mock.patch"})
+_WHOLE_ENVIRONMENT = frozenset({"os.environ", "os.getenv", "os.environ.get"})
 MOCK_FACTORIES = frozenset(
     {
         "MagicMock",
@@ -56,6 +57,10 @@ class PatchesMixin(SetupWalker):
                 literal,
             )
         )
+        if target in _WHOLE_ENVIRONMENT:
+            # `patch("os.environ")` replaces the whole mapping (a MagicMock answers every key):
+            # which variables the code then finds cannot be told.
+            self.env_unknown.append(self.where(node))
 
     def _object_patch(
         self,
@@ -81,6 +86,8 @@ class PatchesMixin(SetupWalker):
                 self.where(node),
             )
         )
+        if target in _WHOLE_ENVIRONMENT:
+            self.env_unknown.append(self.where(node))
 
     def _patch_dict(self, node: ast.Call) -> None:
         container = node.args[0] if node.args else keyword(node, "in_dict")
