@@ -1,6 +1,7 @@
 """Precision of `harness lint` on real test suites, against a list of findings judged by hand.
 
-Corpus: public test suites that patch a lot (below, each at a pinned commit), checked out under
+Corpus: public test suites that patch a lot and younger, smaller ones where defects are likelier
+(below, each at a pinned commit), checked out under
 bench/.corpus/suites/<owner>+<name>/ (gitignored, never committed), plus the pytest, celery and
 nova sources of bench/lint_speed.py (bench/.corpus/src/, fetched by that script).  To get a
 suite:
@@ -52,6 +53,60 @@ SUITES = (
     ("ansible/ansible", "c9ac477e53a99e95781f333eec3329a935c1bf95"),
     ("getsentry/sentry-python", "064542dd2cbdbe0b11f1cda7f47d7d2920b0c38b"),
     ("dpkp/kafka-python", "a3b3836ff3a4b34ebaa42fd93500bfcb16c1e9b7"),
+)
+# Younger and smaller suites, where the defects the linter looks for are more likely: course
+# projects (multi-service Flask apps with flask_testing), tutorials with tests, bots, scrapers,
+# Kafka/RabbitMQ workers, Lambda handlers, found by searching public code for patch strings
+# (`patch("requests.get")`, `sys.modules[...] = MagicMock()`, autouse fixtures patching clients).
+SMALL_SUITES = (
+    ("Aebel-Shajan/fcc-pytest", "b99f9177d4252fb774a7a6a7ec66eb3b04fa276d"),
+    ("Alex007-Biz/AT_Automatic_Tests", "ea1c9a944cf363dcfca46e01122433700e5a9477"),
+    ("alexhermida/vigotech-bot", "acbba9350c3fbd4611d420cc368449b68e9def72"),
+    ("allenokech/SFIA2-Project", "35ee7f6bdff41a1a2151fda8bc74a911e675a866"),
+    ("ashrith0805/prace", "de83dd283a43a2c2b53f6330fd13ee2253a19b53"),
+    ("Astony/alpha_vantage_etl", "31b5140270cf2c87200b3c2bd7b0ddfb191a0976"),
+    ("aupire/movie-data-platform", "e8e9f282e20c54ec7244e52adb94c9d6dc38c21f"),
+    ("brosquinha/legislei", "cb61c2f8d81672d30a0302b45faf15734e0e5fa9"),
+    ("BrunetNathan/irsut", "e42c0312a76b924694df0b32e6f472b1bfdd419c"),
+    ("cameronmaske/celery-once", "4f68b6b3c8503b9360179a246521b07315cdf577"),
+    ("chaddotson/CommanderPY", "8d7fd2c395bb63d0237f476cee436dfc72fb81d4"),
+    ("Christian-Sav/DevOps-Core-Practical-Project", "0d20a44ef7602179480697391bfecdca9c265253"),
+    ("chrisvugrinec/azure-openshift-pythonflaskapp", "32f4a5572a4b5646c272124e3dc33900f924981f"),
+    ("clandro89/aws-lambda-stream", "148baa5668c3304873cda5e79699e4ef01ed8c55"),
+    ("da-maltsev/gpt-django", "bd1676cf947485065c573cf978233fb9373da438"),
+    ("danbsilva/queue-orchestrator", "c4a463df3c1c6127dd4da71f1b0cf85e61f280a9"),
+    ("Darklight-03/minecraft-cloudformation-server", "c3e152c9aab48d735280cbc97fa3f93e5939e2f3"),
+    ("djelacik/surgeopt", "d24a99562237febd32bf3d518202fa86690b2b04"),
+    ("eraydmrcoglu/recipe-suggestion-chatbot", "4eb14686ece3002b847d280d233c17ffc3d0a2af"),
+    ("fabriziodea/DevopsPractical", "132b869fe27d8208ad6c8f8e7a6d711106bb9729"),
+    ("gASK13/UAMTBot2.0", "b368463b84235fa8852ffa0f45e9fed3013a1819"),
+    ("glovguy/email-bot", "8ab895a9186b49fc13ba35bc5e58bf871de70423"),
+    ("GovWizely/lambda-contractsfinder", "7b4fdcfd55fe6b65e6f211c5d19507efdd1feb81"),
+    ("karzalSlimane/streaming_project", "8c333bd1a8f3f6f179758c35a8645e8ada813189"),
+    ("MatthewJA/ncssburgerbot", "fb5ab53fe4507117e67ebf9e579c05c76c3f16c7"),
+    ("MAZY-Tech/mazy-video-email-sender", "df73de9d727ebbd1e6a69bbf123bdfe9c9758f39"),
+    ("milhcbt/microservice-training", "81a56c3487f25a51f79293f7ca4d3e4a5cd43c5c"),
+    ("mobamba1/SFIA2", "152f3c0bdc08a3a79d3a13f831d85620b1d0b0cd"),
+    ("moloch/google_scrapy", "27db1aac85fe486c135ef69e3406dc89ca71666a"),
+    ("MusteAbari/football-project", "052a67aef8aa34f97ad98eb89093fc8e66e0045b"),
+    ("NatTerpilowska/Practical-Project", "f3a31ca16b9d6f2e692d9cd3ed5e05b37d7b91cc"),
+    ("OliverOakley/project_two", "22bc39e0a34b67edf942e7afa2112ea594c992b0"),
+    ("Om801022/DevOps", "02ed511803997fd7ac5e04470ef95b5c7d82c778"),
+    ("ope079/sfia-task-2", "4f8e406832a021f2d94e3e1708c52bdd3d8b21d0"),
+    ("Richter3766/web_crawler", "2a8cae485606abe7612feb19b2203d3413a88567"),
+    ("RobLewisQA/Prize_Generator", "cfc242b85d2bac1269c8df2f55b15c630f605f99"),
+    ("saabeilin/kafkian", "e0f5107736a81d1db2954124356aa5058195f263"),
+    ("sevbo2003/Cracking-the-coding-interview", "c63dfcd0a15a25643b9fee3dc9445ad6d9dd1858"),
+    ("skippaDaBitFlippa/news-sentiment-tracker", "2bb831693c044b54164ef1b03d8ae34511b4f625"),
+    ("sku899/QA_Project2_World_Travel_Language_Wizard", "a9e009336e2f53c5fc0f3e40af51f34335645e5f"),
+    ("spaceexperiment/forum-app", "4cdac4e1c086f89544b4d25232eb6373fb6854e6"),
+    ("stanstaton/flask-python-tutorial", "982ae356f61502dbc53f9e1dc40f5fb9b20da80b"),
+    ("twaslowski/telegram-mood-tracker", "78b8b59e4fe66578e21a085c5abd09ced68b9c64"),
+    ("VladimirKomarkov/sprint_3", "84b7719dbabd9f70c9cead2bf2eeef32913efc35"),
+    ("whiteynoise/netflix_at_home", "9698a129521dae9518cbf6f4e2c8ebe2738933d0"),
+    ("ykyasin/Movie-generator", "38d5150e11a6cf8f9373c33012fe3cb66220c730"),
+    ("yooseongc/ambassador-microservice", "364f4602db966005b7694f71f4f757f85bbf93e3"),
+    ("zerbinidamata/MLStudyGroup", "be11c90efb0813169eb1a8cb168d3803bea6383c"),
 )
 # The bench/lint_speed.py corpus: source distributions, so no commit; the version stands for it.
 SPEED_CORPUS = ("lint_speed", "pytest-9.2.0+celery-5.7.0+nova-34.0.0")
@@ -120,7 +175,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0, help="processes per lint (0: every core)")
     args = parser.parse_args()
     judged = load_judged()
-    corpora = [(repo, commit, suite_dir(repo)) for repo, commit in SUITES]
+    corpora = [(repo, commit, suite_dir(repo)) for repo, commit in (*SUITES, *SMALL_SUITES)]
     speed = speed_corpus_dir()
     if speed is not None:
         corpora.append((*SPEED_CORPUS, speed))
@@ -152,7 +207,7 @@ def main() -> int:
             else:
                 false_by_rule[finding["code"]] += 1
 
-    print(f"\npatch targets in all: {patch_targets}")
+    print(f"\nsuites linted: {len(linted)}; patch targets in all: {patch_targets}")
     print(f"{'rule':<6} {'true':>5} {'false':>6} {'precision':>10}")
     for code in sorted(set(true_by_rule) | set(false_by_rule)):
         true, false = true_by_rule[code], false_by_rule[code]
