@@ -22,12 +22,23 @@ ELEMENTS_SCHEMA = (
 collect_ignore = ["fixtures"]
 
 
-@pytest.fixture
-def toy_project(tmp_path: Path) -> Path:
-    """A copy of the toy project: legacy_services/current/current.py and its baseline suite."""
-    root = tmp_path / "toy"
-    shutil.copytree(TOY, root, ignore=shutil.ignore_patterns("__pycache__"))
+def copy_project(source: Path, root: Path, session_options: tuple[str, ...]) -> Path:
+    """A copy of one of the fixture projects, whose pytest sessions (the coverage pass, the warm
+    runner's, plain mutmut's) leave out the plugins of our development environment."""
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__"))
+    pyproject = root / "pyproject.toml"
+    table = "[tool.pytest.ini_options]\n"
+    text = pyproject.read_text()
+    assert table in text, f"{source}: its pyproject.toml needs a {table.strip()} table"
+    addopts = f'addopts = "{" ".join(session_options)}"\n'
+    pyproject.write_text(text.replace(table, table + addopts, 1))
     return root
+
+
+@pytest.fixture
+def toy_project(tmp_path: Path, child_session_options: tuple[str, ...]) -> Path:
+    """A copy of the toy project: legacy_services/current/current.py and its baseline suite."""
+    return copy_project(TOY, tmp_path / "toy", child_session_options)
 
 
 @pytest.fixture(scope="session")

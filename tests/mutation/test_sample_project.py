@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+from .conftest import copy_project
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 MODULE = "billing/invoices.py"
@@ -75,10 +76,9 @@ def without_timings(text: str) -> str:
 
 @pytest.mark.timeout(600)
 def test_init_then_mutants_then_three_shards_merged_give_the_same_reports(
-    tmp_path: Path, elements_schema: dict[str, Any]
+    tmp_path: Path, elements_schema: dict[str, Any], child_session_options: tuple[str, ...]
 ) -> None:
-    project = tmp_path / "sample"
-    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    project = copy_project(SAMPLE, tmp_path / "sample", child_session_options)
     assert "harness" not in (project / "pyproject.toml").read_text()
 
     code, _, err = finish(harness("init", MODULE, "--write", cwd=project))

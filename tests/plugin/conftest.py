@@ -14,15 +14,16 @@ HOSTILE = Path(__file__).parent / "hostile"
 PYTEST_INI = """
 [tool.pytest.ini_options]
 filterwarnings = ["error"]
-addopts = "-p no:randomly -p no:cacheprovider -p no:hypothesispytest"
+addopts = "-p no:randomly -p no:cacheprovider {options}"
 """
 
 
 class Project:
     """A throwaway project: legacy modules, a `[tool.harness]` table, test files."""
 
-    def __init__(self, pytester: pytest.Pytester) -> None:
+    def __init__(self, pytester: pytest.Pytester, session_options: tuple[str, ...]) -> None:
         self.pytester = pytester
+        self.ini = PYTEST_INI.format(options=" ".join(session_options))
 
     def legacy(self, path: str, source: str) -> None:
         target = self.pytester.path / path
@@ -30,7 +31,7 @@ class Project:
         target.write_text(textwrap.dedent(source))
 
     def config(self, harness_toml: str = "") -> None:
-        self.pytester.makefile(".toml", pyproject=PYTEST_INI + textwrap.dedent(harness_toml))
+        self.pytester.makefile(".toml", pyproject=self.ini + textwrap.dedent(harness_toml))
 
     def tests(self, source: str, name: str = "test_legacy") -> None:
         self.pytester.makepyfile(**{name: textwrap.dedent(source)})
@@ -75,7 +76,7 @@ def _shared_imports() -> None:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> Project:
-    made = Project(pytester)
+def project(pytester: pytest.Pytester, child_session_options: tuple[str, ...]) -> Project:
+    made = Project(pytester, child_session_options)
     made.config()
     return made

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PROJECTS = Path(__file__).parent / "projects"
-PYTEST_OPTIONS = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+PYTEST_OPTIONS = ("-p", "no:randomly", "-p", "no:cacheprovider")
 
 
 def _test_count(project: Path) -> int:
@@ -29,7 +29,7 @@ def _test_count(project: Path) -> int:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PROJECTS.iterdir() if p.is_dir()))
 def test_the_project_passes_with_only_its_path_declared(
-    pytester: pytest.Pytester, name: str
+    pytester: pytest.Pytester, child_session_options: tuple[str, ...], name: str
 ) -> None:
     source = PROJECTS / name
     shutil.copytree(source, pytester.path, dirs_exist_ok=True)
@@ -40,6 +40,6 @@ def test_the_project_passes_with_only_its_path_declared(
         for section in harness_table
     ), f"{name}: declare each service with only path = ..."
 
-    result = pytester.runpytest_subprocess(*PYTEST_OPTIONS)
+    result = pytester.runpytest_subprocess(*PYTEST_OPTIONS, *child_session_options)
 
     result.assert_outcomes(passed=_test_count(source))

@@ -62,9 +62,11 @@ def generated_project(pytester: pytest.Pytester, harness_cli) -> Path:
 
 
 def test_generated_raw_suites_pass_for_the_three_services(
-    pytester: pytest.Pytester, generated_project
+    pytester: pytest.Pytester, generated_project, child_session_options
 ):
-    result = pytester.runpytest_subprocess("-W", "error", "-p", "no:cacheprovider", "tests")
+    result = pytester.runpytest_subprocess(
+        "-W", "error", "-p", "no:cacheprovider", *child_session_options, "tests"
+    )  # fmt: skip
 
     # 3 + 3 + 3 smoke tests (one per route) and one isolation test per service.
     result.assert_outcomes(passed=12)
