@@ -160,6 +160,12 @@ def value_for_read(read: EnvRead) -> str:
     return read.default if read.default is not None else plausible_value(read.name, read.use)
 
 
+def takes_host_and_port(name: str) -> bool:
+    """A variable named like KAFKA_BOOTSTRAP_SERVERS holds `host:port` (or a list of them), though
+    the code uses it where a host goes."""
+    return _HOST_AND_PORT.search(name.upper()) is not None
+
+
 def plausible_value(name: str, use: EnvUse) -> str:
     upper = name.upper()
     if use is EnvUse.PORT or (use in (EnvUse.INT, EnvUse.TEXT) and upper.endswith("_PORT")):
@@ -170,7 +176,7 @@ def plausible_value(name: str, use: EnvUse) -> str:
     if use is EnvUse.BOOL:
         return "false"
     if use is EnvUse.HOST:
-        if _HOST_AND_PORT.search(upper):  # KAFKA_BOOTSTRAP_SERVERS: host:port
+        if takes_host_and_port(upper):
             port = next((port for hint, port in _WELL_KNOWN_PORTS if hint in upper), "9092")
             return f"{UNROUTABLE_HOST}:{port}"
         return UNROUTABLE_HOST

@@ -157,7 +157,7 @@ class DrainSession:
     stop: ConsumerStopped | None = None
     stopped_thread: int | None = None  # the thread the stop was raised in
     stop_site: tuple[str, int] | None = None  # the legacy line that polled when it was raised
-    swallowed: str = ""  # set when that thread polled again: the stop was caught (see fetch)
+    swallowed: str = ""  # set when that thread polled again: the stop was caught (see caught)
     # consecutive empty polls per consumer (by consumer id)
     _empty: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -172,6 +172,29 @@ class DrainSession:
     def record_stop(self, exc: ConsumerStopped) -> None:
         if self.stop is None:
             self.stop = exc
+
+    def stopped_here(self, exc: ConsumerStopped) -> ConsumerStopped:
+        """Record `exc`, about to be raised by a consumer's poll in the calling thread, with that
+        thread and the legacy line that polled (what `caught` compares with); return it."""
+        from harness.threads import legacy_site
+
+        self.record_stop(exc)
+        if self.stopped_thread is None:
+            self.stopped_thread = threading.get_ident()
+            self.stop_site = legacy_site()
+        return exc
+
+    def caught(self) -> bool:
+        """True when the thread the stop was raised in polls again: the loop caught the stop (a
+        bare `except:` or `except BaseException:`); `swallowed` then says where. The caller (a
+        consumer of either level) parks that thread for good: its run is over."""
+        if self.stopped_thread != threading.get_ident():
+            return False
+        if not self.swallowed:
+            from harness.threads import swallowed_at
+
+            self.swallowed = swallowed_at(self.stop_site)
+        return True
 
 
 class _Partition:
@@ -636,8 +659,8 @@ class ConsumerCore:
                 if not self._in_group:
                     self._rejoin()
                 session = self.broker._drain
-                if session is not None and session.stopped_thread == threading.get_ident():
-                    self._park(session)
+                if session is not None and session.caught():
+                    self._park()
                 if session is not None:
                     return self._fetch_draining(session, max_records)
                 items = self._take(max_records, limit=None)
@@ -674,24 +697,13 @@ class ConsumerCore:
             self._eof_reported.clear()
 
     def _stop(self, session: DrainSession, reason: StopReason) -> ConsumerStopped:
-        from harness.threads import legacy_site
-
         self._in_group = False
-        exc = ConsumerStopped(reason, session.delivered, self.name)
-        session.record_stop(exc)
-        if session.stopped_thread is None:
-            session.stopped_thread = threading.get_ident()
-            session.stop_site = legacy_site()
-        return exc
+        return session.stopped_here(ConsumerStopped(reason, session.delivered, self.name))
 
-    def _park(self, session: DrainSession) -> None:
-        """The thread the stop was raised in polls again: the loop caught the stop (a bare
-        `except:` or `except BaseException:`). Its run is over: the session says where, and the
-        thread waits here for good, holding no lock (a daemon: it cannot keep the process from
+    def _park(self) -> None:
+        """The loop caught the stop (`DrainSession.caught`): its run is over, and the thread
+        waits here for good, holding no lock (a daemon: it cannot keep the process from
         exiting), so it never takes another test's records."""
-        from harness.threads import swallowed_at
-
-        session.swallowed = swallowed_at(session.stop_site)
         self.broker._changed.notify_all()
         while True:
             self.broker._changed.wait()

@@ -492,13 +492,17 @@ def close_within(close: Callable[[], object], *, what: str) -> bool:
 
 
 def stop(session: DrainSession, reason: StopReason, consumer: str) -> ConsumerStopped:
-    exc = ConsumerStopped(reason, session.delivered, consumer)
-    session.record_stop(exc)
-    return exc
+    return session.stopped_here(ConsumerStopped(reason, session.delivered, consumer))
 
 
 def check_bound(session: DrainSession, consumer: str) -> None:
-    """Raise `ConsumerStopped` once `max_messages` records were delivered."""
+    """What each poll of a wire consumer in drain mode checks first: the thread the stop was
+    raised in polling again (a bare `except:` caught it) is parked for good, as at `fake`
+    (`DrainSession.caught`); `ConsumerStopped` once `max_messages` records were delivered."""
+    if session.caught():
+        # Parked in Python, outside any client call, holding no lock: the daemon thread never
+        # polls the consumer again, so the next test's runs have it to themselves.
+        threading.Event().wait()
     limit = session.policy.max_messages
     if limit is not None and session.delivered >= limit:
         raise stop(session, StopReason.MAX_MESSAGES, consumer)

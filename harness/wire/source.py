@@ -35,6 +35,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, nullco
 from typing import TYPE_CHECKING, Any
 
 from harness.analysis.model import EnvRead, EnvUse
+from harness.env import takes_host_and_port
 from harness.fidelity import Fidelity
 
 if TYPE_CHECKING:
@@ -200,21 +201,22 @@ class _Drained:
     def delivered(self) -> int:
         return sum(session.delivered for session in self._sessions)
 
+    @property
+    def swallowed(self) -> str:
+        return next((s.swallowed for s in self._sessions if s.swallowed), "")
+
 
 def address(
     name: str, use: EnvUse, host: str, port: int, combined: str, *, url: bool = False
 ) -> str | None:
     if use is EnvUse.PORT or name.endswith("_PORT"):
         return str(port)
-    if use is EnvUse.HOST or name.endswith(("_IP", "_HOST", "_HOSTNAME", "_ADDR")):
+    if name.endswith(("_IP", "_HOST", "_HOSTNAME", "_ADDR")):
         return host
-    if (
-        url
-        or use is EnvUse.URL
-        or "BOOTSTRAP" in name
-        or name.endswith(("_SERVERS", "_BROKERS", "_BROKER"))
-    ):
-        return combined
+    if url or use is EnvUse.URL or takes_host_and_port(name) or name.endswith("_BROKER"):
+        return combined  # KAFKA_BOOTSTRAP_SERVERS: host:port, though used where a host goes
+    if use is EnvUse.HOST:
+        return host
     return None  # a topic, a group id...: not an address
 
 

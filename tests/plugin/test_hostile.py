@@ -4,6 +4,8 @@ file and line. Each project runs in a child pytest with a network namespace of i
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import HOSTILE, Project
 
 SERVICE = '[tool.harness.services.svc]\npath = "svc/service.py"\n'
@@ -185,8 +187,9 @@ def test_a_real_c_kafka_client_aimed_at_a_remote_broker_is_refused_when_built(
     )
 
 
+@pytest.mark.parametrize("fidelity", ["fake", "wire"])
 def test_a_loop_that_swallows_the_stop_still_ends_and_never_takes_the_next_tests_messages(
-    project: Project,
+    project: Project, fidelity: str
 ) -> None:
     project.hostile("swallows_the_stop.py")
     project.config(SERVICE)
@@ -213,7 +216,9 @@ def test_a_loop_that_swallows_the_stop_still_ends_and_never_takes_the_next_tests
         """
     )
 
-    project.run_isolated("-p", "no:randomly").assert_outcomes(passed=2)
+    project.run_isolated("-p", "no:randomly", f"--harness-fidelity={fidelity}").assert_outcomes(
+        passed=2
+    )
 
 
 def test_resolvers_and_datagrams_are_refused_and_listed(project: Project) -> None:

@@ -405,3 +405,22 @@ def test_an_error_of_a_close_that_ends_reaches_the_caller() -> None:
     with pytest.raises(RuntimeError, match="already closed"):
         close_within(close, what="a closed consumer")
     assert close_within(lambda: None, what="an open consumer")
+
+
+@pytest.mark.parametrize(
+    ("name", "use", "expected"),
+    [
+        ("KAFKA_BOOTSTRAP_SERVERS", "HOST", "127.0.0.1:9999"),  # bootstrap.servers: host:port
+        ("KAFKA_BROKERS", "TEXT", "127.0.0.1:9999"),
+        ("KAFKA_HOST", "HOST", "127.0.0.1"),
+        ("KAFKA_PORT", "INT", "9999"),
+        ("KAFKA_TOPIC", "TEXT", None),
+    ],
+)
+def test_a_service_variable_gets_the_part_of_the_cluster_address_its_name_asks_for(
+    name: str, use: str, expected: str | None
+) -> None:
+    from harness.analysis.model import EnvUse
+    from harness.wire.source import address
+
+    assert address(name, EnvUse[use], "127.0.0.1", 9999, "127.0.0.1:9999") == expected

@@ -1,12 +1,17 @@
 """A consumer loop whose bare `except:` catches everything, the stop signal included."""
 
 import json
+import os
 import threading
 
 from confluent_kafka import Consumer
 
 consumer = Consumer(
-    {"bootstrap.servers": "kafka.invalid:9092", "group.id": "g", "auto.offset.reset": "earliest"}
+    {
+        "bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+        "group.id": "g",
+        "auto.offset.reset": "earliest",
+    }
 )
 consumer.subscribe(["orders"])
 seen = []
