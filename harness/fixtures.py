@@ -12,6 +12,7 @@ test with one message naming the file, the line and the fix, without a harness t
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import importlib.machinery
 import json
@@ -22,17 +23,19 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import pytest
 
 from harness.errors import HarnessError
+# The router whose methods HttpFixture hands on (the standard library only: cheap to import).
+from harness.fakes.http import HttpRouter
 from harness.fidelity import LEVELS as FIDELITY_LEVELS
 
 if TYPE_CHECKING:
     from harness.config import ServiceConfig
     from harness.contract import LoadedService
-    from harness.fakes.http import HttpRequest, HttpRouter, Route
+    from harness.fakes.http import HttpRequest, Route
     from harness.fakes.kafka_broker import Broker, Record
     from harness.fakes.schema_registry import SchemaRegistry
     from harness.fakes.tree import ClientBuilt
@@ -585,6 +588,23 @@ class MongoFixture:
 
 
 _MISSING: Any = object()  # "no json= given" (None is a JSON value)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _on_router(
+    method: Callable[Concatenate[HttpRouter, _P], _R],
+) -> Callable[Concatenate[HttpFixture, _P], _R]:
+    """`HttpRouter`'s `method` as a method of `HttpFixture`, called on the router of the moment
+    (its `wire` subclass included): the signature, its types and the documentation are the
+    router's, written once."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def on_router(fixture: HttpFixture, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return getattr(fixture.server, name)(*args, **kwargs)
+
+    return on_router
 
 
 class HttpFixture:
@@ -629,24 +649,8 @@ class HttpFixture:
         the wire level)."""
         return self._session.backends_for(self._legacy.loaded).http
 
-    def route(
-        self,
-        method: str,
-        url: str | re.Pattern[str],
-        json: Any = _MISSING,
-        *,
-        status: int | None = None,
-        body: bytes | str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Route:
-        """A backend for `method` (`"*"`: any) under `url` (an absolute URL prefix, or a compiled
-        pattern); given `json`, `body`, `status` or `headers`, its standing answer. Returns the
-        `Route`, which scripts its own answers and faults (`reply`, `timeout`, `slow`,
-        `server_error`, `malformed`, `connection_error`) and lists its `requests`."""
-        arguments: dict[str, Any] = {"status": status, "body": body, "headers": headers}
-        if json is not _MISSING:
-            arguments["json"] = json
-        return self.server.route(method, url, **arguments)
+    # The router's own method, signature and documentation (defined once, in HttpRouter).
+    route = _on_router(HttpRouter.route)
 
     def reply(
         self,

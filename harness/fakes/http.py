@@ -254,9 +254,11 @@ class HttpRouter(HttpScript):
         body: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Route:
-        """A backend for `method` (or `"*"`) under `url` (a prefix, or a compiled pattern);
-        given any of `json`, `body`, `status`, `headers`, its standing answer (status 200 unless
-        given). Script its faults on the returned route."""
+        """A backend for `method` (`"*"`: any) under `url` (an absolute URL prefix, or a
+        compiled pattern); given any of `json`, `body`, `status`, `headers`, its standing answer
+        (status 200 unless given). Returns the `Route`, which scripts its own answers and faults
+        (`reply`, `timeout`, `slow`, `server_error`, `malformed`, `connection_error`) and lists
+        its `requests`."""
         if not isinstance(url, (str, re.Pattern)) or (isinstance(url, str) and "://" not in url):
             raise ValueError(
                 f"route URL must be an absolute URL prefix such as 'https://prices.invalid/api/' "
