@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 SCHEMA_VERSION := 3.8.4
 SCHEMA_DIR := $(VENV)/share/mutation-testing-report-schema
 
+# Python caches bytecode by default; a machine that turns it off (PYTHONDONTWRITEBYTECODE) makes
+# every child process of the suite and of the demo compile the toolkit again. Mutation runs turn it
+# off for themselves (harness/mutation/run.py), where a stale cache could hide a mutant.
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := help
 .PHONY: help demo test
 

@@ -17,6 +17,10 @@ Run:  .venv/bin/python bench/mutation_speed.py            full run, all services
             a full harness run, then a one-line change in one function of the first service
             (a trailing comment on its first statement: the suites still pass) and the
             `--since` run of that change, side by side: mutants and time of each
+      .venv/bin/python bench/mutation_speed.py --shards 3 [--service current]
+            `harness mutants` once, then as 3 shards one after the other (as a CI matrix
+            would run them on 3 machines) and `merge`: every mutant's verdict and every
+            report compared (timings apart), and each shard's time against the single run's
 Goal: plain / harness >= 4 (wall time) on 2 cores for the full run; the `--since` run of a
 one-line change tests at most 5% of the mutants in at most 10% of the full run's time.
 """
@@ -111,11 +115,19 @@ def main() -> int:
         "--jobs", type=int, default=2, help="suites the harness runs at once"
     )
     parser.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help="one run against N shards merged: verdicts, reports and times",
+    )
+    parser.add_argument(
         "--incremental",
         action="store_true",
         help="full run, then the --since run of a one-line change",
     )
     args = parser.parse_args()
+    if args.shards:
+        return shards(args.shards, args.service or [], args.suite or [], args.jobs)
     if args.incremental:
         return incremental(
             args.service or list(configured.targets), args.suite, args.jobs
@@ -224,6 +236,79 @@ def incremental(services: list[str], suites: list[str] | None, jobs: int) -> int
         )
     )
     return 0
+
+
+def shards(count: int, services: list[str], suites: list[str], jobs: int) -> int:
+    """One run, then `count` shards and their merge, through the command line as CI runs them."""
+    import json
+    import subprocess
+    import tempfile
+
+    from harness.mutation.report import without_timings
+
+    def harness(cwd: Path, *args: str) -> tuple[int, float, float]:
+        cpu_before, started = _children_cpu(), time.monotonic()
+        code = subprocess.run(
+            [sys.executable, "-m", "harness.cli", *args], cwd=cwd, check=False
+        ).returncode
+        return code, time.monotonic() - started, _children_cpu() - cpu_before
+
+    chosen = [*(f"--service={s}" for s in services), *(f"--suite={s}" for s in suites)]
+    common = ["mutants", "--verify", "0", "--no-cache", "--jobs", str(jobs), *chosen]
+    with workspace(ROOT, "bench") as snapshot, tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        single = harness(snapshot, *common, "--reports", str(out / "single"))
+        parts = [
+            harness(snapshot, *common, "--shard", f"{k}/{count}", "--output", str(out / f"part-{k}.json"))
+            for k in range(1, count + 1)
+        ]  # fmt: skip
+        merged = harness(
+            snapshot, "mutants", "merge", *(str(out / f"part-{k}.json") for k in range(1, count + 1)),
+            "--no-cache", "--reports", str(out / "merged"),
+        )  # fmt: skip
+        if single[0] > 1 or merged[0] > 1 or any(p[0] != 0 for p in parts):
+            print("a run failed (exit codes above)", file=sys.stderr)
+            return 2
+        statuses = {}
+        for name in ("single", "merged"):
+            statuses[name] = {
+                (path.name, file, m["id"]): m["status"]
+                for path in sorted((out / name / "mutation-elements").glob("*.json"))
+                for file, data in json.loads(path.read_text())["files"].items()
+                for m in data["mutants"]
+            }
+        different = sorted(
+            key for key in statuses["single"].keys() | statuses["merged"].keys()
+            if statuses["single"].get(key) != statuses["merged"].get(key)
+        )  # fmt: skip
+        reports = sorted(
+            p.relative_to(out / "single") for p in (out / "single").rglob("*") if p.is_file()
+        )  # fmt: skip
+        unequal = [
+            str(r) for r in reports
+            if without_timings((out / "single" / r).read_text())
+            != without_timings((out / "merged" / r).read_text())
+        ]  # fmt: skip
+    slowest = max(p[1] for p in parts)
+    lines = [
+        f"single run:         wall {single[1]:7.1f} s   cpu {single[2]:7.1f} s",
+        *(
+            f"shard {k}/{count}:         wall {p[1]:7.1f} s   cpu {p[2]:7.1f} s"
+            for k, p in enumerate(parts, 1)
+        ),
+        f"merge:              wall {merged[1]:7.1f} s",
+        (
+            f"a {count}-machine matrix takes the slowest shard: {slowest:.1f} s, "
+            f"{single[1] / slowest:.1f}x faster than one machine"
+        ),
+        f"verdicts compared: {len(statuses['single'])}, different: {len(different)}",
+        *(f"  {key}: single {statuses['single'].get(key)}, merged "
+          f"{statuses['merged'].get(key)}" for key in different),
+        f"reports compared (timings apart): {len(reports)}, different: {len(unequal)} "
+        + " ".join(unequal),
+    ]  # fmt: skip
+    print("\n".join(lines))
+    return 1 if different or unequal else 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ gives `mutation-elements.json`, the standard report (`elements`).
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,14 @@ from harness.mutation.model import (
 )
 
 MAX_SKIP_SHARE = 0.25  # filters may skip at most a quarter of a service's mutants
+
+
+def without_timings(text: str) -> str:
+    """A written report (any of the formats) with its timings blanked: the only place where two
+    reports of the same verdicts differ, e.g. one run's and its merged shards'."""
+    text = re.sub(r"\d+s in all", "Ns in all", text)
+    text = re.sub(r"\| (fast|plain) \| \d+ \|", r"| \1 | N |", text)
+    return re.sub(r'"seconds": [\d.]+', '"seconds": N', text)
 
 
 def _percent(value: float | None) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+from harness.mutation.report import without_timings
 
 from .conftest import copy_project
 
@@ -66,12 +67,6 @@ def finish(run: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, 
             run.kill()
             raise
     return run.returncode, out, err
-
-
-def without_timings(text: str) -> str:
-    text = re.sub(r"\d+s in all", "Ns in all", text)
-    text = re.sub(r"\| (fast|plain) \| \d+ \|", r"| \1 | N |", text)
-    return re.sub(r'"seconds": [\d.]+', '"seconds": N', text)
 
 
 @pytest.mark.timeout(600)
