@@ -47,11 +47,13 @@ demo: $(STAMP)
 	@$(BIN)/harness mutants; test $$? -le 1
 
 # Everything at the default `fake` level (with the wire smoke and the fake-vs-real contract),
-# then the three services' suites again at `wire`: the level is session-wide, so it takes a
-# second pytest process. Last, the package as a user gets it: the wheel built and installed
-# into fresh virtualenvs outside the checkout, on a sample project, on each Python at hand,
-# and on the lower bounds of every dependency (smoke/wheel_smoke.py).
+# then the three services' suites again at `wire` and at `stub` (backend-bound tests skipped):
+# the level is session-wide, so each takes a pytest process of its own. Last, the package as a
+# user gets it: the wheel built and installed into fresh virtualenvs outside the checkout, on a
+# sample project, on each Python at hand, and on the lower bounds of every dependency
+# (smoke/wheel_smoke.py).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 	$(BIN)/python -m pytest -q -n 2 tests/services --harness-fidelity=wire
+	$(BIN)/python -m pytest -q tests/services --harness-fidelity=stub
 	$(BIN)/python smoke/wheel_smoke.py

@@ -10,6 +10,11 @@ imports, at import time or inside functions), adjusted by `[tool.harness]`: `fak
 `keep_real` removes them, `fidelity` picks the level per package. A package with nothing at its
 level in the integrations registry (`harness.integrations`: flask has no integration, MongoDB no
 wire level) is kept real when it is installed, and stubbed (a MagicMock tree) when it is not.
+
+A service's level (`fidelity = "stub"`, `--harness-fidelity=stub`) is how real its backends are:
+it applies to the packages that reach one (an integration covers them, known network clients
+included), not to a web framework or a library the tests drive through the service. Such a
+package is stubbed only when it is named: `fidelity = { flask = "stub" }` or `fake = ["flask"]`.
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ def resolve(
         if package in config.keep_real:
             resolution.kept_real.append(package)
             continue
-        level = config.fidelity_of(package)
+        level = _level(config, package)
         dependency = source.get(package, level)
         if dependency is not None:
             resolution.dependencies.append(dependency)
@@ -126,3 +131,14 @@ def resolve(
         else:
             resolution.kept_real.append(package)
     return resolution
+
+
+def _level(config: ServiceConfig, package: str) -> Fidelity:
+    """The level `package` is served at for this service (see the module docstring): its own
+    level when one is named for it, else the service's level if the package reaches a backend,
+    else `fake` (no integration serves it at `fake`: it stays real when installed)."""
+    from harness.integrations import for_package
+
+    if package in config.fidelity or for_package(package) is not None:
+        return config.fidelity_of(package)
+    return Fidelity.FAKE

@@ -89,6 +89,50 @@ def test_a_test_pinned_to_other_levels_is_skipped_before_the_import_naming_the_l
     assert "imported as" not in at_stub.stdout.str()  # skipped before the import
 
 
+# A web service: the framework its tests drive (jinja2 stands for flask here) and a backend client.
+WEB_SERVICE = """
+import os
+
+import jinja2
+from pymongo import MongoClient
+
+orders = MongoClient(os.environ["MONGO_URL"])["shop"]["orders"]
+PAGE = jinja2.Template("{{ count }} order(s)")
+
+
+def page():
+    return PAGE.render(count=orders.count_documents({}))
+"""
+
+
+def test_at_stub_only_what_reaches_a_backend_is_a_mock_and_a_named_package_is_stubbed_too(
+    project: Project,
+) -> None:
+    project.legacy("svc/service.py", WEB_SERVICE)
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        from unittest.mock import MagicMock
+
+        import jinja2
+
+        def test_the_framework_is_real_and_the_backend_a_mock(legacy):
+            svc = legacy.load("svc")
+            assert isinstance(svc.orders, MagicMock)
+            assert isinstance(svc.PAGE, jinja2.Template)
+            assert svc.PAGE.render(count=2) == "2 order(s)"
+
+        def test_a_package_named_at_stub_is_a_mock(legacy):
+            svc = legacy.load("svc", fidelity={"jinja2": "stub"})
+            assert isinstance(svc.PAGE, MagicMock)
+        """
+    )
+
+    result = project.pytester.runpytest("--harness-fidelity=stub")
+
+    result.assert_outcomes(passed=2)
+
+
 def test_a_marker_without_a_known_level_fails_the_test_with_the_fix(project: Project) -> None:
     project.legacy("svc/service.py", HTTP_SERVICE)
     project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')

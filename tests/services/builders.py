@@ -13,6 +13,10 @@ import pytest
 
 from .events import DAY_START, HOUR
 
+# A test that seeds or reads a backend (a topic, a collection, the archive) or runs a consumer
+# loop needs one that behaves: at `stub` every backend is a MagicMock, so it runs at fake and wire.
+NEEDS_A_BACKEND = pytest.mark.harness_fidelity("fake", "wire")
+
 DAY = 24 * HOUR
 # 2025-11-21T15:30:00Z: a whole second, so seconds * 1000 gives these milliseconds back exactly.
 NOW = DAY_START + 15 * HOUR + 30 * 60_000

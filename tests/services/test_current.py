@@ -6,9 +6,11 @@ from types import ModuleType
 
 from harness.fixtures import KafkaFixture, LegacyFixture
 
+from .builders import NEEDS_A_BACKEND
 from .events import telemetry
 
 
+@NEEDS_A_BACKEND
 def test_the_newest_event_wins_whatever_the_delivery_order(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -23,6 +25,7 @@ def test_the_newest_event_wins_whatever_the_delivery_order(
     assert response.get_json()["timestamp"] == 2000
 
 
+@NEEDS_A_BACKEND
 def test_equipment_lists_consumed_events_sorted_and_filtered_by_base(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.fixtures import KafkaFixture, LegacyFixture
 
-from .builders import get
+from .builders import NEEDS_A_BACKEND, get
 from .events import telemetry
 
 
@@ -29,6 +29,7 @@ def stored(current: ModuleType) -> dict[str, Any]:
     return {event["identifier"]: event for event in body["equipment"]}
 
 
+@NEEDS_A_BACKEND
 def test_a_consumed_event_is_stored_exactly_as_deserialized(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -41,6 +42,7 @@ def test_a_consumed_event_is_stored_exactly_as_deserialized(
     assert get(current, "/equipment/EX001") == (200, event)
 
 
+@NEEDS_A_BACKEND
 def test_a_newer_event_replaces_the_stored_one(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -53,6 +55,7 @@ def test_a_newer_event_replaces_the_stored_one(
     assert stored(current) == {"EX001": newer}
 
 
+@NEEDS_A_BACKEND
 def test_a_late_event_never_replaces_a_newer_one(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -67,6 +70,7 @@ def test_a_late_event_never_replaces_a_newer_one(
     assert stored(current) == {"EX001": newer, "EX002": after_the_late_one}
 
 
+@NEEDS_A_BACKEND
 def test_an_event_with_the_same_timestamp_replaces_the_stored_one(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -79,6 +83,7 @@ def test_an_event_with_the_same_timestamp_replaces_the_stored_one(
     assert stored(current) == {"EX001": last_delivered}
 
 
+@NEEDS_A_BACKEND
 def test_each_equipment_keeps_its_own_newest_event(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -92,6 +97,7 @@ def test_each_equipment_keeps_its_own_newest_event(
     assert stored(current) == {"EX001": ex001, "EX002": ex002}
 
 
+@NEEDS_A_BACKEND
 def test_a_tombstone_is_skipped_and_the_following_events_are_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -105,6 +111,7 @@ def test_a_tombstone_is_skipped_and_the_following_events_are_consumed(
     assert stored(current) == {"EX001": event}
 
 
+@NEEDS_A_BACKEND
 def test_an_undecodable_message_is_skipped_and_the_following_events_are_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -119,6 +126,7 @@ def test_an_undecodable_message_is_skipped_and_the_following_events_are_consumed
     assert stored(current) == {"EX001": event}
 
 
+@NEEDS_A_BACKEND
 def test_an_event_without_identifier_is_skipped_and_the_following_events_are_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -135,6 +143,7 @@ def test_an_event_without_identifier_is_skipped_and_the_following_events_are_con
     assert stored(current) == {"EX002": event}
 
 
+@NEEDS_A_BACKEND
 def test_empty_polls_keep_the_consumer_polling(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -148,6 +157,7 @@ def test_empty_polls_keep_the_consumer_polling(
     assert stored(current) == {"EX001": event}
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_reads_the_topic_named_by_CURRENT_TOPIC(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:
@@ -159,6 +169,7 @@ def test_the_consumer_reads_the_topic_named_by_CURRENT_TOPIC(
     assert stored(current) == {"EX001": event}
 
 
+@NEEDS_A_BACKEND
 def test_events_on_other_topics_are_not_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, current: ModuleType
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from harness.fixtures import KafkaFixture, LegacyFixture
 
-from .builders import get
+from .builders import NEEDS_A_BACKEND, get
 from .events import telemetry
 
 
@@ -30,6 +30,7 @@ def test_health_counts_no_equipment_before_any_event(current: ModuleType) -> Non
     assert get(current, "/health") == (200, {"status": "ok", "equipment_count": 0})
 
 
+@NEEDS_A_BACKEND
 def test_health_counts_the_equipment_known(current: ModuleType, fleet: dict[str, dict]) -> None:
     assert get(current, "/health") == (200, {"status": "ok", "equipment_count": 3})
 
@@ -38,6 +39,7 @@ def test_equipment_is_empty_before_any_event(current: ModuleType) -> None:
     assert get(current, "/equipment") == (200, {"count": 0, "equipment": []})
 
 
+@NEEDS_A_BACKEND
 def test_equipment_lists_every_stored_event_sorted_by_identifier(
     current: ModuleType, fleet: dict[str, dict]
 ) -> None:
@@ -47,6 +49,7 @@ def test_equipment_lists_every_stored_event_sorted_by_identifier(
     )
 
 
+@NEEDS_A_BACKEND
 def test_equipment_filtered_by_base_keeps_only_that_base_code(
     current: ModuleType, fleet: dict[str, dict]
 ) -> None:
@@ -56,10 +59,12 @@ def test_equipment_filtered_by_base_keeps_only_that_base_code(
     )
 
 
+@NEEDS_A_BACKEND
 def test_equipment_filtered_by_an_unknown_base_is_empty(current: ModuleType, fleet: dict[str, dict]) -> None:
     assert get(current, "/equipment?base=WEST") == (200, {"count": 0, "equipment": []})
 
 
+@NEEDS_A_BACKEND
 def test_equipment_filtered_by_an_empty_base_matches_nothing(
     current: ModuleType, fleet: dict[str, dict]
 ) -> None:
@@ -67,10 +72,12 @@ def test_equipment_filtered_by_an_empty_base_matches_nothing(
     assert get(current, "/equipment?base=") == (200, {"count": 0, "equipment": []})
 
 
+@NEEDS_A_BACKEND
 def test_equipment_by_identifier_is_the_stored_event(current: ModuleType, fleet: dict[str, dict]) -> None:
     assert get(current, "/equipment/EX002") == (200, fleet["EX002"])
 
 
+@NEEDS_A_BACKEND
 def test_unknown_equipment_is_404_naming_the_identifier(current: ModuleType, fleet: dict[str, dict]) -> None:
     status, body = get(current, "/equipment/EX999")
 

@@ -6,9 +6,11 @@ from types import ModuleType
 
 from harness.fixtures import HttpFixture, KafkaFixture, LegacyFixture, MongoFixture
 
+from .builders import NEEDS_A_BACKEND
 from .events import DAY_START, HOUR, telemetry
 
 
+@NEEDS_A_BACKEND
 def test_a_consumed_position_lands_in_mongo(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -27,6 +29,7 @@ def test_a_consumed_position_lands_in_mongo(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_duplicates_and_poison_messages_are_skipped_without_stopping_the_consumer(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -41,6 +44,7 @@ def test_duplicates_and_poison_messages_are_skipped_without_stopping_the_consume
     assert [doc["timestamp"] for doc in stored] == [DAY_START, DAY_START + HOUR]
 
 
+@NEEDS_A_BACKEND
 def test_an_archive_timeout_degrades_to_the_positions_mongo_has(
     kafka: KafkaFixture, http: HttpFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:

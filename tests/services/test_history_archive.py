@@ -14,7 +14,15 @@ import pytest
 
 from harness.fixtures import HttpFixture, LegacyFixture, MongoFixture
 
-from .builders import DAY, HISTORY_ENV, NOW, freeze_clock, get, position
+from .builders import (
+    DAY,
+    HISTORY_ENV,
+    NEEDS_A_BACKEND,
+    NOW,
+    freeze_clock,
+    get,
+    position,
+)
 
 RETENTION_START = NOW - 30 * DAY
 START = RETENTION_START - 10 * DAY  # an old range: [START, NOW]
@@ -48,6 +56,7 @@ def degraded(archive: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@NEEDS_A_BACKEND
 def test_archived_positions_are_merged_in_time_order_with_mongo_winning_on_a_shared_time(
     history_now: ModuleType, http: HttpFixture
 ) -> None:
@@ -67,6 +76,7 @@ def test_archived_positions_are_merged_in_time_order_with_mongo_winning_on_a_sha
     }
 
 
+@NEEDS_A_BACKEND
 def test_archived_positions_at_the_end_of_the_range_are_kept_and_after_it_dropped(
     history_now: ModuleType, http: HttpFixture
 ) -> None:
@@ -81,6 +91,7 @@ def test_archived_positions_at_the_end_of_the_range_are_kept_and_after_it_droppe
     assert body["count"] == 1
 
 
+@NEEDS_A_BACKEND
 def test_an_empty_archive_answer_is_complete(history_now: ModuleType, http: HttpFixture) -> None:
     http.reply(json={"positions": []})
 
@@ -91,6 +102,7 @@ def test_an_empty_archive_answer_is_complete(history_now: ModuleType, http: Http
     assert body["complete"] is True
 
 
+@NEEDS_A_BACKEND
 def test_the_archive_is_asked_once_with_get_for_the_range_mongo_no_longer_keeps(
     history_now: ModuleType, http: HttpFixture
 ) -> None:
@@ -118,12 +130,14 @@ def test_the_archive_request_waits_at_most_ARCHIVE_TIMEOUT_SECONDS(
     assert [r.timeout for r in http.requests] == [5.0]
 
 
+@NEEDS_A_BACKEND
 def test_an_archive_timeout_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.timeout()
 
     assert old_range(history_now) == degraded({"status": "timeout", "count": 0})
 
 
+@NEEDS_A_BACKEND
 def test_an_archive_slower_than_the_timeout_degrades_to_mongo_positions(
     history_now: ModuleType, http: HttpFixture
 ) -> None:
@@ -140,12 +154,14 @@ def test_an_archive_answering_within_the_timeout_is_used(history_now: ModuleType
     assert old_range(history_now)["positions"] == [archived, LOCAL]
 
 
+@NEEDS_A_BACKEND
 def test_an_unreachable_archive_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.connection_error()
 
     assert old_range(history_now) == degraded({"status": "unavailable", "count": 0})
 
 
+@NEEDS_A_BACKEND
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
 def test_an_archive_http_error_degrades_to_mongo_positions_with_its_status(
     history_now: ModuleType, http: HttpFixture, status: int
@@ -155,6 +171,7 @@ def test_an_archive_http_error_degrades_to_mongo_positions_with_its_status(
     assert old_range(history_now) == degraded({"status": "error", "count": 0, "http_status": status})
 
 
+@NEEDS_A_BACKEND
 def test_an_archive_answer_just_below_400_is_used(history_now: ModuleType, http: HttpFixture) -> None:
     archived = position("EX001", START)
     http.reply(json={"positions": [archived]}, status=399)
@@ -162,6 +179,7 @@ def test_an_archive_answer_just_below_400_is_used(history_now: ModuleType, http:
     assert old_range(history_now)["archive"] == {"status": "ok", "count": 1}
 
 
+@NEEDS_A_BACKEND
 def test_a_malformed_json_answer_degrades_to_mongo_positions(history_now: ModuleType, http: HttpFixture) -> None:
     http.malformed()
 
@@ -199,6 +217,7 @@ def test_a_malformed_json_answer_degrades_to_mongo_positions(history_now: Module
         "one-bad-among-good",
     ],
 )
+@NEEDS_A_BACKEND
 def test_an_answer_not_shaped_as_positions_degrades_to_mongo_positions(
     history_now: ModuleType, http: HttpFixture, body: Any
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
 
-from .builders import HISTORY_ENV, freeze_clock, position
+from .builders import HISTORY_ENV, NEEDS_A_BACKEND, freeze_clock, position
 from .events import DAY_START, telemetry
 
 # The documented defaults: MONGO_DB=c40, MONGO_COLLECTION=positions_history.
@@ -28,6 +28,7 @@ def consume(legacy: LegacyFixture, kafka: KafkaFixture, history: ModuleType, *va
     assert run.ended == "stopped"
 
 
+@NEEDS_A_BACKEND
 def test_a_consumed_event_becomes_a_position_document(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -48,6 +49,7 @@ def test_a_consumed_event_becomes_a_position_document(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_a_null_position_is_stored_as_null(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -59,6 +61,7 @@ def test_a_null_position_is_stored_as_null(
     assert [doc["position"] for doc in stored(mongo)] == [None]
 
 
+@NEEDS_A_BACKEND
 def test_a_c40_without_position_is_stored_with_a_null_position(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -70,6 +73,7 @@ def test_a_c40_without_position_is_stored_with_a_null_position(
     assert stored(mongo) == [{**position("EX001", DAY_START), "position": None}]
 
 
+@NEEDS_A_BACKEND
 def test_a_redelivered_event_is_stored_once_and_the_first_copy_kept(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -85,6 +89,7 @@ def test_a_redelivered_event_is_stored_once_and_the_first_copy_kept(
     assert stored(mongo) == [position("EX001", DAY_START), position("EX001", DAY_START + 1)]
 
 
+@NEEDS_A_BACKEND
 def test_equipments_sharing_a_timestamp_are_all_stored(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -93,6 +98,7 @@ def test_equipments_sharing_a_timestamp_are_all_stored(
     assert stored(mongo) == [position("EX001", DAY_START), position("EX002", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 def test_bytes_that_are_not_json_are_skipped_and_the_following_events_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -101,6 +107,7 @@ def test_bytes_that_are_not_json_are_skipped_and_the_following_events_consumed(
     assert stored(mongo) == [position("EX001", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 @pytest.mark.parametrize("value", [[1, 2], "a string", 42, None], ids=["array", "string", "number", "null"])
 def test_json_that_is_not_an_object_is_skipped_and_the_following_events_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType, value: Any
@@ -111,6 +118,7 @@ def test_json_that_is_not_an_object_is_skipped_and_the_following_events_consumed
     assert stored(mongo) == [position("EX001", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 @pytest.mark.parametrize("missing", ["identifier", "timestamp", "base", "c40"])
 def test_an_event_missing_a_required_key_is_skipped_and_the_following_events_consumed(
     legacy: LegacyFixture,
@@ -132,6 +140,7 @@ def test_an_event_missing_a_required_key_is_skipped_and_the_following_events_con
     [("base", "BASE01"), ("base", None), ("c40", "on"), ("c40", None)],
     ids=["base-string", "base-null", "c40-string", "c40-null"],
 )
+@NEEDS_A_BACKEND
 def test_an_event_whose_base_or_c40_is_not_an_object_is_skipped(
     legacy: LegacyFixture,
     kafka: KafkaFixture,
@@ -153,6 +162,7 @@ def test_an_event_whose_base_or_c40_is_not_an_object_is_skipped(
     [1763683200000.0, "1763683200000", True, None],
     ids=["float", "string", "bool", "null"],
 )
+@NEEDS_A_BACKEND
 def test_an_event_whose_timestamp_is_not_an_integer_is_skipped(
     legacy: LegacyFixture,
     kafka: KafkaFixture,
@@ -200,6 +210,7 @@ def test_skipped_and_duplicate_messages_keep_the_same_consumer(
     assert stored(mongo) == [position("EX001", DAY_START), position("EX002", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 def test_a_tombstone_fails_every_attempt_and_holds_back_what_follows_it(
     monkeypatch: pytest.MonkeyPatch,
     legacy: LegacyFixture,
@@ -227,6 +238,7 @@ def test_a_tombstone_fails_every_attempt_and_holds_back_what_follows_it(
     assert stored(mongo) == [position("EX001", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_waits_and_retries_while_mongo_refuses_the_unique_index(
     monkeypatch: pytest.MonkeyPatch,
     legacy: LegacyFixture,
@@ -252,6 +264,7 @@ def test_the_consumer_waits_and_retries_while_mongo_refuses_the_unique_index(
     assert stored(mongo) == [position("EX001", DAY_START), position("EX002", DAY_START)]
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_creates_the_unique_and_the_timestamp_indexes(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -265,6 +278,7 @@ def test_the_consumer_creates_the_unique_and_the_timestamp_indexes(
     }
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_reads_the_topic_named_by_HISTORY_TOPIC(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, history: ModuleType
 ) -> None:
@@ -304,6 +318,7 @@ class TestDecodeMessage:
 class TestConfiguredByEnvironment:
     """The variables of the README pick the topic, database, collection, archive and retention."""
 
+    @NEEDS_A_BACKEND
     def test_positions_from_the_configured_topic_land_in_the_configured_collection(
         self, legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture
     ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from harness.fixtures import HttpFixture, MongoFixture
 
-from .builders import DAY, NOW, freeze_clock, get, position
+from .builders import DAY, NEEDS_A_BACKEND, NOW, freeze_clock, get, position
 from .events import DAY_START
 
 RETENTION_START = NOW - 30 * DAY  # RETENTION_DAYS defaults to 30
@@ -55,6 +55,7 @@ def test_now_ms_is_the_clock_in_epoch_milliseconds(history: ModuleType, clock: i
 # -- /equip/<identifier> ----------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_without_a_range_the_last_24_hours_up_to_now_are_returned(
     history: ModuleType, mongo: MongoFixture, http: HttpFixture, clock: int
 ) -> None:
@@ -73,6 +74,7 @@ def test_without_a_range_the_last_24_hours_up_to_now_are_returned(
     assert http.requests == []
 
 
+@NEEDS_A_BACKEND
 def test_with_only_an_end_the_range_is_the_24_hours_before_it(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -90,6 +92,7 @@ def test_with_only_an_end_the_range_is_the_24_hours_before_it(
     )
 
 
+@NEEDS_A_BACKEND
 def test_with_only_a_start_the_range_ends_now(history: ModuleType, mongo: MongoFixture, clock: int) -> None:
     start = NOW - 3 * DAY
     store(mongo, position("EX001", start), position("EX001", NOW), position("EX001", NOW + 1))
@@ -100,6 +103,7 @@ def test_with_only_a_start_the_range_ends_now(history: ModuleType, mongo: MongoF
     )
 
 
+@NEEDS_A_BACKEND
 def test_a_range_includes_both_ends_and_only_that_equipment_sorted_by_time(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -125,6 +129,7 @@ def test_a_range_includes_both_ends_and_only_that_equipment_sorted_by_time(
     )
 
 
+@NEEDS_A_BACKEND
 def test_a_range_of_one_instant_is_valid(history: ModuleType, mongo: MongoFixture, clock: int) -> None:
     instant = NOW - DAY
     store(mongo, position("EX001", instant))
@@ -171,6 +176,7 @@ def test_a_start_or_end_that_is_not_an_integer_is_400(
 # -- the retention boundary -------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_a_range_starting_exactly_at_the_retention_boundary_does_not_ask_the_archive(
     history: ModuleType, mongo: MongoFixture, http: HttpFixture, clock: int
 ) -> None:
@@ -183,6 +189,7 @@ def test_a_range_starting_exactly_at_the_retention_boundary_does_not_ask_the_arc
     assert http.requests == []
 
 
+@NEEDS_A_BACKEND
 def test_a_range_starting_one_ms_before_the_boundary_asks_the_archive_up_to_the_boundary(
     history: ModuleType, http: HttpFixture, clock: int
 ) -> None:
@@ -197,6 +204,7 @@ def test_a_range_starting_one_ms_before_the_boundary_asks_the_archive_up_to_the_
     ]
 
 
+@NEEDS_A_BACKEND
 def test_a_range_ending_before_the_boundary_asks_the_archive_for_the_whole_range(
     history: ModuleType, http: HttpFixture, clock: int
 ) -> None:
@@ -228,6 +236,7 @@ def test_today_without_positions_is_empty_and_dated_in_utc(history: ModuleType, 
     )
 
 
+@NEEDS_A_BACKEND
 def test_today_lists_the_latest_position_of_each_equipment_since_utc_midnight(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -254,6 +263,7 @@ def test_today_lists_the_latest_position_of_each_equipment_since_utc_midnight(
     )
 
 
+@NEEDS_A_BACKEND
 def test_today_filtered_by_base_keeps_positions_of_that_base_code(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -271,6 +281,7 @@ def test_today_filtered_by_base_keeps_positions_of_that_base_code(
     )
 
 
+@NEEDS_A_BACKEND
 def test_today_keeps_the_first_found_of_two_positions_with_the_same_time(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -280,6 +291,7 @@ def test_today_keeps_the_first_found_of_two_positions_with_the_same_time(
     assert get(history, "/locations/today/equipment")[1]["equipment"] == [seen(first)]
 
 
+@NEEDS_A_BACKEND
 def test_today_shows_null_for_a_position_document_without_base_or_position(
     history: ModuleType, mongo: MongoFixture, clock: int
 ) -> None:
@@ -290,6 +302,7 @@ def test_today_shows_null_for_a_position_document_without_base_or_position(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_today_just_before_midnight_is_the_previous_utc_day(
     monkeypatch: pytest.MonkeyPatch, history: ModuleType, mongo: MongoFixture
 ) -> None:

@@ -6,9 +6,11 @@ from types import ModuleType
 
 from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
 
+from .builders import NEEDS_A_BACKEND
 from .events import DAY_START, HOUR, USAGE_SCHEMA, telemetry
 
 
+@NEEDS_A_BACKEND
 def test_a_delta_is_published_on_kafka_and_decodes_with_usage_avsc(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -37,6 +39,7 @@ def test_a_delta_is_published_on_kafka_and_decodes_with_usage_avsc(
     }
 
 
+@NEEDS_A_BACKEND
 def test_the_delta_is_booked_as_a_daily_cost_per_source(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -54,6 +57,7 @@ def test_the_delta_is_booked_as_a_daily_cost_per_source(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_a_first_event_becomes_the_reference_and_books_nothing(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
 
-from .builders import USAGE_ENV, get
+from .builders import NEEDS_A_BACKEND, USAGE_ENV, get
 from .events import DAY_START, HOUR, USAGE_SCHEMA, telemetry
 
 # The documented defaults: DB_NAME=c40_usage, DATA_TABLE=usage_costs, STATE_TABLE=usage_state.
@@ -60,6 +60,7 @@ REFERENCE = telemetry("EX001", DAY_START, hours=100.0, km=5000.0)
     ],
     ids=["not-an-object", "empty-identifier", "float-timestamp", "empty-base-code"],
 )
+@NEEDS_A_BACKEND
 def test_an_invalid_event_changes_nothing(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType, event: Any
 ) -> None:
@@ -82,6 +83,7 @@ def test_a_first_event_without_odometry_is_not_a_reference(
     assert_nothing_booked(kafka, mongo, usage)
 
 
+@NEEDS_A_BACKEND
 def test_a_first_event_becomes_the_reference_and_books_nothing(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -92,6 +94,7 @@ def test_a_first_event_becomes_the_reference_and_books_nothing(
     assert_nothing_booked(kafka, mongo, usage)
 
 
+@NEEDS_A_BACKEND
 @pytest.mark.parametrize("offset", [0, -1, -HOUR], ids=["same-time", "one-ms-older", "one-hour-older"])
 def test_an_event_not_newer_than_the_reference_is_ignored(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType, offset: int
@@ -111,6 +114,7 @@ def test_an_event_not_newer_than_the_reference_is_ignored(
     [(99.999, 5010.0), (101.0, 4999.999), (0.0, 0.0)],
     ids=["hours-back", "km-back", "both-back"],
 )
+@NEEDS_A_BACKEND
 def test_an_odometer_going_back_becomes_the_new_reference_and_books_nothing(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType, hours: float, km: float
 ) -> None:
@@ -124,6 +128,7 @@ def test_an_odometer_going_back_becomes_the_new_reference_and_books_nothing(
     assert_nothing_booked(kafka, mongo, usage)
 
 
+@NEEDS_A_BACKEND
 def test_after_a_reset_usage_is_counted_from_the_new_reading(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -138,6 +143,7 @@ def test_after_a_reset_usage_is_counted_from_the_new_reading(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_a_newer_event_books_its_usage_and_becomes_the_reference(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -175,6 +181,7 @@ def test_a_newer_event_books_its_usage_and_becomes_the_reference(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_an_equipment_that_did_not_move_books_a_zero_interval(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -188,6 +195,7 @@ def test_an_equipment_that_did_not_move_books_a_zero_interval(
     assert references(usage) == {"EX001": idle}
 
 
+@NEEDS_A_BACKEND
 def test_a_fraction_of_an_hour_and_of_a_km_is_booked(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -198,6 +206,7 @@ def test_a_fraction_of_an_hour_and_of_a_km_is_booked(
     assert [(c["hours"], c["km"]) for c in costs(mongo)] == [(0.25, 0.5)]
 
 
+@NEEDS_A_BACKEND
 def test_missing_odometry_keeps_the_reference_so_the_next_reading_covers_the_gap(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -239,6 +248,7 @@ def consume(
     assert run.ended == "stopped"
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_applies_the_rules_to_each_telemetry_event_in_order(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -266,6 +276,7 @@ def test_the_consumer_applies_the_rules_to_each_telemetry_event_in_order(
 @pytest.mark.parametrize(
     "poison", [b"{not json", b"\xff\xfe", b"[1, 2]"], ids=["not-json", "not-utf8", "not-an-object"]
 )
+@NEEDS_A_BACKEND
 def test_a_message_that_is_not_a_telemetry_object_is_skipped_and_the_following_consumed(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType, poison: bytes
 ) -> None:
@@ -276,6 +287,7 @@ def test_a_message_that_is_not_a_telemetry_object_is_skipped_and_the_following_c
     assert references(usage) == {"EX001": REFERENCE}
 
 
+@NEEDS_A_BACKEND
 def test_empty_polls_keep_the_consumer_polling(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -284,6 +296,7 @@ def test_empty_polls_keep_the_consumer_polling(
     assert references(usage) == {"EX001": REFERENCE}
 
 
+@NEEDS_A_BACKEND
 def test_a_consumer_started_before_its_topic_exists_keeps_polling(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -294,6 +307,7 @@ def test_a_consumer_started_before_its_topic_exists_keeps_polling(
     assert references(usage) == {}
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_reads_the_topic_named_by_TELEMETRY_TOPIC(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -305,6 +319,7 @@ def test_the_consumer_reads_the_topic_named_by_TELEMETRY_TOPIC(
     assert references(usage) == {"EX001": REFERENCE}
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_resumes_from_the_references_saved_before_a_restart(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -323,6 +338,7 @@ def test_the_consumer_resumes_from_the_references_saved_before_a_restart(
     assert sorted(references(usage)) == ["EX001", "EX002"]
 
 
+@NEEDS_A_BACKEND
 def test_load_state_makes_every_saved_event_a_reference(mongo: MongoFixture, usage: ModuleType) -> None:
     ex002 = telemetry("EX002", DAY_START + 5)
     mongo[DATABASE][STATE].insert_many(
@@ -334,6 +350,7 @@ def test_load_state_makes_every_saved_event_a_reference(mongo: MongoFixture, usa
     assert references(usage) == {"EX001": REFERENCE, "EX002": ex002}
 
 
+@NEEDS_A_BACKEND
 def test_the_consumer_creates_the_unique_indexes_of_costs_and_references(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -360,6 +377,7 @@ def test_the_consumer_thread_is_a_daemon_built_and_started_at_import(
     assert usage.consumer_thread.daemon is True
 
 
+@NEEDS_A_BACKEND
 def test_topics_database_and_collections_come_from_the_environment(
     legacy: LegacyFixture, kafka: KafkaFixture, mongo: MongoFixture
 ) -> None:

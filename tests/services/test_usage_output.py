@@ -9,7 +9,7 @@ import pytest
 
 from harness.fixtures import KafkaFixture, LegacyFixture, MongoFixture
 
-from .builders import DAY
+from .builders import DAY, NEEDS_A_BACKEND
 from .events import DAY_START, HOUR, USAGE_SCHEMA, telemetry
 
 DATABASE, COSTS, STATE = "c40_usage", "usage_costs", "usage_state"
@@ -22,6 +22,7 @@ def costs(mongo: MongoFixture) -> list[dict[str, Any]]:
 # -- the usage record --------------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_a_usage_record_is_keyed_by_identifier_and_decodes_with_usage_avsc(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -57,6 +58,7 @@ def test_a_usage_record_is_keyed_by_identifier_and_decodes_with_usage_avsc(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_a_record_is_published_for_each_computed_interval_only(
     legacy: LegacyFixture, kafka: KafkaFixture, usage: ModuleType
 ) -> None:
@@ -84,6 +86,7 @@ def test_a_record_is_published_for_each_computed_interval_only(
 # -- daily costs -------------------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_usage_is_split_evenly_across_the_sources(
     kafka: KafkaFixture, mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -103,6 +106,7 @@ def test_usage_is_split_evenly_across_the_sources(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_intervals_of_the_same_day_and_source_add_up(mongo: MongoFixture, usage: ModuleType) -> None:
     usage.handle_message(telemetry("EX001", DAY_START, hours=10.0, km=100.0, poi=("A",)))
     usage.handle_message(telemetry("EX001", DAY_START + HOUR, hours=11.0, km=110.0, poi=("A",)))
@@ -124,6 +128,7 @@ def test_intervals_of_the_same_day_and_source_add_up(mongo: MongoFixture, usage:
     ]
 
 
+@NEEDS_A_BACKEND
 def test_an_interval_is_booked_on_the_utc_day_of_its_later_event(
     mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -136,6 +141,7 @@ def test_an_interval_is_booked_on_the_utc_day_of_its_later_event(
     assert [(c["date"], c["hours"], c["intervals"]) for c in costs(mongo)] == [("2025-11-21", 2.0, 2)]
 
 
+@NEEDS_A_BACKEND
 def test_separate_days_sources_and_equipments_get_separate_documents(
     mongo: MongoFixture, usage: ModuleType
 ) -> None:
@@ -152,6 +158,7 @@ def test_separate_days_sources_and_equipments_get_separate_documents(
     ]
 
 
+@NEEDS_A_BACKEND
 def test_last_timestamp_of_a_cost_never_goes_back(mongo: MongoFixture, usage: ModuleType) -> None:
     later = telemetry("EX001", DAY_START + 2 * HOUR)
     earlier = telemetry("EX001", DAY_START + HOUR)
@@ -167,6 +174,7 @@ def test_last_timestamp_of_a_cost_never_goes_back(mongo: MongoFixture, usage: Mo
 # -- references ----------------------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_one_reference_document_per_equipment_replaced_by_each_new_reference(
     mongo: MongoFixture, usage: ModuleType
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from harness.fixtures import MongoFixture
 
-from .builders import cost, get
+from .builders import NEEDS_A_BACKEND, cost, get
 from .events import DAY_START, telemetry
 
 
@@ -96,6 +96,7 @@ def books(mongo: MongoFixture) -> None:
     )
 
 
+@NEEDS_A_BACKEND
 def test_search_without_filters_returns_every_cost_by_date_identifier_and_source(
     usage: ModuleType, books: None
 ) -> None:
@@ -111,6 +112,7 @@ def test_search_without_filters_returns_every_cost_by_date_identifier_and_source
     assert (body["count"], body["total_hours"], body["total_km"]) == (5, 31.0, 310.0)
 
 
+@NEEDS_A_BACKEND
 def test_search_results_are_the_cost_documents(usage: ModuleType, mongo: MongoFixture) -> None:
     stored = cost(
         "EX001",
@@ -157,6 +159,7 @@ def test_search_of_nothing_is_empty_with_zero_totals(usage: ModuleType) -> None:
     ],
     ids=["identifier", "base", "source", "identifier-and-source", "no-match", "empty-values"],
 )
+@NEEDS_A_BACKEND
 def test_search_filters_by_identifier_base_code_and_source(
     usage: ModuleType, books: None, query: str, expected: list | None
 ) -> None:
@@ -181,12 +184,14 @@ def test_search_filters_by_identifier_base_code_and_source(
     ],
     ids=["from", "to", "one-day", "both-ends-inclusive", "after-everything", "unpadded-day"],
 )
+@NEEDS_A_BACKEND
 def test_search_by_days_includes_both_ends(
     usage: ModuleType, books: None, query: str, days: list[str]
 ) -> None:
     assert [r["date"] for r in search(usage, query)["results"]] == days
 
 
+@NEEDS_A_BACKEND
 def test_an_unpadded_day_is_read_as_that_day(usage: ModuleType, mongo: MongoFixture) -> None:
     store(mongo, cost(date="2025-01-05"), cost(date="2025-01-04"), cost(date="2025-01-06"))
 
@@ -208,6 +213,7 @@ def test_search_with_a_bad_day_range_is_400(usage: ModuleType, books: None, quer
 # -- /search: limit ------------------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_search_returns_at_most_100_costs_by_default(usage: ModuleType, mongo: MongoFixture) -> None:
     mongo["c40_usage"]["usage_costs"].insert_many([cost(f"EX{n:03d}") for n in range(101)])
 
@@ -217,6 +223,7 @@ def test_search_returns_at_most_100_costs_by_default(usage: ModuleType, mongo: M
     assert body["results"][-1]["identifier"] == "EX099"
 
 
+@NEEDS_A_BACKEND
 @pytest.mark.parametrize("limit", [1, 4, 1000])
 def test_search_limit_keeps_the_first_costs_in_order(usage: ModuleType, books: None, limit: int) -> None:
     body = search(usage, f"?limit={limit}")
@@ -236,6 +243,7 @@ def test_search_limit_outside_1_to_1000_is_400(usage: ModuleType, books: None, l
 # -- /search: rounding ---------------------------------------------------------------------------
 
 
+@NEEDS_A_BACKEND
 def test_search_rounds_hours_km_and_totals_to_three_decimals(usage: ModuleType, mongo: MongoFixture) -> None:
     store(
         mongo,
@@ -249,6 +257,7 @@ def test_search_rounds_hours_km_and_totals_to_three_decimals(usage: ModuleType, 
     assert (body["total_hours"], body["total_km"]) == (2.3, 1.236)
 
 
+@NEEDS_A_BACKEND
 def test_a_cost_without_hours_or_km_counts_as_zero(usage: ModuleType, mongo: MongoFixture) -> None:
     store(mongo, {"identifier": "EX001", "date": "2025-11-21", "source": "A", "intervals": 1})
 
