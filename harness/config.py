@@ -20,7 +20,8 @@ Everything else overrides what analysis decided::
     fidelity = { requests = "stub" }            # per top-level package (or one string for all)
     fake = ["vendor_sdk"]          # also fake these package trees
     keep_real = ["requests"]       # never fake these
-    cwd = "legacy_services/history"             # working directory during the import
+    cwd = "legacy_services/history"             # working directory during the import (default:
+                                                # the directory the module's dotted name starts in)
     import_timeout = 30.0          # this service's import may take longer
 
 `wire_env` applies when any dependency of the service is at the `wire` level: there a timeout is

@@ -50,8 +50,9 @@ from harness.errors import (
     NetworkRefused,
     RestoreError,
 )
+from harness.fakes_adapter import loops_at_import
 from harness.guard import NETWORK_GUARD, Refusal
-from harness.locations import display_path, is_library_file
+from harness.locations import display_path, is_library_file, shown_from
 from harness.modules import (
     FakeTreeFinder,
     IncompleteFakeTree,
@@ -66,7 +67,13 @@ from harness.processes import recording_processes
 from harness.report import ImportReport
 from harness.restore import AtExitCall, ProcessSnapshot, diverting, environ_now
 from harness.state import ModuleState
-from harness.threads import LEGACY_SITES, ThreadRecorder, recording_threads, time_bound
+from harness.threads import (
+    LEGACY_SITES,
+    RecordedThread,
+    ThreadRecorder,
+    recording_threads,
+    time_bound,
+)
 
 if TYPE_CHECKING:
     from harness.analysis.model import EnvRead, ModuleFacts
@@ -121,6 +128,7 @@ def ordered_scope(
             os.chdir(cwd)
         # 3. threads, then 4. whatever the block does, under the network guard
         with (
+            shown_from(result.before.cwd),
             seeing_env_reads(runtime_env) if runtime_env is not None else nullcontext(),
             diverting(result.registered_at_exit),
             recording_threads(),
@@ -255,15 +263,15 @@ def load_service(
         module_name, root = named
         own = [module_name.partition(".")[0]]
 
-        def do_import() -> ModuleType:
-            return import_real(module_name, path)
+        def do_import(stops: tuple[type[BaseException], ...]) -> tuple[ModuleType, Any]:
+            return import_real(module_name, path, stops=stops)
 
     else:  # a name that would shadow another module: kept apart under a private prefix
         package, module_name = private_names(config.name, path)
         root, own = path.parent, [package]
 
-        def do_import() -> ModuleType:
-            return import_file(path, package, module_name)
+        def do_import(stops: tuple[type[BaseException], ...]) -> tuple[ModuleType, Any]:
+            return import_file(path, package, module_name, stops=stops)
 
     LEGACY_SITES.register(str(path), recorder, directory=str(root))
     runtime_env = RuntimeEnv(env, _project_files(root))
@@ -291,24 +299,27 @@ def load_service(
                 env={name: value.value for name, value in env.items()},
                 path_entries=path_entries,
                 on_refusal=report.refusals.append,
-                cwd=config.cwd,
+                cwd=config.cwd if config.cwd is not None else root,
                 what=f"importing {config.name}",
                 own=own,
                 runtime_env=runtime_env,
             )
         )
         stack.enter_context(runtime.activated())
+        stops = stack.enter_context(loops_at_import(source, dependencies))
         try:
             with time_bound(
                 config.import_timeout,
                 what=f"importing {config.name}",
                 is_legacy_file=LEGACY_SITES.is_legacy_file,
             ):
-                module = do_import()
+                module, stopped = do_import(stops)
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too
             raise _import_failure(error, config, reads, env) from error
+        if stopped is not None:
+            recorder.add(_module_level_loop(module, path, stopped, config))
     report.seconds = time.perf_counter() - began
     report.env = list(env.values())
     report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
@@ -339,6 +350,63 @@ def load_service(
         path_entries=path_entries,
         own=own,
         root=root,
+    )
+
+
+def _module_level_loop(
+    module: ModuleType, path: Path, stopped: BaseException, config: ServiceConfig
+) -> RecordedThread:
+    """The service's own top-level code, recorded as a thread when a loop in it was stopped at
+    import (see `harness.fakes_adapter.loops_at_import`): a script whose body is a consumer loop
+    is a thread that the module runs itself. `legacy.threads.run()` runs that code again, inline,
+    in the module's namespace, so the loop consumes what the test produced. A loop in another
+    module the service imports cannot be resumed that way: the load fails, saying so."""
+    frames = [
+        (frame, line)
+        for frame, line in traceback.walk_tb(stopped.__traceback__)
+        if frame.f_code.co_name == "<module>"
+        and LEGACY_SITES.is_legacy_file(os.path.abspath(frame.f_code.co_filename))
+    ]
+    own = os.path.abspath(path)
+    if not frames or os.path.abspath(frames[-1][0].f_code.co_filename) != own:
+        where = (
+            f"{display_path(frames[-1][0].f_code.co_filename)}:{frames[-1][1]}" if frames else "?"
+        )
+        raise LegacyImportError(
+            f"harness: importing {config.name}: a loop at module level in {where} polled the fake "
+            "consumers until they were drained and was stopped there; only the service's own "
+            "file can loop at import (its code is then recorded and run inline by "
+            f"legacy.threads.run()). Fix: declare that module as the service (path = "
+            f'"{display_path(frames[-1][0].f_code.co_filename) if frames else "..."}")'
+        ) from None
+    line = frames[-1][1]
+    loader = module.__spec__.loader if module.__spec__ is not None else None
+    code = loader.get_code(module.__name__) if loader is not None else None  # type: ignore[union-attr]
+    if code is None:
+        raise LegacyImportError(f"harness: {display_path(own)}: its code cannot be read again")
+
+    def module_code() -> None:
+        exec(code, vars(module))  # noqa: S102 - the service's own code, as its import ran it
+
+    module_code.__module__ = module.__name__
+    module_code.__qualname__ = "<module code>"
+    summary = (
+        f"loop at module level: {display_path(own)}:{line} polled the fake consumers at import "
+        "and was stopped once they were drained; the module's code is recorded as a thread: "
+        "legacy.threads.run() runs it again inline, loop included"
+    )
+    return RecordedThread(
+        kind="module code",
+        target=module_code,
+        args=(),
+        kwargs={},
+        name=f"{module.__name__} module code",
+        daemon=True,
+        file=own,
+        line=line,
+        thread=None,
+        started=True,
+        summary=summary,
     )
 
 

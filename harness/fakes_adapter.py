@@ -10,8 +10,8 @@ comes from the registry (`harness.integrations`); the `wire` level stands in fro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +155,40 @@ def drain_mode(
         return
     with source.drain(empty_polls=empty_polls, max_messages=max_messages) as drain:
         yield _Drain(drain, source)
+
+
+# Consecutive empty polls after which a consumer polled during an import stops: a loop at module
+# level polls on and on, a single poll at import (to join the group early) still gets None.
+IMPORT_EMPTY_POLLS = 20
+
+
+@contextmanager
+def loops_at_import(
+    source: Any, dependencies: Iterable[Dependency]
+) -> Iterator[tuple[type[BaseException], ...]]:
+    """Around a service's import: the session's fake Kafka consumers in drain-then-stop mode
+    when the service consumes Kafka at `fake` or `wire`, so a loop at module level
+    (`while True: msg = consumer.poll(1.0)`, `for message in consumer:`) delivers what there is
+    and stops (`ConsumerStopped`) instead of polling until `import_timeout`. Yields the
+    exceptions that may end the import that way (none when the drain is not on)."""
+    from harness.integrations import for_package
+
+    consumes_kafka = any(
+        d.fidelity != Fidelity.STUB
+        and (integration := for_package(d.package)) is not None
+        and integration.name == "kafka"
+        for d in dependencies
+    )
+    if source is None or not consumes_kafka:
+        yield ()
+        return
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(source.drain(empty_polls=IMPORT_EMPTY_POLLS, max_messages=None))
+        except RuntimeError:  # already draining: a service loaded inside an inline run
+            yield ()
+            return
+        yield stop_signal_types()
 
 
 def stop_signal_types() -> tuple[type[BaseException], ...]:

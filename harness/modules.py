@@ -26,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 
 from harness.errors import LegacyImportError
+from harness.locations import display_path
 
 # A fake tree: given a dotted name under its top-level package, the module object to serve, or
 # LookupError when the fake does not provide that module.
@@ -324,22 +325,59 @@ def real_name(path: Path) -> tuple[str, Path] | None:
     return ".".join(parts), directory
 
 
-def import_real(name: str, path: Path) -> ModuleType:
+def import_real(
+    name: str, path: Path, *, stops: tuple[type[BaseException], ...] = ()
+) -> tuple[ModuleType, BaseException | None]:
     """Import the legacy file at `path` under its real dotted `name` (see `real_name`).
 
     Must run inside a contract scope whose `sys.path` starts with the name's directory and whose
     `sys.modules` holds nothing of the name's top-level package (another suite's copy is put
     back by the scope's restore). A package's `__init__` runs once, as in production.
+
+    `stops`: exceptions that end the file's own top-level code early without failing the import
+    (a loop at module level stopped by the fakes): the module stays imported as far as it ran,
+    and the exception is returned beside it (None when the file ran to its end).
     """
     linecache.checkcache(str(path))  # a file edited (or mutated) since the last run
-    module = importlib.import_module(name)
+    parent, _, leaf = name.rpartition(".")
+    if parent:
+        importlib.import_module(parent)
+    stopped: BaseException | None = None
+    if name not in sys.modules:  # else its package's `__init__` imported it
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            raise LegacyImportError(f"{path}: cannot be imported as {name!r}")
+        module = importlib.util.module_from_spec(spec)
+        stopped = _execute(spec, module, stops)
+        if parent:
+            setattr(sys.modules[parent], leaf, sys.modules[name])
+    module = sys.modules[name]  # a module may put another object in its place, as import allows
     found = getattr(module, "__file__", None)
     if not found or os.path.abspath(found) != str(path.resolve()):
         raise LegacyImportError(
             f"harness: importing {name!r} for {path} loaded {found or 'a module without a file'} "
             "instead; another directory on sys.path holds the same name"
         )
-    return module
+    return module, stopped
+
+
+def _execute(
+    spec: importlib.machinery.ModuleSpec,
+    module: ModuleType,
+    stops: tuple[type[BaseException], ...],
+) -> BaseException | None:
+    """Run `module`'s code as the import system would (in `sys.modules` while it runs, taken
+    out if it fails), except that one of `stops` leaves it imported as far as it ran."""
+    assert spec.loader is not None
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except stops as stop:
+        return stop
+    except BaseException:
+        sys.modules.pop(spec.name, None)
+        raise
+    return None
 
 
 def private_names(service: str, path: Path) -> tuple[str, str]:
@@ -352,12 +390,14 @@ def private_names(service: str, path: Path) -> tuple[str, str]:
     return package, f"{package}.{stem}"
 
 
-def import_file(path: Path, package: str, name: str) -> ModuleType:
+def import_file(
+    path: Path, package: str, name: str, *, stops: tuple[type[BaseException], ...] = ()
+) -> tuple[ModuleType, BaseException | None]:
     """Import `path` as `name`, inside a private namespace package over the file's directory.
 
     The private package makes the file's relative imports (`from . import config`) resolve to
     its siblings, under the same private prefix. Must run inside a contract scope: whatever it
-    adds to `sys.modules` is taken back by the scope's restore.
+    adds to `sys.modules` is taken back by the scope's restore. `stops`: as for `import_real`.
     """
     parent = ModuleType(package, f"Private package of the legacy module {path}")
     parent.__path__ = [str(path.parent)]
@@ -369,11 +409,10 @@ def import_file(path: Path, package: str, name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise LegacyImportError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     setattr(parent, name.rpartition(".")[2], module)
     linecache.checkcache(str(path))  # a file edited (or mutated) since the last run
-    spec.loader.exec_module(module)
-    return module
+    stopped = _execute(spec, module, stops)
+    return module, stopped
 
 
 def _importing_site(is_legacy_file: Callable[[str], bool]) -> str:
@@ -381,11 +420,6 @@ def _importing_site(is_legacy_file: Callable[[str], bool]) -> str:
     frame = sys._getframe(1)
     while frame is not None:
         if is_legacy_file(frame.f_code.co_filename):
-            filename = frame.f_code.co_filename
-            try:
-                shown = os.path.relpath(filename)
-            except ValueError:
-                shown = filename
-            return f"{shown}:{frame.f_lineno} "
+            return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno} "
         frame = frame.f_back
     return ""

@@ -60,6 +60,7 @@ class RecordedThread:
     thread: Any  # what the legacy module holds: the recording Thread, the Popen, the Process
     started: bool = False  # start() was called (and ignored)
     at_import: bool = False
+    summary: str = ""  # how the report shows it, when not a thread (a loop at module level)
 
     @property
     def runnable(self) -> bool:
@@ -75,6 +76,8 @@ class RecordedThread:
         return f"{module.rsplit('.', 1)[-1]}.{getattr(function, '__qualname__', repr(function))}"
 
     def describe(self) -> str:
+        if self.summary:
+            return self.summary
         state = "start() recorded, not started" if self.started else "built, never started"
         if not self.runnable:
             return f"{self.kind}({self.name!r}) at {display_path(self.file)}:{self.line}, recorded, not run"

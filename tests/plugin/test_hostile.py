@@ -110,21 +110,67 @@ def test_os_exit_at_import_fails_the_load_naming_the_line(project: Project) -> N
     )
 
 
-def test_a_module_level_consumer_loop_fails_the_load_at_import_timeout(project: Project) -> None:
+def test_a_module_level_poll_loop_stops_at_import_and_the_module_code_runs_inline(
+    project: Project,
+) -> None:
+    project.hostile("polls_forever.py")
+    project.config(SERVICE)
+    project.tests(
+        """
+        def test_each_run_consumes_what_its_test_produced(legacy, kafka):
+            svc = legacy.load("svc")
+            assert svc.sent == []
+            kafka.produce("orders", {"id": 7, "total": 12.5})
+
+            run = legacy.threads.run()
+
+            assert run.ended == "stopped"
+            assert svc.sent == ["order #7: 12.5"]
+            assert "loop at module level: svc/service.py:" in legacy.report
+
+        def test_a_second_run_builds_its_own_consumer(legacy, kafka):
+            svc = legacy.load("svc")
+            kafka.produce("orders", {"id": 8, "total": 1})
+
+            legacy.threads.run()
+
+            assert svc.sent == ["order #8: 1"]
+        """
+    )
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*import_timeout*")
+
+
+def test_a_module_level_iteration_over_a_consumer_ends_at_import_once_drained(
+    project: Project,
+) -> None:
     project.hostile("loops_over_consumer.py")
-    project.config(SERVICE + "import_timeout = 1\n")
+    project.config(SERVICE)
+    project.tests("def test_load(legacy):\n    assert legacy.load('svc').seen == []\n")
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_a_module_level_loop_over_a_stub_consumer_fails_the_load_at_import_timeout(
+    project: Project,
+) -> None:
+    project.hostile("polls_forever.py")
+    project.config(SERVICE + 'import_timeout = 1\nfidelity = "stub"\n')
     project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
 
     result = project.run_isolated("-p", "no:randomly")
 
     result.assert_outcomes(failed=1)
-    line = _line("loops_over_consumer.py", "for message in consumer")
     result.stdout.fnmatch_lines(
         [
             (
-                f"*importing svc * failed at svc/service.py:{line}: `for message in consumer:` "
-                "ImportTimedOut: importing svc did not finish within 1 s (import_timeout); "
-                f"it was at svc/service.py:{line}*"
+                "*importing svc * failed at svc/service.py:*ImportTimedOut: importing svc did not "
+                "finish within 1 s (import_timeout); it was at svc/service.py:*"
             )
         ]
     )

@@ -1,4 +1,4 @@
-"""Consumes at module level: the import never ends on its own."""
+"""Iterates over a consumer at module level: without the harness, the import never ends."""
 
 import os
 
