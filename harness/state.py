@@ -168,7 +168,11 @@ _MOCK_CLASSES = ("AsyncMock", "MagicMock", "NonCallableMagicMock", "Mock", "NonC
 def _is_mock(value: Any) -> bool:
     # By the class's module, not isinstance: the mock may come from another copy of
     # unittest.mock than the one in sys.modules now (one imported inside a contract scope).
-    return type(value).__module__ == "unittest.mock" and hasattr(type(value), "_mock_add_spec")
+    # The harness's own mock classes (the stub level's) say so with `_harness_fresh_like`.
+    cls = type(value)
+    if cls.__module__ == "unittest.mock":
+        return hasattr(cls, "_mock_add_spec")
+    return getattr(cls, "_harness_fresh_like", False) is True
 
 
 def _find_mocks(holders: Iterable[MutableMapping[str, Any]]) -> list[_MockSlot]:
@@ -214,10 +218,14 @@ def _follow(root: Any, path: tuple[str, ...]) -> Any:
 
 def _fresh_like(root: Any) -> Any:
     """A new, unconfigured mock of the same class, name and spec as `root`."""
-    cls = next(
-        c
-        for c in type(root).__mro__
-        if c.__name__ in _MOCK_CLASSES and c.__module__ == "unittest.mock"
+    cls = (
+        type(root)
+        if getattr(type(root), "_harness_fresh_like", False) is True
+        else next(
+            c
+            for c in type(root).__mro__
+            if c.__name__ in _MOCK_CLASSES and c.__module__ == "unittest.mock"
+        )
     )
     kwargs: dict[str, Any] = {"name": root._mock_name}
     spec = root._spec_class if root._spec_class is not None else root._mock_methods

@@ -9,10 +9,18 @@ makes assertion messages readable.
 
 A stub has no behaviour: a consumer loop over a stubbed client sees `MagicMock`s, never a
 message, and never stops by itself. Use the `fake` level to run such loops.
+
+One exception to "everything is a mock": a name that reads as an exception class
+(`OperationalError`, `KafkaException`, `Error`, `DataWarning`) is a real class, derived from
+`Exception` (or `Warning`), made once per name and place. Code around a stubbed client names
+them in `except` clauses (`except psycopg2.OperationalError:`, SQLAlchemy's dialects catching
+`dbapi.Error`), where a `MagicMock` is a `TypeError: catching classes that do not inherit from
+BaseException is not allowed`, raised only when something fails, far from the cause.
 """
 
 from __future__ import annotations
 
+import re
 from unittest.mock import MagicMock
 
 from harness.fakes.tree import FIDELITY_ATTRIBUTE, ModuleTree
@@ -21,12 +29,34 @@ from harness.fidelity import Fidelity
 LEVEL = Fidelity.STUB
 
 
+_EXCEPTION_NAME = re.compile(r"^(?:[A-Z]\w*)?(?:Error|Exception|Warning)$")
+
+
+class _StubMock(MagicMock):
+    """A `MagicMock` whose attributes named like exception classes are exception classes."""
+
+    _harness_fresh_like = True  # harness.state replaces it per test by one of this class
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - a mock's attribute is anything
+        if _EXCEPTION_NAME.match(name):
+            base = Warning if name.endswith("Warning") else Exception
+            made = type(name, (base,), {"__module__": self._extract_mock_name()})
+            setattr(self, name, made)
+            return made
+        return super().__getattr__(name)
+
+
+# Shown as what it is to the code and the test: a MagicMock (`<MagicMock name='psycopg2.connect()'
+# ...>`, `type(x).__name__`); `isinstance(x, MagicMock)` holds as for any subclass.
+_StubMock.__name__ = _StubMock.__qualname__ = "MagicMock"
+
+
 class StubTree(ModuleTree):
     """Serves a `MagicMock` module for `top_level` and any dotted name below it."""
 
     def __init__(self, top_level: str) -> None:
         super().__init__(top_level, LEVEL, {})
-        self._root = MagicMock(name=top_level)
+        self._root = _StubMock(name=top_level)
         _as_module(self._root, top_level)
         self._modules[top_level] = self._root  # type: ignore[assignment]
 

@@ -58,6 +58,21 @@ def test_stub_trees_do_not_share_mocks() -> None:
     assert first.module("pymongo").MongoClient is not second.module("pymongo").MongoClient
 
 
+def test_a_stub_names_exception_classes_with_real_classes_an_except_clause_can_catch() -> None:
+    psycopg2 = provider("psycopg2", STUB).build(Backends()).module("psycopg2")
+
+    try:
+        raise psycopg2.OperationalError("server closed the connection")
+    except (psycopg2.Error, psycopg2.OperationalError) as error:
+        caught = error
+
+    assert isinstance(caught, psycopg2.OperationalError)
+    assert psycopg2.OperationalError is psycopg2.OperationalError
+    assert issubclass(psycopg2.extensions.QueryCanceledError, Exception)
+    assert issubclass(psycopg2.DataWarning, Warning)
+    assert not isinstance(psycopg2.ErrorHandler, type)  # only names that read as exceptions
+
+
 def test_importing_the_fakes_registry_loads_no_heavy_library() -> None:
     code = (
         "import sys, harness.fakes, harness.fakes.backends, harness.fakes.stop, harness.plugin;"
