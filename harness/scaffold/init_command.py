@@ -153,6 +153,13 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(plan.endless_loops)}), so no conftest or plugin can import it for a "
             "test; only code that can be imported can be tested without changes"
         )
+    if plan.consumer_loops and args.template == "raw":
+        return _fail(
+            f"{args.module}: importing it never returns under a hand-written conftest "
+            f"(module-level consumer loop at {', '.join(plan.consumer_loops)}: a MagicMock "
+            "consumer never runs dry); the plugin template ends it once its fake consumers are "
+            "drained: --template plugin"
+        )
     raw_only = [
         option
         for option, given in (

@@ -61,6 +61,9 @@ class SetupPlan:
     threads: tuple[SideEffect, ...]
     clients: tuple[SideEffect, ...]
     endless_loops: tuple[str, ...]  # "path:line" of a module-level `while True`: never returns
+    # "path:line" of a module-level `while True` polling a Kafka consumer: the plugin ends it
+    # once its fake consumers are drained; a raw conftest's MagicMock never does
+    consumer_loops: tuple[str, ...]
     shape: ServiceShape
     unknowable: tuple[str, ...]  # "path:line: message"
     followed: tuple[str, ...]  # project modules whose import-time code is part of the import
@@ -176,7 +179,13 @@ def build_plan(
             f"{_short_path(f.path)}:{e.line}"
             for f in everything
             for e in f.effects
-            if e.kind is EffectKind.LOOP
+            if e.kind is EffectKind.LOOP and not e.derived_from
+        ),
+        consumer_loops=tuple(
+            f"{_short_path(f.path)}:{e.line}"
+            for f in everything
+            for e in f.effects
+            if e.kind is EffectKind.LOOP and e.derived_from
         ),
         shape=shape,
         unknowable=tuple(

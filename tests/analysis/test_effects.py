@@ -110,6 +110,28 @@ def test_filesystem_logging_signal_and_endless_loop_at_import():
     ]
 
 
+def test_an_endless_loop_polling_a_module_level_kafka_consumer_is_told_apart():
+    effects = effects_of(
+        """\
+        from confluent_kafka import Consumer
+        consumer = Consumer({"group.id": "g"})
+        while True:
+            msg = consumer.poll(1.0)
+        while True:
+            other.poll(1.0)
+        """
+    )
+    loops = [(line, detail) for kind, _, line, _, detail in effects if kind is EffectKind.LOOP]
+    assert loops == [
+        (
+            3,
+            "polls the Kafka consumer built as confluent_kafka.Consumer: the harness plugin "
+            "stops it once its fake consumers are drained",
+        ),
+        (5, "the import never returns"),
+    ]
+
+
 def test_nothing_under_the_main_guard_runs_at_import():
     effects = effects_of(
         """\

@@ -157,6 +157,23 @@ def test_module_whose_import_never_returns_is_refused(harness_cli, monkeypatch):
     assert result.out == ""
 
 
+def test_a_module_level_consumer_loop_is_refused_only_for_the_raw_template(harness_cli, tmp_path):
+    module = tmp_path / "mailer.py"
+    module.write_text(
+        "import os\nfrom kafka import KafkaConsumer\n"
+        "consumer = KafkaConsumer(os.environ['TOPIC'])\n"
+        "while True:\n    batch = consumer.poll(1000)\n"
+    )
+
+    raw = harness_cli("init", str(module), "--template", "raw")
+    plugin = harness_cli("init", str(module))
+
+    assert raw.exit_code == 2
+    assert "module-level consumer loop at" in raw.err and "--template plugin" in raw.err
+    assert plugin.exit_code == 0, plugin.err
+    assert "[tool.harness.services.mailer]" in plugin.out
+
+
 def test_smoke_tests_need_routes(harness_cli, tmp_path):
     module = tmp_path / "worker.py"
     module.write_text("import os\nQUEUE = os.environ['QUEUE']\n")

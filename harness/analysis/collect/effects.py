@@ -22,6 +22,15 @@ _THREAD_FACTORIES = frozenset(
         "concurrent.futures.thread.ThreadPoolExecutor",
     }
 )
+# Consumers whose loops the plugin's fake Kafka ends (harness.fakes_adapter.loops_at_import).
+_KAFKA_CONSUMERS = frozenset(
+    {
+        "confluent_kafka.Consumer",
+        "confluent_kafka.DeserializingConsumer",
+        "kafka.KafkaConsumer",
+        "kafka.consumer.KafkaConsumer",
+    }
+)
 _THREAD_BASES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 _STARTED_AT_ONCE = frozenset({"_thread.start_new_thread", "_thread.start_new"})
 _FILESYSTEM_CALLS = frozenset(
@@ -115,16 +124,37 @@ class EffectsMixin(ScopeWalker):
 
     def visit_While(self, node: ast.While) -> None:
         if self.at_import_time and isinstance(node.test, ast.Constant) and node.test.value:
+            consumer = self._polled_consumer(node)
             self.effects.append(
                 SideEffect(
                     EffectKind.LOOP,
                     "while True",
                     node.lineno,
                     self.col(node),
-                    detail="the import never returns",
+                    detail=(
+                        f"polls the Kafka consumer built as {self.client_vars[consumer]}: the "
+                        "harness plugin stops it once its fake consumers are drained"
+                        if consumer
+                        else "the import never returns"
+                    ),
+                    # The consumer it polls: a loop the plugin can end (see harness.scaffold.plan).
+                    derived_from=consumer or "",
                 )
             )
         self.generic_visit(node)
+
+    def _polled_consumer(self, loop: ast.While) -> str | None:
+        """The module-level Kafka consumer the loop polls (`msg = consumer.poll(1.0)`), if any."""
+        for node in ast.walk(loop):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("poll", "consume")
+            ):
+                root = root_name(node.func.value)
+                if root in self.client_vars and self.client_vars[root] in _KAFKA_CONSUMERS:
+                    return root
+        return None
 
 
     def _assigned_at_import(self, value: ast.expr, names: tuple[str, ...]) -> None:
