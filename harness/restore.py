@@ -399,7 +399,9 @@ def _restore_logging(saved: _LoggingState) -> None:
             continue
         level, handlers, propagate, disabled = state
         for handler in list(logger.handlers):
-            if handler not in handlers and not is_pytest_handler(handler):
+            # pytest's capture handlers come and go on the root only: anywhere else they were
+            # carried there by the code under test (a dictConfig run again) and go too.
+            if handler not in handlers and not (logger is logging.root and is_pytest_handler(handler)):
                 logger.removeHandler(handler)
                 if id(handler) not in kept:
                     handler.close()  # made inside the scope: its file is released now

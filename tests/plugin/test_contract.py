@@ -238,3 +238,23 @@ def test_a_difference_left_after_the_restore_is_named(monkeypatch) -> None:
     monkeypatch.setattr("threading.Timer", object)
 
     assert snapshot.differences() == ["os.environ: LEFT_BEHIND", "threading: Timer"]
+
+
+def test_pytest_capture_handlers_carried_onto_another_logger_leave_it_at_the_restore() -> None:
+    import logging
+
+    from harness.restore import ProcessSnapshot, is_pytest_handler
+
+    server = logging.getLogger("harness_tests.carried.server")
+    snapshot = ProcessSnapshot.take()
+    # What a logging configuration run again by the code under test can leave: the root's
+    # handlers, pytest's capture handlers among them, on a logger of its own.
+    server.handlers = list(logging.getLogger().handlers)
+    server.propagate = False
+    assert any(is_pytest_handler(handler) for handler in server.handlers)
+
+    snapshot.restore()
+
+    assert snapshot.differences() == []
+    assert (server.handlers, server.propagate) == ([], True)
+    assert any(is_pytest_handler(handler) for handler in logging.getLogger().handlers)
