@@ -61,6 +61,21 @@ class IncompleteFakeTree(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # the conftest imported the real package (through svc): the fake comes too late
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": "import svc\n",
+                "tests/test_shim.py": (
+                    "import sys\n"
+                    "from types import ModuleType\n\n"
+                    'sys.modules.setdefault("confluent_kafka", ModuleType("confluent_kafka"))\n\n\n'
+                    "def test_shim(monkeypatch):\n"
+                    '    monkeypatch.setitem(sys.modules, "confluent_kafka", ModuleType("x"))\n'
+                    "    import svc\n"
+                ),
+            },
+            lint="tests/test_shim.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -91,9 +106,10 @@ class IncompleteFakeTree(Rule):
                 faked.update(".".join(parts[:cut]) for cut in range(2, len(parts) + 1))
         root = context.project.root
         reported: set[str] = set()
+        present = _loaded_by_conftests(context)
         for fake in context.setup.fakes:
             package = fake.module
-            if "." in package or package in reported:
+            if "." in package or package in reported or package in present:
                 continue
             missing: dict[str, tuple[str, int]] = {}
             for subject in context.subjects.values():
@@ -120,3 +136,29 @@ class IncompleteFakeTree(Rule):
                 f"\"No module named '{first}'; '{package}' is not a package\"",
                 "fake every module of the tree, or let the harness plugin fake the whole package",
             )
+
+
+def _loaded_by_conftests(context: FileContext) -> set[str]:
+    """Top-level packages in sys.modules before this file runs: imported at module level by its
+    conftests, directly or by the modules they load.  Faking one of them then either does
+    nothing (`setdefault`) or hides only from imports made afterwards, which cannot be told
+    apart from those done already: nothing is reported."""
+    chain = {setup.path for setup in context.chain}
+    project = context.project
+    present: set[str] = set()
+    for setup in context.chain:
+        for event in setup.imports:
+            if event.where.scope is None and event.module and not event.module.startswith("."):
+                present.add(event.module.split(".")[0])
+    for setup, event, path, _ in context.events:
+        if setup.path not in chain or event.where.scope is not None:
+            continue
+        for inner in (path, *sorted(project.import_closure(path))):
+            facts = project.facts(inner)
+            for binding in facts.imports if facts is not None else ():
+                module = binding.module
+                if binding.at_import_time and module and not module.startswith("."):
+                    present.add(module.split(".")[0])
+            if facts is not None and facts.module_name:
+                present.add(facts.module_name.split(".")[0])
+    return present

@@ -98,6 +98,22 @@ class PhantomTarget(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # a part of a library the code uses: the library's own code may call it
+            {
+                "svc.py": "from hub.helpers import session\n\n\ndef ping():\n"
+                          "    return session().get('/ping')\n",
+                "tests/conftest.py": (
+                    "from unittest.mock import patch\n"
+                    "import pytest\n\n"
+                    "@pytest.fixture(autouse=True)\n"
+                    "def quiet():\n"
+                    '    with patch("hub.components.notify.async_create"):\n'
+                    "        yield\n"
+                ),
+                "tests/test_svc.py": "import svc\n\n\ndef test_ping():\n    svc.ping()\n",
+            },
+            lint="tests/conftest.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(

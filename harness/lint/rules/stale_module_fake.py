@@ -53,6 +53,30 @@ class StaleModuleFake(Rule):
             },
             lint="tests/conftest.py",
         ),
+        Valid(  # a module loaded by path under a stand-in package: `from .types import` finds it
+            {
+                "pkg/__init__.py": "",
+                "pkg/types.py": "Mapping = dict\n",
+                "pkg/guard.py": (
+                    "from .types import Mapping\n\n\ndef empty():\n    return Mapping()\n"
+                ),
+                "tests/test_guard.py": (
+                    "import importlib.util\n"
+                    "import sys\n"
+                    "from pathlib import Path\n"
+                    "from types import ModuleType\n\n"
+                    "import pkg.guard\n\n\n"
+                    "def test_guard_alone():\n"
+                    '    path = Path(pkg.guard.__file__)\n'
+                    '    spec = importlib.util.spec_from_file_location("shadow.guard", path)\n'
+                    "    module = importlib.util.module_from_spec(spec)\n"
+                    '    sys.modules["shadow"] = ModuleType("shadow")\n'
+                    '    sys.modules["shadow.types"] = ModuleType("shadow.types")\n'
+                    "    spec.loader.exec_module(module)\n"
+                ),
+            },
+            lint="tests/test_guard.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -74,6 +98,12 @@ class StaleModuleFake(Rule):
     def check(self, context: FileContext) -> Iterator[Finding]:
         if not context.subjects_fully_known or context.is_helper:
             return  # (a helper's fakes serve the modules its importers test)
+        if any(event.how == "path" for event in context.setup.imports) or (
+            "spec_from_file_location(" in context.project.source_text(context.path)
+        ):
+            # Code loaded by path under a name of the file's choosing resolves its relative
+            # imports (and its own sys.modules lookups) against that name: fakes may serve it.
+            return
         reported: set[str] = set()
         for fake in context.setup.fakes:
             module = fake.module
