@@ -11,6 +11,7 @@ thread) report from it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from harness.analysis import EffectKind
@@ -47,7 +48,9 @@ def _checks(context: FileContext) -> list[ImportCheck]:
     if not is_test_file(context.path):
         return []  # an import in the code itself is not a test setting up code under test
     checks: dict[int, ImportCheck] = {}
-    setups = [*context.chain, context.setup]
+    inits = _package_inits(context)
+    setups = [*inits, *context.chain, context.setup]
+    before_all = {setup.path for setup in inits}
     imported_before = _imported_at_collection(context)
     with_fakes = any(setup.fakes for setup in setups)
     for setup, event, path, name in context.events:
@@ -65,6 +68,7 @@ def _checks(context: FileContext) -> list[ImportCheck]:
                 continue  # something not statically visible may provide it
             if any(
                 context.in_effect(where, owner, event.where, context.path)
+                or (owner in before_all and where.scope is None and where.active is None)
                 for owner, where in providers
             ):
                 continue
@@ -75,6 +79,27 @@ def _checks(context: FileContext) -> list[ImportCheck]:
             elif need.kind != "fake" and need not in check.missing:
                 check.missing.append(need)
     return [c for c in checks.values() if c.missing or c.late]
+
+
+def _package_inits(context: FileContext) -> list[SetupFacts]:
+    """The `__init__.py` of each package holding the test file or one of its conftests: pytest
+    imports them (and their module-level setup) at collection, before the test module."""
+    found: dict[str, SetupFacts] = {}
+    root = context.project.root
+    for start in (*context.chain_paths, context.path):
+        directory = os.path.dirname(start)
+        while directory.startswith(root):
+            init = os.path.join(directory, "__init__.py")
+            if not os.path.isfile(init):
+                break
+            setup = context.project.record(init).setup
+            if setup is not None and init not in found:
+                found[init] = setup
+                context.reached_files.add(init)  # a cache dependency of this file's verdicts
+            if directory == root:
+                break
+            directory = os.path.dirname(directory)
+    return [found[init] for init in sorted(found, key=len)]
 
 
 def _imported_at_collection(context: FileContext) -> dict[str, tuple[str, int]]:

@@ -65,6 +65,22 @@ class ResetAfterReplacedReturn(Rule):
             {"tests/conftest.py": FRESH_CONFTEST, "tests/test_history.py": TEST},
             lint="tests/conftest.py",
         ),
+        Valid(  # a function-scoped fixture: every test gets a mock of its own
+            {
+                "tests/test_client.py": (
+                    "from unittest.mock import patch\n\nimport pytest\n\n\n"
+                    "@pytest.fixture\n"
+                    "def call_api():\n"
+                    '    with patch("json.loads") as mock:\n'
+                    "        yield mock\n\n\n"
+                    "def test_one(call_api):\n"
+                    '    call_api.return_value = {"code": 0}\n\n\n'
+                    "def test_two(call_api):\n"
+                    "    call_api.reset_mock()\n"
+                ),
+            },
+            lint="tests/test_client.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -77,7 +93,9 @@ class ResetAfterReplacedReturn(Rule):
     def check(self, context: FileContext) -> Iterator[Finding]:
         setups = [*context.chain, context.setup, *context.below]
         shared = set().union(*(s.shared_names for s in setups))
-        shared |= {f.name for s in setups for f in s.functions if f.is_fixture}
+        # A function-scoped fixture gives each test its own object: only longer-lived ones
+        # carry a replaced return_value from one test to the next.
+        shared |= {f.name for s in setups for f in s.functions if f.is_fixture and f.shared_scope}
         root = context.project.root
         for reset in context.setup.resets:
             if reset.return_value:

@@ -77,6 +77,24 @@ class StaleModuleFake(Rule):
             },
             lint="tests/test_guard.py",
         ),
+        Valid(  # the conftest's own fixture imports the faked module
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    "import pytest\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'sys.modules["hub.loader"] = MagicMock()\n'
+                    "import svc\n\n\n"
+                    "@pytest.fixture(autouse=True)\n"
+                    "def custom_paths():\n"
+                    "    import hub.loader as loader\n"
+                    "    yield loader\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -105,9 +123,18 @@ class StaleModuleFake(Rule):
             # imports (and its own sys.modules lookups) against that name: fakes may serve it.
             return
         reported: set[str] = set()
+        # What the test files import themselves (in a fixture, a test): the fake serves them.
+        own = {
+            event.module
+            for setup in (*context.chain, context.setup, *context.below)
+            for event in setup.imports
+            if event.module
+        }
         for fake in context.setup.fakes:
             module = fake.module
             if module in reported or context.imports_module(module):
+                continue
+            if any(name == module or name.startswith(module + ".") for name in own):
                 continue
             if any(module in subject.names for subject in context.subjects.values()):
                 continue

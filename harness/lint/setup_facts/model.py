@@ -99,6 +99,7 @@ class Function(NamedTuple):
     line: int
     end_line: int
     loads_by_path: bool = False  # calls spec_from_file_location / run_path / SourceFileLoader
+    shared_scope: bool = False  # a fixture living longer than one test (`scope="module"`...)
 
 
 @dataclass(frozen=True)

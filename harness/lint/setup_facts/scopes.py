@@ -142,6 +142,7 @@ class SetupWalker(FastVisitor):
         qualname = ".".join([*self.scopes_or_classes(), node.name])
         span = (node.lineno, node.end_lineno or node.lineno)
         is_fixture, autouse, fixture_name, used = False, False, node.name, []
+        shared_scope = False
         for decorator in node.decorator_list:
             name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
             if name.endswith("fixture"):
@@ -152,6 +153,11 @@ class SetupWalker(FastVisitor):
                             autouse = bool(keyword.value.value)
                         if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
                             fixture_name = str(keyword.value.value)
+                        if keyword.arg == "scope":
+                            shared_scope = not (
+                                isinstance(keyword.value, ast.Constant)
+                                and keyword.value.value == "function"
+                            )
             elif name.endswith("usefixtures") and isinstance(decorator, ast.Call):
                 used.extend(
                     a.value
@@ -202,6 +208,7 @@ class SetupWalker(FastVisitor):
                 span[0],
                 span[1],
                 qualname in self.path_loaders,
+                shared_scope,
             )
         )
 
