@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from harness.analysis import EffectKind
 from harness.analysis.packages import is_stdlib
@@ -27,6 +28,15 @@ class Need:
     name: str  # variable, package, or the thread class
     subject: str  # file of the module that needs it
     line: int  # where it needs it
+
+
+class Provider(NamedTuple):
+    """A setup that provides a need: its file, where it is, and whether it can come too late
+    (a fake of a submodule shows the package is in place, but is no setup of the package)."""
+
+    owner: str
+    where: Where
+    can_be_late: bool = True
 
 
 @dataclass
@@ -48,7 +58,7 @@ def _checks(context: FileContext) -> list[ImportCheck]:
     if not is_test_file(context.path):
         return []  # an import in the code itself is not a test setting up code under test
     checks: dict[int, ImportCheck] = {}
-    inits = _package_inits(context)
+    inits = [s for s in (context.project.record(p).setup for p in package_inits(context)) if s]
     setups = [*inits, *context.chain, context.setup]
     before_all = {setup.path for setup in inits}
     imported_before = _imported_at_collection(context)
@@ -66,25 +76,48 @@ def _checks(context: FileContext) -> list[ImportCheck]:
             providers = _providers(context, setups, need, path)
             if providers is None:
                 continue  # something not statically visible may provide it
+            providers = _serving(context, providers, event.where)
+            if providers is None:
+                continue  # set up in a helper function: when it runs cannot be told
             if any(
                 context.in_effect(where, owner, event.where, context.path)
                 or (owner in before_all and where.scope is None and where.active is None)
-                for owner, where in providers
+                for owner, where, _ in providers
             ):
                 continue
-            if providers:
-                owner, where = min(providers, key=lambda p: (p[0] != context.path, p[1].line))
+            late = [(p.owner, p.where) for p in providers if p.can_be_late]
+            if late:
+                owner, where = min(late, key=lambda p: (p[0] != context.path, p[1].line))
                 if (need, owner, where) not in check.late:
                     check.late.append((need, owner, where))
-            elif need.kind != "fake" and need not in check.missing:
+            elif not providers and need.kind != "fake" and need not in check.missing:
                 check.missing.append(need)
     return [c for c in checks.values() if c.missing or c.late]
 
 
-def _package_inits(context: FileContext) -> list[SetupFacts]:
-    """The `__init__.py` of each package holding the test file or one of its conftests: pytest
-    imports them (and their module-level setup) at collection, before the test module."""
-    found: dict[str, SetupFacts] = {}
+def _serving(
+    context: FileContext, providers: list[Provider], event: Where
+) -> list[Provider] | None:
+    """The providers that can serve an import at `event`: a setup inside another test's body
+    serves that test only; one inside a helper function runs whenever it is called (None)."""
+    kept = []
+    for provider in providers:
+        scope = provider.where.scope
+        entry = context.functions.get(scope) if scope else None
+        if entry is not None and provider.owner == entry[0].path:
+            if entry[1].is_test and scope != event.scope:
+                continue
+            if in_helper(context, provider.where):
+                return None
+        kept.append(provider)
+    return kept
+
+
+def package_inits(context: FileContext) -> list[str]:
+    """The `__init__.py` of each package holding the test file or one of its conftests,
+    outermost first: pytest imports them (and runs their module-level code) at collection,
+    before the test module."""
+    found: list[str] = []
     root = context.project.root
     for start in (*context.chain_paths, context.path):
         directory = os.path.dirname(start)
@@ -92,14 +125,20 @@ def _package_inits(context: FileContext) -> list[SetupFacts]:
             init = os.path.join(directory, "__init__.py")
             if not os.path.isfile(init):
                 break
-            setup = context.project.record(init).setup
-            if setup is not None and init not in found:
-                found[init] = setup
+            if init not in found:
+                found.append(init)
                 context.reached_files.add(init)  # a cache dependency of this file's verdicts
             if directory == root:
                 break
             directory = os.path.dirname(directory)
-    return [found[init] for init in sorted(found, key=len)]
+    return sorted(found, key=len)
+
+
+def in_helper(context: FileContext, where: Where) -> bool:
+    """Whether a setup sits in a plain function of its file (neither a test nor a fixture),
+    which runs whenever something calls it."""
+    entry = context.functions.get(where.scope) if where.scope else None
+    return entry is not None and not entry[1].is_test and not entry[1].is_fixture
 
 
 def _imported_at_collection(context: FileContext) -> dict[str, tuple[str, int]]:
@@ -184,20 +223,22 @@ def _find_needs(context: FileContext, inner: str) -> list[Need]:
 
 def _providers(
     context: FileContext, setups: list[SetupFacts], need: Need, path: str
-) -> list[tuple[str, Where]] | None:
+) -> list[Provider] | None:
     project = context.project
-    found: list[tuple[str, Where]] = []
+    found: list[Provider] = []
     if need.kind == "env":
         if need.name in project.ini_env or need.name in project.plugin_env.get(path, ()):
             return None
         for setup in setups:
             if setup.env_unknown:
                 return None
-            found.extend((setup.path, env.where) for env in setup.env if env.name == need.name)
+            found.extend(Provider(setup.path, e.where) for e in setup.env if e.name == need.name)
     elif need.kind == "fake":
         for setup in setups:
+            # A fake of a submodule counts as being in place (the package is then real, or
+            # faked elsewhere), but only a fake of the package itself can come too late.
             found.extend(
-                (setup.path, fake.where)
+                Provider(setup.path, fake.where, fake.module == need.name)
                 for fake in setup.fakes
                 if fake.module == need.name or fake.module.startswith(need.name + ".")
             )
@@ -209,5 +250,5 @@ def _providers(
             for patch in setup.patches:
                 target = patch.target or ""
                 if any(target == s or target.startswith(s + ".") for s in stoppers):
-                    found.append((setup.path, patch.where))
+                    found.append(Provider(setup.path, patch.where))
     return found

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from harness.lint.ordering import in_helper, package_inits
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid
 from harness.lint.targets import display
@@ -76,6 +77,44 @@ class IncompleteFakeTree(Rule):
             },
             lint="tests/test_shim.py",
         ),
+        Valid(  # the shared conftest the local one imports faked the whole tree first
+            {
+                "svc.py": SERVICE,
+                "tests/__init__.py": "",
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    "for name in ('confluent_kafka', 'confluent_kafka.schema_registry',\n"
+                    "             'confluent_kafka.schema_registry.avro'):\n"
+                    "    sys.modules[name] = MagicMock()\n"
+                    'sys.modules["confluent_kafka"] = MagicMock()\n'
+                ),
+                "tests/unit/conftest.py": "from tests import conftest as shared  # noqa: F401\n",
+                "tests/unit/test_svc.py": (
+                    "import sys\n"
+                    "from types import ModuleType\n\n"
+                    'sys.modules.setdefault("confluent_kafka", ModuleType("confluent_kafka"))\n'
+                    "import svc\n"
+                ),
+            },
+            lint="tests/unit/test_svc.py",
+        ),
+        Valid(  # a fake installed by a helper: when it runs, and what follows it, is unknown
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import sys\n"
+                    "from types import ModuleType\n\n\n"
+                    "def _stub():\n"
+                    '    if sys.modules.get("confluent_kafka") is None:\n'
+                    '        sys.modules["confluent_kafka"] = ModuleType("confluent_kafka")\n\n\n'
+                    "def test_svc():\n"
+                    "    _stub()\n"
+                    "    import svc\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -111,6 +150,8 @@ class IncompleteFakeTree(Rule):
             package = fake.module
             if "." in package or package in reported or package in present:
                 continue
+            if in_helper(context, fake.where):
+                continue  # installed whenever a helper is called: what follows it is unknown
             missing: dict[str, tuple[str, int]] = {}
             for subject in context.subjects.values():
                 for binding in subject.facts.imports:
@@ -148,11 +189,24 @@ def _loaded_by_conftests(context: FileContext) -> set[str]:
     present: set[str] = set()
     for setup in context.chain:
         for event in setup.imports:
-            if event.where.scope is None and event.module and not event.module.startswith("."):
+            if event.where.scope is not None:
+                continue
+            if event.module and not event.module.startswith("."):
                 present.add(event.module.split(".")[0])
-    for setup, event, path, _ in context.events:
-        if setup.path not in chain or event.where.scope is not None:
-            continue
+            # A shared conftest or helper of the suite it imports: its module-level fakes too.
+            for path, _ in context.resolve_event(event, setup):
+                other = project.record(path).setup
+                for fake in other.fakes if other is not None else ():
+                    if fake.where.scope is None:
+                        present.add(fake.module.split(".")[0])
+        for fake in setup.fakes:
+            if fake.where.scope is None:
+                present.add(fake.module.split(".")[0])
+    loaded = [path for setup, event, path, _ in context.events
+              if setup.path in chain and event.where.scope is None]
+    # The __init__.py of the packages holding the test file or a conftest run first too.
+    loaded.extend(package_inits(context))
+    for path in loaded:
         for inner in (path, *sorted(project.import_closure(path))):
             facts = project.facts(inner)
             for binding in facts.imports if facts is not None else ():
