@@ -47,6 +47,11 @@ class CallsMixin(BindingsMixin, EnvReadsMixin, EffectsMixin):
         elif isinstance(func, ast.Name) and qualified is None:
             self.name_calls.append((func.id, node, self.at_import_time))
 
+        if self.at_import_time and any(
+            is_globals_call(value) for value in (*node.args, *(k.value for k in node.keywords))
+        ):
+            # `lazy_import(globals(), ...)`: the callee may bind any name (or a __getattr__).
+            self.note(node, "names bound through globals() are unknown")
         if self.at_import_time and id(node) not in self.handled_calls:
             self._record_effect(node, qualified)
         self.generic_visit(node)
@@ -57,4 +62,3 @@ def _is_globals_update(func: ast.expr) -> bool:
     return (
         isinstance(func, ast.Attribute) and func.attr == "update" and is_globals_call(func.value)
     )
-

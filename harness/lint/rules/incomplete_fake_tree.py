@@ -115,6 +115,20 @@ class IncompleteFakeTree(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # the module imported is faked itself: the import never looks up its parents
+            {
+                "ble.py": "from bleak.backends.device import BLEDevice\n\n\n"
+                          "def name(device: BLEDevice):\n    return device.name\n",
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules["bleak"] = MagicMock()\n'
+                    'sys.modules["bleak.backends.device"] = MagicMock()\n'
+                    "import ble\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -158,6 +172,8 @@ class IncompleteFakeTree(Rule):
                     module = binding.module
                     if not binding.at_import_time or not module.startswith(package + "."):
                         continue
+                    if module in faked:
+                        continue  # found in sys.modules at once: its parents are never looked up
                     parts = module.split(".")
                     for cut in range(2, len(parts) + 1):
                         name = ".".join(parts[:cut])

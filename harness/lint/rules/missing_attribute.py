@@ -67,6 +67,23 @@ class MissingAttribute(Rule):
             },
             lint="tests/test_svc.py",
         ),
+        Valid(  # a module that hands globals() to a lazy importer: any name may exist
+            {
+                "lazy/__init__.py": (
+                    "from .loader import lazy_import\n\n"
+                    'lazy_import(globals(), aliases={"connect": ".client"})\n'
+                ),
+                "lazy/loader.py": "def lazy_import(namespace, aliases):\n    pass\n",
+                "lazy/client.py": "def connect(url):\n    return url\n",
+                "tests/test_lazy.py": (
+                    "import lazy\n\n\n"
+                    "def test_connect(monkeypatch):\n"
+                    '    monkeypatch.setattr(lazy, "connect", lambda url: url)\n'
+                    '    monkeypatch.setattr("lazy.connect", lambda url: url)\n'
+                ),
+            },
+            lint="tests/test_lazy.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(  # monkeypatch has no builtins rule: setattr raises AttributeError

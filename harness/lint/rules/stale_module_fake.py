@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import ClassVar
 
 from harness.analysis.packages import is_stdlib
 from harness.lint.project import FileContext
 from harness.lint.rule import Finding, Invalid, Rule, Valid
+from harness.lint.setup_facts import Where
 
 SERVICE = """\
 from confluent_kafka import DeserializingConsumer
@@ -112,6 +114,40 @@ class StaleModuleFake(Rule):
             },
             lint="tests/test_tools.py",
         ),
+        Valid(  # the package holding the module under test imports it in its __init__.py
+            {
+                "plugins/app/__init__.py": "from sdk.const import TIMEOUT\n",
+                "plugins/app/ble/__init__.py": "",
+                "plugins/app/ble/sensors.py": (
+                    "import sdk\n\n\ndef read():\n    return sdk.read()\n"
+                ),
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules["sdk"] = MagicMock()\n'
+                    'sys.modules["sdk.const"] = MagicMock()\n'
+                ),
+                "tests/test_sensors.py": "from plugins.app.ble.sensors import read\n",
+            },
+            lint="tests/conftest.py",
+        ),
+        Valid(  # an entry a test adds for code that reads sys.modules itself
+            {
+                "purge.py": (
+                    "import sys\n\n\ndef purge(prefix):\n"
+                    "    for name in [n for n in sys.modules if n.startswith(prefix + '.')]:\n"
+                    "        del sys.modules[name]\n"
+                ),
+                "tests/test_purge.py": (
+                    "import sys\nfrom types import ModuleType\n\nimport purge\n\n\n"
+                    "def test_keeps_lookalikes(monkeypatch):\n"
+                    '    monkeypatch.setitem(sys.modules, "app_other", ModuleType("app_other"))\n'
+                    '    purge.purge("app")\n'
+                    '    assert "app_other" in sys.modules\n'
+                ),
+            },
+            lint="tests/test_purge.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -155,6 +191,11 @@ class StaleModuleFake(Rule):
                 continue
             if context.project.find_module(module, context.roots) is not None:
                 continue  # a stand-in for the project's own package (a loading shim)
+            if _imported_by_packages(context, module):
+                continue
+
+            if _inspects_sys_modules(context, fake.where):
+                continue
             if any(module in subject.names for subject in context.subjects.values()):
                 continue
             reported.add(module)
@@ -176,3 +217,36 @@ class StaleModuleFake(Rule):
                 f"sys.modules fake for '{module}' is stale: no module under test imports it",
                 f"delete it (the modules under test import: {shown})",
             )
+
+
+def _imported_by_packages(context: FileContext, module: str) -> bool:
+    """Whether the `__init__.py` of a package holding a module under test imports `module`:
+    importing `pkg.sub` runs `pkg/__init__.py` first."""
+    project = context.project
+    seen: set[str] = set()
+    for path in context.subjects:
+        directory = os.path.dirname(path)
+        while directory.startswith(project.root) and directory not in seen:
+            seen.add(directory)
+            init = os.path.join(directory, "__init__.py")
+            if not os.path.isfile(init):
+                break
+            facts = project.facts(init)
+            for binding in facts.imports if facts is not None else ():
+                for name in (binding.module or "", binding.qualified):
+                    if binding.at_import_time and (
+                        name == module or name.startswith(module + ".")
+                    ):
+                        return True
+            directory = os.path.dirname(directory)
+    return False
+
+
+def _inspects_sys_modules(context: FileContext, where: Where) -> bool:
+    """Whether an entry a test puts in sys.modules may be data for the code under test: a
+    module under test that reads sys.modules itself (counts, purges, looks names up)."""
+    entry = context.functions.get(where.scope) if where.scope else None
+    if entry is None or not entry[1].is_test:
+        return False
+    source = context.project.source_text
+    return any("sys.modules" in source(path) for path in sorted(context.subjects))
