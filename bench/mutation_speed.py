@@ -240,6 +240,7 @@ def incremental(services: list[str], suites: list[str] | None, jobs: int) -> int
 
 def shards(count: int, services: list[str], suites: list[str], jobs: int) -> int:
     """One run, then `count` shards and their merge, through the command line as CI runs them."""
+    import difflib
     import json
     import subprocess
     import tempfile
@@ -284,11 +285,15 @@ def shards(count: int, services: list[str], suites: list[str], jobs: int) -> int
         reports = sorted(
             p.relative_to(out / "single") for p in (out / "single").rglob("*") if p.is_file()
         )  # fmt: skip
-        unequal = [
-            str(r) for r in reports
-            if without_timings((out / "single" / r).read_text())
-            != without_timings((out / "merged" / r).read_text())
-        ]  # fmt: skip
+        unequal, diffs = [], []
+        for report in reports:
+            one, other = (
+                without_timings((out / side / report).read_text()).splitlines()
+                for side in ("single", "merged")
+            )
+            if one != other:
+                unequal.append(str(report))
+                diffs += list(difflib.unified_diff(one, other, "single", "merged", n=1, lineterm=""))[:40]
     slowest = max(p[1] for p in parts)
     lines = [
         f"single run:         wall {single[1]:7.1f} s   cpu {single[2]:7.1f} s",
@@ -306,6 +311,7 @@ def shards(count: int, services: list[str], suites: list[str], jobs: int) -> int
           f"{statuses['merged'].get(key)}" for key in different),
         f"reports compared (timings apart): {len(reports)}, different: {len(unequal)} "
         + " ".join(unequal),
+        *diffs,
     ]  # fmt: skip
     print("\n".join(lines))
     return 1 if different or unequal else 0

@@ -81,7 +81,8 @@ def suite_dict(result: SuiteResult) -> dict[str, Any]:
         "score_unfiltered": result.score_unfiltered,
         "score_non_equivalent": result.score_non_equivalent,
         "skipped_by_rule": dict(result.skipped_by_rule()),
-        "decisions": dict(result.decisions),
+        # Sorted: counted in the order the mutants ran, which merged shards do not share.
+        "decisions": dict(sorted(result.decisions.items())),
         "survivors": [_mutant(m) for m in result.survivors()],
         "timeouts": [_mutant(m) for m in result.timeouts()],
         "survivors_by_function": dict(

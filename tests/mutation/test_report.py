@@ -275,3 +275,12 @@ def test_survivors_of_a_comparison_suite_are_folded_those_of_a_gating_suite_are_
     assert gating < compared
     assert "<details><summary>every survivor</summary>" in text[compared:]
     assert "<details>" not in text[gating:compared]
+
+
+def test_the_json_report_does_not_depend_on_the_order_mutants_ran_in() -> None:
+    one, other = suite(HARNESS, [KILLED, SURVIVED]), suite(HARNESS, [KILLED, SURVIVED])
+    one.decisions = Counter({"tests": 4, "full": 2, "none": 1})
+    other.decisions = Counter({"none": 1, "full": 2, "tests": 4})  # merged shards' order
+
+    assert json.dumps(report.suite_dict(one)) == json.dumps(report.suite_dict(other))
+
