@@ -11,8 +11,9 @@ A stub has no behaviour: a consumer loop over a stubbed client sees `MagicMock`s
 message, and never stops by itself. Use the `fake` level to run such loops.
 
 One exception to "everything is a mock": a name that reads as an exception class
-(`OperationalError`, `KafkaException`, `Error`, `DataWarning`) is a real class, derived from
-`Exception` (or `Warning`), made once per name and place. Code around a stubbed client names
+(`OperationalError`, `KafkaException`, `Error`, `DataWarning`) is a real class, made once per
+name and place: a `...Warning` derives from `Warning`, any other `...Error` from the package's
+own `Error` (the DB-API's shape, PEP 249), the rest from `Exception`. Code around a stubbed client names
 them in `except` clauses (`except psycopg2.OperationalError:`, SQLAlchemy's dialects catching
 `dbapi.Error`), where a `MagicMock` is a `TypeError: catching classes that do not inherit from
 BaseException is not allowed`, raised only when something fails, far from the cause.
@@ -21,6 +22,7 @@ BaseException is not allowed`, raised only when something fails, far from the ca
 from __future__ import annotations
 
 import re
+from typing import Any
 from unittest.mock import MagicMock
 
 from harness.fakes.tree import FIDELITY_ATTRIBUTE, ModuleTree
@@ -37,13 +39,25 @@ class _StubMock(MagicMock):
 
     _harness_fresh_like = True  # harness.state replaces it per test by one of this class
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - a mock's attribute is anything
+    def __getattr__(self, name: str) -> Any:  # a mock's attribute is anything
         if _EXCEPTION_NAME.match(name):
-            base = Warning if name.endswith("Warning") else Exception
-            made = type(name, (base,), {"__module__": self._extract_mock_name()})
+            made = type(name, (self._exception_base(name),), {"__module__": self._extract_mock_name()})
             setattr(self, name, made)
             return made
         return super().__getattr__(name)
+
+    def _exception_base(self, name: str) -> type[BaseException]:
+        """`Warning` for a warning; for any other `...Error`, the package's own `Error` (the
+        DB-API's shape, PEP 249: `except psycopg2.Error` catches `OperationalError`); else
+        `Exception`."""
+        if name.endswith("Warning"):
+            return Warning
+        if name == "Error" or not name.endswith("Error"):
+            return Exception
+        root = self
+        while root._mock_new_parent is not None:
+            root = root._mock_new_parent
+        return root.Error
 
 
 # Shown as what it is to the code and the test: a MagicMock (`<MagicMock name='psycopg2.connect()'

@@ -68,7 +68,9 @@ def test_a_stub_names_exception_classes_with_real_classes_an_except_clause_can_c
 
     assert isinstance(caught, psycopg2.OperationalError)
     assert psycopg2.OperationalError is psycopg2.OperationalError
-    assert issubclass(psycopg2.extensions.QueryCanceledError, Exception)
+    assert issubclass(psycopg2.extensions.QueryCanceledError, psycopg2.Error)
+    assert issubclass(psycopg2.OperationalError, psycopg2.Error)
+    assert not issubclass(psycopg2.KafkaException, psycopg2.Error)
     assert issubclass(psycopg2.DataWarning, Warning)
     assert not isinstance(psycopg2.ErrorHandler, type)  # only names that read as exceptions
 
