@@ -102,12 +102,16 @@ def resolve(
     `imported`: the project modules the service imports at import time, transitively: the
     packages they import at their own import count too (one not installed is stubbed)."""
     from harness.analysis import third_party_packages
+    from harness.analysis.packages import import_root
 
     packages: set[str] = set(config.fake)
     if facts is not None:
         packages |= set(third_party_packages(facts, include_deferred=True))
     if imported:
-        packages |= set(third_party_packages(imported))
+        # The service's directories are on sys.path while it runs: a module of a subfolder
+        # importing `schema` reaches the service's own schema.py, not a package to stub.
+        service_roots = (str(config.path.parent), import_root(str(config.path)))
+        packages |= set(third_party_packages(imported, service_roots))
     resolution = Resolution()
     for package in sorted(packages):
         if package in config.keep_real:
