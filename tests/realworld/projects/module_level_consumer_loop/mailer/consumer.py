@@ -1,8 +1,18 @@
 """An order mailer run as `python consumer.py`: the module's body is the consumer loop."""
 import json
+import logging.config
 import os
 
 from confluent_kafka import Consumer
+
+# As a framework's setup does (django.setup()): logging configured by the script itself.
+logging.config.dictConfig({
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"mailer.smtp": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+})
+log = logging.getLogger("mailer.smtp")
 
 OUTBOX = []
 consumer = Consumer({
@@ -30,6 +40,7 @@ try:
             continue
         mail = mail_for(json.loads(msg.value()))
         if mail is not None:
+            log.info("mail to %s", mail["to"])
             OUTBOX.append(mail)
 finally:
     consumer.close()
