@@ -20,7 +20,8 @@ Before the import, per variable analysis sees the module read:
 a computed name, a module three imports down), so while the legacy code runs (its import and
 each test) reads of a missing variable are seen as they happen (`RuntimeEnv`): `os.environ[X]`,
 `.get`, `os.getenv`, `X in os.environ`, and the same through python-decouple, environs or
-dotenv, when the read comes from the project's code. Each gets the value the rules above give,
+dotenv, when the read comes from the project's code (a variable python-decouple finds in the
+project's own `.env` or `settings.ini` keeps that value). Each gets the value the rules above give,
 by the variable's name (and by decouple's `cast=`), is set for the rest of the run and for the
 service's later tests, and is listed in the report (`legacy.report`).
 
@@ -282,7 +283,7 @@ class RuntimeEnv:
 
     def missing(self, name: str, frame: FrameType | None) -> str | None:
         """The value for a read of `name` that found nothing (None: let it fail or default)."""
-        site = _read_site(frame, self._is_project_file)
+        site = _read_site(frame, self._is_project_file, name)
         if site is None:
             return None
         kind, default, cast, filename, line = site
@@ -307,10 +308,12 @@ def _given(default: object) -> bool:
 
 
 def _read_site(
-    frame: FrameType | None, is_project_file: Callable[[str], bool]
+    frame: FrameType | None, is_project_file: Callable[[str], bool], name: str
 ) -> tuple[str, object, object, str, int] | None:
     """(kind, default, cast, file, line) of the project's read that reached `__getitem__`, or
-    None when the read is not the project's (a library, pytest, the harness)."""
+    None when the read is not the project's (a library, pytest, the harness) or when the
+    library reading it finds `name` in the project's own settings (python-decouple's `.env` or
+    `settings.ini`, which it looks at once the environment has no value)."""
     kind, default, cast = "subscript", None, None
     while frame is not None:
         code = frame.f_code
@@ -331,6 +334,9 @@ def _read_site(
                 default = local["default"]
             if "cast" in local and cast is None:
                 cast = local["cast"]
+            repository = getattr(local.get("self"), "repository", None)
+            if repository is not None and _holds(repository, name):
+                return None  # the project's own configuration answers
             kind = "get" if kind == "subscript" else kind
             frame = frame.f_back
             continue
@@ -338,6 +344,13 @@ def _read_site(
             return kind, default, cast, filename, frame.f_lineno
         return None
     return None
+
+
+def _holds(repository: object, name: str) -> bool:
+    try:
+        return name in repository  # type: ignore[operator]
+    except Exception:  # noqa: BLE001 - a library's own lookup: failing means it does not hold it
+        return False
 
 
 _ACTIVE: list[RuntimeEnv] = []
