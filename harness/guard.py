@@ -253,10 +253,12 @@ NETWORK_GUARD = NetworkGuard()
 # What a child process a test starts under a scope (through `subprocess`) finds in its
 # environment: this directory first on PYTHONPATH (its sitecustomize installs the guard), where
 # the harness package is, and the file it reports refusals to. Set per child, never in this
-# process's `os.environ` (that would cost every scope, and leak to what runs outside them). A
-# child started another way (`os.exec*`, multiprocessing's spawn method), with -E, -I or -S, or
-# a program that is not Python, does not inherit the guard; legacy code cannot start one at all
-# (see `harness.processes`).
+# process's `os.environ` (that would cost every scope, and leak to what runs outside them), but
+# for the start of a multiprocessing `spawn` or `forkserver` process, which takes this process's
+# own environment (see `harness.processes`); a `fork` child is a copy of this process, guard
+# included. A child started another way (`os.exec*`), with -E, -I or -S, a `forkserver` child
+# whose server started outside a scope, or a program that is not Python, does not inherit the
+# guard; legacy code cannot start one at all (see `harness.processes`).
 _CHILD_DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_guard_child")
 CHILD_LOG_VARIABLE = "LEGACY_HARNESS_GUARD_LOG"
 CHILD_ROOT_VARIABLE = "LEGACY_HARNESS_ROOT"

@@ -64,8 +64,9 @@ def _execute_child(self: subprocess.Popen, args: Any, *rest: Any) -> None:
 
 def _process_start(self: multiprocessing.process.BaseProcess) -> None:
     frame, recorder = legacy_caller()
-    if recorder is None:
-        _REAL_PROCESS_START(self)
+    if recorder is None:  # a test's own process: it starts, and inherits the network guard
+        with _guard_in_environ(self):
+            _REAL_PROCESS_START(self)
         return
     self._harness_recorded = True  # type: ignore[attr-defined]
     record_start(
@@ -79,6 +80,36 @@ def _process_start(self: multiprocessing.process.BaseProcess) -> None:
         daemon=bool(self.daemon),
         thread=self,
     )
+
+
+@contextmanager
+def _guard_in_environ(process: multiprocessing.process.BaseProcess) -> Iterator[None]:
+    """For the start of a `spawn` (or `forkserver`) process: the guard's variables in
+    `os.environ` (a `fork` child is a copy of this process, guard included).
+
+    multiprocessing starts those children with the process's own environment, not through
+    `subprocess`, so the child's environment cannot be handed over as `subprocess`'s is; it is
+    put in `os.environ` for the start only, and taken out again at once.
+    """
+    method = (
+        getattr(process, "_start_method", None)  # a context's Process: its own method
+        or multiprocessing.get_start_method(allow_none=True)
+        or multiprocessing.get_all_start_methods()[0]  # the platform's default
+    )
+    guarded = NETWORK_GUARD.child_environment(None) if method in ("spawn", "forkserver") else None
+    if guarded is None:
+        yield
+        return
+    changed = {n: os.environ.get(n) for n, v in guarded.items() if os.environ.get(n) != v}
+    os.environ.update({name: guarded[name] for name in changed})
+    try:
+        yield
+    finally:
+        for name, value in changed.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _process_join(self: multiprocessing.process.BaseProcess, timeout: float | None = None) -> None:

@@ -320,3 +320,33 @@ def test_a_process_a_test_starts_on_purpose_inherits_the_guard(project: Project)
     )
 
     project.run_isolated("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_spawn_process_a_test_starts_inherits_the_guard(project: Project) -> None:
+    project.legacy("svc/service.py", "VALUE = 1\n")
+    project.config(SERVICE)
+    project.tests(
+        """
+        import multiprocessing, socket
+
+        def connect(results):
+            try:
+                socket.create_connection(("192.0.2.10", 9092), timeout=1)
+            except OSError as error:
+                results.put(str(error))
+            else:
+                results.put("connected")
+
+        def test_child(legacy):
+            legacy.load("svc")
+            context = multiprocessing.get_context("spawn")
+            results = context.Queue()
+            child = context.Process(target=connect, args=(results,))
+            child.start()
+            child.join(60)
+            assert "network guard refused connect 192.0.2.10:9092" in results.get(timeout=5)
+            assert [r for r in legacy.refused if r.startswith("connect 192.0.2.10:9092 from ")]
+        """
+    )
+
+    project.run_isolated("-p", "no:randomly").assert_outcomes(passed=1)
