@@ -59,12 +59,6 @@ WHEEL_MUST_HOLD = (
 # lower bounds of the `dev` extra, in constraints-min.txt).
 LOWER_BOUND_TESTS = ("tests/plugin", "tests/lint")
 TEST_TOOLS = ("pytest-xdist", "pytest-timeout", "hypothesis", "jsonschema")
-# Known to fail below the locked pytest (fails on 7.0, 7.4 and 8.0, passes on 9.2): the restored
-# warnings filters differ from the snapshot. Deselected, not hidden: the lower bound of pytest
-# is wrong for this check until it is found and fixed.
-LOWER_BOUND_KNOWN_FAILURES = (
-    "tests/plugin/test_hostile.py::test_everything_an_import_changes_process_wide_is_restored",
-)
 PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
 
 
@@ -289,7 +283,6 @@ class Smoke:
                 "-p",
                 "no:cacheprovider",
                 *LOWER_BOUND_TESTS,
-                *(f"--deselect={test}" for test in LOWER_BOUND_KNOWN_FAILURES),
             ],
             cwd=ROOT,
             contains=["passed"],

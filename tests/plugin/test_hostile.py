@@ -18,11 +18,20 @@ def test_everything_an_import_changes_process_wide_is_restored(project: Project)
         """
         import gc, logging, os, signal, socket, sys, threading, warnings
 
+        def process_thread_hook():
+            # pytest < 8.4 installs a hook of its own around each phase of each test (a new
+            # catch_threading_exception every time) and puts the one it found back after: the
+            # process's hook is the one it found.
+            hook = threading.excepthook
+            while type(getattr(hook, "__self__", None)).__name__ == "catch_threading_exception":
+                hook = hook.__self__._old_hook
+            return hook
+
         def state():
             mask = os.umask(0o022); os.umask(mask)
             root = logging.getLogger()
             return dict(
-                excepthook=sys.excepthook, thread_hook=threading.excepthook,
+                excepthook=sys.excepthook, thread_hook=process_thread_hook(),
                 start=threading.Thread.start, sigint=signal.getsignal(signal.SIGINT),
                 usr1=signal.getsignal(signal.SIGUSR1), sigterm=signal.getsignal(signal.SIGTERM),
                 root_level=root.level, root_handlers=[h for h in root.handlers if "_pytest" not in type(h).__module__],
