@@ -10,7 +10,7 @@ Run by `make test` (so by CI), after the test suite:
    copy of smoke/sample (a legacy-style module with module-level clients and a thread):
    `harness --version`, `python -m harness --version`, `scan`, `init --write` with both templates,
    `lint`; then the wheel's extras `[all]`, and the plugin's pytest run (at `fake` and at `wire`),
-   and the raw conftest's;
+   `harness mutants --sample` (on the table `init --write` added) and the raw conftest's;
 3. the lower bounds: the wheel resolved against constraints-min.txt (every lower bound of
    pyproject.toml's dependencies and extras), and the repository's plugin and lint tests run on
    it (`pytest` from the venv: the tests import the installed `harness`, not the checkout's);
@@ -60,6 +60,9 @@ WHEEL_MUST_HOLD = (
 LOWER_BOUND_TESTS = ("tests/plugin", "tests/lint")
 TEST_TOOLS = ("pytest-xdist", "pytest-timeout", "hypothesis", "jsonschema")
 PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
+# Mutants of the sample's worker the `harness mutants --sample` step tests: a few, so it takes
+# seconds beside the warm-up (the suite's intact and coverage runs).
+MUTANTS_SAMPLE = 2
 
 
 class SmokeFailure(Exception):
@@ -234,6 +237,17 @@ class Smoke:
             cwd=project,
             contains=["passed"],
         )
+        # [tool.harness.mutants] is the table `init --write` added above, as a user would have it.
+        self.run(
+            f"harness mutants --sample {MUTANTS_SAMPLE} (mutmut 2.5.1 through the fast runner, "
+            "verdicts checked with plain mutmut)",
+            [harness, "mutants", "--sample", MUTANTS_SAMPLE, "--verify", "1", "--no-cache"],
+            cwd=project,
+            contains=[f"worker/tests: {MUTANTS_SAMPLE}/{MUTANTS_SAMPLE} killed", "reports:"],
+        )
+        report = json.loads((project / "reports" / "mutation.json").read_text())
+        if report.get("sample") != MUTANTS_SAMPLE:
+            raise SmokeFailure(f"reports/mutation.json: sample is {report.get('sample')!r}")
         self.run(
             "pytest tests_raw (the generated raw conftest)",
             [*pytest, "tests_raw"],
