@@ -12,8 +12,8 @@ Run by `make test` (so by CI), after the test suite:
    `lint`; then the wheel's extras `[all]`, and the plugin's pytest run (at `fake` and at `wire`),
    `harness mutants --sample` (on the table `init --write` added) and the raw conftest's;
 3. the lower bounds: the wheel resolved against constraints-min.txt (every lower bound of
-   pyproject.toml's dependencies and extras), and the repository's plugin and lint tests run on
-   it (`pytest` from the venv: the tests import the installed `harness`, not the checkout's);
+   pyproject.toml's dependencies and extras), and the repository's plugin, integration, HTTP fake
+   and lint tests run on it (`pytest` from the venv: the tests import the installed `harness`, not the checkout's);
 4. on Python 3.10, when pyenv has it: pip refuses the wheel, naming the required Python.
 
 Nothing but the package index is reached (pip); the temp dirs are removed at the end, also on
@@ -56,8 +56,10 @@ WHEEL_MUST_HOLD = (
     "harness/scaffold/templates/raw/test_smoke.py.jinja",
 )
 # The repository's own tests run on the lower bounds, and the test tools they need (with the
-# lower bounds of the `dev` extra, in constraints-min.txt).
-LOWER_BOUND_TESTS = ("tests/plugin", "tests/lint")
+# lower bounds of the `dev` extra, in constraints-min.txt): the plugin's (Redis, Prometheus and
+# Sentry included), the integrations' registry, the HTTP fakes (responses, respx with httpx) and
+# the linter's.
+LOWER_BOUND_TESTS = ("tests/plugin", "tests/integrations", "tests/fakes/test_http.py", "tests/lint")
 TEST_TOOLS = ("pytest-xdist", "pytest-timeout", "hypothesis", "jsonschema")
 PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
 # Mutants of the sample's worker the `harness mutants --sample` step tests: a few, so it takes
@@ -425,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if not args.skip_lower_bounds:
             job(
-                "the lower bounds (constraints-min.txt): the plugin's and lint's tests",
+                "the lower bounds (constraints-min.txt): the plugin's, integrations' and lint's tests",
                 lambda smoke: smoke.lower_bounds(wheel),
             )
         old = _pyenv_python(TOO_OLD_PYTHON)

@@ -33,7 +33,8 @@ def _leaves_no_trace() -> Iterator[None]:
     threads = set(threading.enumerate())
     yield
     replaced = sorted(n for n, m in modules.items() if sys.modules.get(n) is not m)
-    fakes = sorted(n for n, m in sys.modules.items() if _is_fake(m))
+    # A copy: reading a module (a lazy one) may import more while we look.
+    fakes = sorted(n for n, m in list(sys.modules.items()) if _is_fake(m))
     assert not replaced and not fakes, f"sys.modules changed: replaced {replaced}, fakes {fakes}"
     assert set(threading.enumerate()) <= threads, "a test left a thread running"
 
