@@ -65,8 +65,9 @@ from harness.wire._librdkafka import MockClusterHandle
 
 # A bound on every blocking call the harness itself makes to the broker: nothing may hang.
 CALL_TIMEOUT = 5.0
-# A bound on closing a client (see `close_within`): read at each call, so a test can shorten it.
-CLOSE_TIMEOUT = CALL_TIMEOUT
+# A bound on the client calls of the harness's teardown and per-test reset that librdkafka gives
+# no time limit (see `bounded_call`): read at each call, so a test can shorten it.
+CLIENT_CALL_TIMEOUT = CALL_TIMEOUT
 # How long one slice of a wire consumer's poll waits in drain mode before re-checking.
 POLL_SLICE = 0.02
 
@@ -126,7 +127,8 @@ class MockCluster:
         self._groups: dict[Hashable, str | None] = {}
         self._round_robin: dict[str, Iterator[int]] = {}
         self._closed = False
-        # Clients whose close did not end within CLOSE_TIMEOUT, left to a daemon thread.
+        # Clients whose close (or reset) did not end within CLIENT_CALL_TIMEOUT, left to a
+        # daemon thread.
         self.abandoned: list[str] = []
         # The test's own producer: linger 0 so produce() returns with the record on the broker.
         self._producer = Producer(
@@ -313,7 +315,17 @@ class MockCluster:
                 if high > low:
                     self._handle.delete_records(topic, number, high)
         for consumer in list(self._consumers):
-            consumer._wire_skip_to_end()
+            # seek() waits without a time limit for the consumer's fetcher, which a loop left
+            # polling the consumer in another thread (one that swallowed even the interruption of
+            # its inline run) can hold forever.
+            describe = getattr(consumer, "_wire_name", None) or type(consumer).__name__
+            if not bounded_call(
+                consumer._wire_skip_to_end,
+                what=f"moving wire consumer {describe} to the end of its partitions",
+                blocked="in seek, while another thread polls it",
+            ):
+                self.abandoned.append(describe)
+                self._consumers.discard(consumer)  # not waited for again at every reset
 
     # -- clients the services build (see harness.wire.confluent / kafka_python) --------------
 
@@ -418,7 +430,7 @@ class MockCluster:
         except Exception:  # noqa: BLE001
             pass
         self._producer.flush(1.0)
-        if not close_within(self._reader.close, what="the harness's reader consumer"):
+        if not bounded_call(self._reader.close, what="closing the harness's reader consumer"):
             self.abandoned.append("the harness's reader consumer")
         # Dropped before the broker goes, so they do not report it gone.
         self._producer = self._reader = None  # type: ignore[assignment]
@@ -430,11 +442,11 @@ class MockCluster:
             # So does a broker a consumer's abandoned close may still be talking to.
             _OUTLIVING.append(self._handle)
             return
-        close_within(self._handle.destroy, what="librdkafka's mock cluster")
+        bounded_call(self._handle.destroy, what="stopping librdkafka's mock cluster")
 
     def _close_consumer(self, consumer: WireConsumer) -> None:
         describe = getattr(consumer, "_wire_name", None) or type(consumer).__name__
-        if not close_within(consumer._wire_close_for_good, what=f"wire consumer {describe}"):
+        if not bounded_call(consumer._wire_close_for_good, what=f"closing wire consumer {describe}"):
             self.abandoned.append(describe)
 
 
@@ -442,16 +454,22 @@ class MockCluster:
 _OUTLIVING: list[MockClusterHandle] = []
 
 
-def close_within(close: Callable[[], object], *, what: str) -> bool:
-    """Call `close()` in a daemon thread and wait for it at most `CLOSE_TIMEOUT` s; True if it
-    ended (an exception it raised is raised here), False if it was abandoned.
+def bounded_call(
+    call: Callable[[], object],
+    *,
+    what: str,
+    blocked: str = "in close, e.g. leaving its group during a rebalance",
+) -> bool:
+    """Call `call()` in a daemon thread and wait for it at most `CLIENT_CALL_TIMEOUT` s; True if
+    it ended (an exception it raised is raised here), False if it was abandoned.
 
-    Closing a client blocks in C: librdkafka's `close()` waits for the consumer to leave its
-    group, which during a rebalance, or with another thread still inside `poll()` on the same
-    consumer, can take forever, and no signal reaches a thread inside a C call
-    (pytest-timeout's neither). Abandoned, the close goes on in its daemon thread (it cannot
-    keep the process from exiting; `--harness-leak-check` names it), and a `HarnessWarning`
-    says so. Hand-written: neither client's `close()` takes a time limit.
+    For the client calls librdkafka gives no time limit: `close()` waits for the consumer to
+    leave its group, which during a rebalance, or with another thread still inside `poll()` on
+    the same consumer, can take forever; so can `seek()`. No signal reaches a thread inside a C
+    call (pytest-timeout's neither). Abandoned, the call goes on in its daemon thread (it
+    cannot keep the process from exiting; `--harness-leak-check` names it), and a
+    `HarnessWarning` says so, with `what` and where it was `blocked`. Hand-written: neither
+    client's `close()` or `seek()` takes a time limit.
     """
     # The real thread class, even inside a contract scope (a consumer built at import).
     from harness.threads import _REAL_THREAD
@@ -460,14 +478,14 @@ def close_within(close: Callable[[], object], *, what: str) -> bool:
 
     def run() -> None:
         try:
-            close()
+            call()
         except BaseException as error:  # noqa: BLE001  re-raised in the caller's thread
             outcome.append(error)
         else:
             outcome.append(None)
 
-    timeout = CLOSE_TIMEOUT
-    thread = _REAL_THREAD(target=run, name=f"harness-wire-close: {what}", daemon=True)
+    timeout = CLIENT_CALL_TIMEOUT
+    thread = _REAL_THREAD(target=run, name=f"harness-wire: {what}", daemon=True)
     thread.start()
     thread.join(timeout)
     if not outcome:
@@ -476,9 +494,8 @@ def close_within(close: Callable[[], object], *, what: str) -> bool:
         from harness.errors import HarnessWarning
 
         warnings.warn(
-            f"harness: closing {what} did not end within {timeout:g} s (librdkafka blocked "
-            "in close, e.g. leaving its group during a rebalance); it is left to a daemon thread "
-            "and the run goes on",
+            f"harness: {what} did not end within {timeout:g} s (librdkafka blocked {blocked}); "
+            "it is left to a daemon thread and the run goes on",
             HarnessWarning,
             stacklevel=2,
         )

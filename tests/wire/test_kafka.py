@@ -356,7 +356,7 @@ class _CloseThatBlocks:
 def short_close(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.wire import kafka as wire_kafka
 
-    monkeypatch.setattr(wire_kafka, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(wire_kafka, "CLIENT_CALL_TIMEOUT", 0.2)
 
 
 def test_closing_the_cluster_abandons_a_consumer_close_that_blocks_and_says_so(short_close) -> None:
@@ -397,14 +397,14 @@ def test_a_rival_consumer_whose_close_blocks_does_not_hang_the_next_one(
 
 
 def test_an_error_of_a_close_that_ends_reaches_the_caller() -> None:
-    from harness.wire.kafka import close_within
+    from harness.wire.kafka import bounded_call
 
     def close() -> None:
         raise RuntimeError("already closed")
 
     with pytest.raises(RuntimeError, match="already closed"):
-        close_within(close, what="a closed consumer")
-    assert close_within(lambda: None, what="an open consumer")
+        bounded_call(close, what="closing a closed consumer")
+    assert bounded_call(lambda: None, what="closing an open consumer")
 
 
 @pytest.mark.parametrize(
@@ -424,3 +424,34 @@ def test_a_service_variable_gets_the_part_of_the_cluster_address_its_name_asks_f
     from harness.wire.source import address
 
     assert address(name, EnvUse[use], "127.0.0.1", 9999, "127.0.0.1:9999") == expected
+
+
+class _SeekThatBlocks(_CloseThatBlocks):
+    """A consumer whose seek never returns until released: librdkafka's seek() waiting for a
+    fetcher another thread's poll holds."""
+
+    def _wire_skip_to_end(self) -> None:
+        self.entered.set()
+        self.release.wait()
+
+    def _wire_close_for_good(self) -> None:
+        pass
+
+
+def test_the_reset_between_tests_abandons_a_consumer_seek_that_blocks(
+    cluster: MockCluster, short_close
+) -> None:
+    from harness.errors import HarnessWarning
+
+    stuck = _SeekThatBlocks()
+    cluster.attach_consumer(stuck)
+    try:
+        with pytest.warns(HarnessWarning, match=r"moving wire consumer Consumer\(orders\) to the end"):
+            cluster.clear()  # returns: the seek that blocks is left to a daemon thread
+
+        assert stuck.entered.is_set() and cluster.abandoned == ["Consumer(orders)"]
+        assert stuck not in cluster._consumers  # the next reset does not wait for it again
+    finally:
+        stuck.release.set()
+        cluster.abandoned.clear()
+        cluster._consumers.discard(stuck)
