@@ -95,6 +95,10 @@ class FakesSource:
     def reset(self) -> None:
         self.backends.reset()
 
+    def close(self) -> None:
+        """Stop what the backends run (at session end)."""
+        self.backends.close()
+
     def mark_baseline(self, dependencies: list[Dependency]) -> None:
         """What a service's import left in the fakes is what every test starts from."""
         from harness.integrations import for_package

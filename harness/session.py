@@ -149,7 +149,7 @@ class HarnessSession:
         )
 
     def close(self) -> None:
-        """Stop what the session started (wire-level servers); fakes need nothing."""
+        """Stop what the session started (wire-level servers, moto's S3 server)."""
         close = getattr(self._source, "close", None)
         if close is not None:
             close()

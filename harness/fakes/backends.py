@@ -12,6 +12,7 @@ Which backends exist is the integrations' business (`harness.integrations`): eac
     backends.http             # harness.fakes.http.HttpRouter (integration `http`)
     backends.clients          # harness.fakes.tree.ClientLog: every client the fakes built
     backends.reset()          # fresh state for the next test (see `reset`)
+    backends.close()          # stop what a backend runs (moto's S3 server), at session end
 
 Nothing heavy is imported until a backend is used.
 """
@@ -71,6 +72,15 @@ class Backends:
             spec = _spec(name)
             if spec is not None and spec.reset is not None:
                 spec.reset(backend)
+
+    def close(self) -> None:
+        """Stop the built backends that run something (a server thread); idempotent."""
+        built, self._built = self._built, {}
+        for name, backend in built.items():
+            self.__dict__.pop(name, None)
+            spec = _spec(name)
+            if spec is not None and spec.close is not None:
+                spec.close(backend)
 
     def mark_baseline(self, integrations: Iterable[Integration]) -> None:
         """What a service's import left in these integrations' backends is where every test

@@ -34,7 +34,10 @@ class Provider:
     `factory` ("module:function") builds the module tree: from the session's `Backends` at
     `fake`, from the package name at `stub`. None: the real package stays imported, and
     `activation` ("module:function" taking the `Backends`, returning a context manager) is what
-    intercepts its calls around imports and tests (`responses` for `requests`).
+    intercepts its calls around imports and tests (`responses` for `requests`). `prepare`
+    ("module:function" taking the `Backends`): what must exist before any contract scope (a
+    scope takes back the modules first imported inside it), e.g. a backend that imports a
+    library or starts a server; called when the provider is built, outside scopes.
     """
 
     package: str
@@ -42,9 +45,12 @@ class Provider:
     factory: str | None
     activation: str | None = None
     description: str = ""
+    prepare: str | None = None
 
     def build(self, backends: Any) -> ModuleTree:
         """The module tree for `backends` (an empty tree when the real package stays)."""
+        if self.prepare is not None:
+            load_object(self.prepare)(backends)
         if self.factory is None:
             from harness.fakes.tree import ModuleTree
 
@@ -85,7 +91,8 @@ class Backend:
     every test starts from by `baseline(backend)`. `verify(backend)`, after each test: why the
     test must fail (e.g. a request no HTTP route answered), or None. `wire`: the name of the
     wire backend that stands for it when the integration's packages are at `wire` (what the
-    fixture then shows; it is verified the same way).
+    fixture then shows; it is verified the same way). `close(backend)`: what stops it when the
+    session ends (a backend that runs a thread or holds a socket).
     """
 
     name: str
@@ -94,6 +101,7 @@ class Backend:
     baseline: Callable[[Any], None] | None = None
     verify: Callable[[Any], str | None] | None = None
     wire: str | None = None
+    close: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)

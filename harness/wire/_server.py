@@ -17,8 +17,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 LOOPBACK = "127.0.0.1"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No access log: werkzeug's logger would otherwise get a stderr handler added for good."""
+class _Quiet:
+    """Mixin for a request handler: no access log (werkzeug's logger would otherwise get a
+    stderr handler added for good)."""
 
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 (werkzeug's name)
         pass
@@ -27,9 +28,13 @@ class _QuietHandler(WSGIRequestHandler):
 class LoopbackServer:
     """`app` served on http://127.0.0.1:<ephemeral port> until `stop()`."""
 
-    def __init__(self, app: Any, *, name: str) -> None:
+    def __init__(
+        self, app: Any, *, name: str, handler: type[WSGIRequestHandler] = WSGIRequestHandler
+    ) -> None:
+        """`handler`: the request handler class to serve with (kept quiet here)."""
+        quiet = type(f"Quiet{handler.__name__}", (_Quiet, handler), {})
         self._server: BaseWSGIServer = make_server(
-            LOOPBACK, 0, app, threaded=True, request_handler=_QuietHandler
+            LOOPBACK, 0, app, threaded=True, request_handler=quiet
         )
         # A daemon thread: a server left running can never keep the process from exiting.
         self._thread = threading.Thread(

@@ -169,6 +169,7 @@ class WireSource:
 
     def close(self) -> None:
         self.backends.close()
+        self.fakes.close()
 
     @contextmanager
     def drain(self, *, empty_polls: int, max_messages: int | None) -> Iterator[Any]:
