@@ -14,7 +14,8 @@ Before the import, per variable analysis sees the module read:
 5. a plausible value by use: a port passed to `int()` gets the usual port of the service it
    names, a host gets 192.0.2.1 (a documentation address: the network guard refuses it with the
    line that tried, should a client be left real), a text gets a name derived from the variable
-   (`DB_NAME` -> "db-name": never `None` where the code needs a string).
+   (`DB_NAME` -> "db-name", `S3_BUCKET` -> "s3-bucket": never `None` where the code needs a
+   string), a region (`AWS_REGION`) "us-east-1", a MinIO endpoint host:port without a scheme.
 
 **At run time.** Analysis cannot see every read (a helper in another module, `decouple.config`,
 a computed name, a module three imports down), so while the legacy code runs (its import and
@@ -65,6 +66,7 @@ _WELL_KNOWN_PORTS = (
     ("POSTGRES", "5432"),
     ("PG", "5432"),
     ("MYSQL", "3306"),
+    ("MINIO", "9000"),
 )
 _NO_WAIT = re.compile(r"RETRY|BACKOFF|DELAY|SLEEP|INTERVAL|WAIT")
 _TIMEOUT = re.compile(r"TIMEOUT")
@@ -86,6 +88,9 @@ _USE_BY_NAME = (
     ),
 )
 _HOST_AND_PORT = re.compile(r"SERVERS|BROKERS|BOOTSTRAP")
+# A cloud region (AWS_REGION, S3_REGION): a real region name, not a word derived from the name.
+_REGION = re.compile(r"(^|_)REGION(_NAME)?$")
+DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -187,12 +192,17 @@ def plausible_value(name: str, use: EnvUse) -> str:
             return f"mongodb://{UNROUTABLE_HOST}:27017/test"
         if "REDIS" in upper:
             return f"redis://{UNROUTABLE_HOST}:6379/0"
+        if "MINIO" in upper and "URL" not in upper and "URI" not in upper:
+            # MINIO_ENDPOINT: what `Minio(endpoint)` takes is host:port, without a scheme.
+            return f"{UNROUTABLE_HOST}:9000"
         if "AMQP" in upper or "RABBIT" in upper:
             return f"amqp://guest:guest@{UNROUTABLE_HOST}:5672/"
         if "POSTGRES" in upper or "DATABASE" in upper:
             return f"postgresql://test:test@{UNROUTABLE_HOST}:5432/test"
         port = next((port for hint, port in _WELL_KNOWN_PORTS if hint in upper), "8080")
         return f"http://{UNROUTABLE_HOST}:{port}"
+    if _REGION.search(upper):
+        return DEFAULT_REGION
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "value"
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from harness.contract import LoadedService
     from harness.fakes.http import HttpRequest, Route
     from harness.fakes.kafka_broker import Broker, Record
+    from harness.fakes.s3 import S3Store
     from harness.fakes.schema_registry import SchemaRegistry
     from harness.fakes.tree import ClientBuilt
     from harness.session import HarnessSession
@@ -54,6 +55,7 @@ __all__ = [
     "MetricsFixture",
     "MongoFixture",
     "RedisFixture",
+    "S3Fixture",
     "SentryFixture",
 ]
 
@@ -747,6 +749,48 @@ class RedisFixture:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.client, name)
+
+
+class S3Fixture:
+    """The `s3` fixture: the S3 (moto) every loaded service's boto3 and MinIO clients use.
+
+    `s3.put(bucket, key, body, **extra)` (bytes or text; `extra`: `put_object`'s arguments,
+    e.g. `ContentType`), `s3.get(bucket, key)` (bytes), `s3.keys(bucket, prefix="")` and
+    `s3.buckets()` (sorted), `s3.create_bucket(name, region=None)`; `s3.client` is a boto3 S3
+    client on the same store for anything else, `s3.url` its endpoint. Before each test the
+    store is back to its state right after the services' imports: buckets (and objects) created
+    at import are kept, anything else is gone.
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+
+    @property
+    def _store(self) -> S3Store:
+        return self._session.backends.s3
+
+    @property
+    def client(self) -> Any:
+        return self._store.client
+
+    @property
+    def url(self) -> str:
+        return self._store.url
+
+    def put(self, bucket: str, key: str, body: bytes | str, **extra: Any) -> None:
+        self._store.put(bucket, key, body, **extra)
+
+    def get(self, bucket: str, key: str) -> bytes:
+        return self._store.get(bucket, key)
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        return self._store.keys(bucket, prefix)
+
+    def buckets(self) -> list[str]:
+        return self._store.buckets()
+
+    def create_bucket(self, name: str, region: str | None = None) -> None:
+        self._store.create_bucket(name, region)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ _NOT_HTTP_WORDS = (
     "DB_",
     "S3",
     "MINIO",
+    "AWS_",
+    "BUCKET",
     "SENTRY",
 )
 

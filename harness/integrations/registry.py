@@ -30,6 +30,7 @@ BUILTIN = (
     "harness.integrations.mongo",
     "harness.integrations.http",
     "harness.integrations.redis",
+    "harness.integrations.s3",
     "harness.integrations.prometheus",
     "harness.integrations.sentry",
     "harness.integrations.clients",  # last: known clients with no integration, stubbed

@@ -32,7 +32,9 @@ def count():
         ("responses", "http"),
         ("werkzeug", "wire"),
         ("mutmut", "mutants"),
-        ("flask", None),  # only the bundled demo services need it: no extra of ours to suggest
+        ("boto3", "s3"),
+        ("moto", "s3"),
+        ("flask", "s3"),  # moto's S3 server is a Flask application
         ("vendor_sdk", None),
     ],
 )

@@ -1,0 +1,71 @@
+"""S3: `boto3`/`botocore` (clients, resources, sessions) and MinIO's `minio`, served by moto.
+
+| level  | what serves it                                                                        |
+|--------|---------------------------------------------------------------------------------------|
+| `fake` | the real clients against moto's S3 server on 127.0.0.1 (in this process): every S3    |
+|        | client a service builds gets its endpoint, whatever URL, region or keys it was given; |
+|        | nothing of the user's AWS configuration is read (`harness.fakes.s3`)                  |
+| `wire` | none: the `fake` level is used (noted in the report), see `WIRE_FALLBACK`            |
+
+Fixture `s3` (`harness.fixtures.S3Fixture`): put and read objects, list buckets and keys on
+that store. Before each test it is back to its state right after the services' imports
+(buckets created at import are kept, with their objects).
+
+moto is imported (about 1.5 s) only when a service imports one of these packages or a test
+asks for the fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.fidelity import Fidelity
+from harness.integrations.base import Backend, Integration, Provider, Wire
+
+WIRE_FALLBACK = (
+    "moto's S3 server on 127.0.0.1 already answers at the fake level (the clients' own HTTP, "
+    "signing and XML parsing run): the fake level is used"
+)
+
+
+def _store(options: Mapping[str, Any]) -> Any:
+    from harness.fakes.s3 import S3Store
+
+    return S3Store()
+
+
+def _provider(package: str, activation: str) -> Provider:
+    return Provider(
+        package,
+        Fidelity.FAKE,
+        None,
+        activation=f"harness.fakes.s3:{activation}",
+        prepare="harness.fakes.s3:prepare",
+        description=f"the real {package}, its S3 clients on moto's server on 127.0.0.1",
+    )
+
+
+INTEGRATION = Integration(
+    name="s3",
+    packages=("boto3", "botocore", "minio"),
+    providers={
+        Fidelity.FAKE: {
+            "boto3": _provider("boto3", "activate_boto"),
+            "botocore": _provider("botocore", "activate_boto"),
+            "minio": _provider("minio", "activate_minio"),
+        }
+    },
+    backends=(
+        Backend(
+            "s3",
+            _store,
+            reset=lambda store: store.reset(),
+            baseline=lambda store: store.mark_baseline(),
+            close=lambda store: store.close(),
+        ),
+    ),
+    wire=Wire(fallback=WIRE_FALLBACK),
+    fixture="harness.fixtures:S3Fixture",
+    description="S3 (boto3, botocore, MinIO) through moto",
+)

@@ -1,0 +1,113 @@
+"""S3 (boto3, botocore, MinIO) as a service's tests meet it: moto behind the `s3` fixture.
+
+The generated project runs in a network namespace of its own (loopback only): the endpoints the
+service is given are `*.invalid` names, and nothing could leave the machine even if the harness
+failed to point a client at moto's loopback server. moto is imported only by that child run.
+"""
+
+from __future__ import annotations
+
+from plugin.conftest import Project, project  # noqa: F401 - the plugin tests' project fixture
+
+from harness import integrations
+from harness.analysis.model import EnvUse
+from harness.env import plausible_value, use_by_name
+from harness.fidelity import Fidelity
+
+SERVICE = """
+import os
+
+import boto3
+from minio import Minio
+
+BUCKET = os.environ["S3_BUCKET"]
+s3 = boto3.client("s3", endpoint_url=os.environ["S3_URL"])
+s3.create_bucket(Bucket=BUCKET)
+s3.put_object(Bucket=BUCKET, Key="config/rates.json", Body=b'{"EUR": 1.1}')
+resource = boto3.resource("s3", region_name="eu-west-1")
+session_client = boto3.session.Session().client("s3", endpoint_url="https://objects.invalid")
+archive = Minio("minio.invalid:9000", access_key="key", secret_key="secret", secure=True)
+
+
+def store(name, data):
+    resource.Bucket(BUCKET).put_object(Key=f"in/{name}", Body=data)
+    return sorted(o["Key"] for o in session_client.list_objects_v2(Bucket=BUCKET)["Contents"])
+
+
+def archived(name):
+    return archive.get_object(BUCKET, f"in/{name}").read()
+
+
+def credentials():
+    return s3._request_signer._credentials.access_key
+"""
+
+TESTS = """
+def test_import_time_bucket_and_object_are_the_baseline(legacy, s3):
+    svc = legacy.load("svc")
+    assert s3.buckets() == [svc.BUCKET]
+    assert s3.keys(svc.BUCKET) == ["config/rates.json"]
+    s3.put(svc.BUCKET, "config/rates.json", "changed")
+    s3.create_bucket("scratch")
+
+
+def test_every_client_shares_the_store_which_is_fresh_in_each_test(legacy, s3):
+    svc = legacy.load("svc")
+    assert s3.buckets() == [svc.BUCKET]
+    assert s3.get(svc.BUCKET, "config/rates.json") == b'{"EUR": 1.1}'
+    assert svc.store("a.csv", b"1,2") == ["config/rates.json", "in/a.csv"]
+    assert svc.archived("a.csv") == b"1,2"
+    s3.put(svc.BUCKET, "in/b.csv", b"3,4")
+    assert svc.archived("b.csv") == b"3,4"
+
+
+def test_the_user_aws_setup_is_not_read(legacy, s3):
+    svc = legacy.load("svc")
+    assert svc.credentials() == "testing"
+    assert s3.keys(svc.BUCKET, prefix="in/") == []
+"""
+
+
+def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
+    project: Project, monkeypatch
+) -> None:
+    project.legacy("svc.py", SERVICE)
+    project.config('[tool.harness.services.svc]\npath = "svc.py"\n')
+    project.tests(TESTS)
+    home = project.pytester.path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("[prod]\naws_access_key_id = REAL\n")
+    (home / ".aws" / "config").write_text("[profile prod]\nregion = ap-south-1\n")
+    # A user's shell: real-looking keys and a profile that would be read if anything looked.
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "REAL")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.invalid")
+
+    result = project.run_isolated("-p", "no:randomly", "-p", "no:cacheprovider", timeout=120)
+
+    result.assert_outcomes(passed=3)
+
+
+def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> None:
+    for package in ("boto3", "botocore", "minio"):
+        integration = integrations.for_package(package)
+        assert integration.name == "s3"
+        assert integration.levels(package) == (Fidelity.STUB, Fidelity.FAKE)
+        assert not integrations.serves_modules(package, Fidelity.WIRE)
+    assert "moto" in integrations.by_name("s3").wire.fallback
+
+
+def test_s3_variables_get_values_an_s3_or_minio_client_accepts() -> None:
+    values = {
+        name: plausible_value(name, use_by_name(name))
+        for name in ("S3_BUCKET", "AWS_REGION", "AWS_DEFAULT_REGION", "MINIO_ENDPOINT", "MINIO_URL")
+    }
+    assert values == {
+        "S3_BUCKET": "s3-bucket",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "MINIO_ENDPOINT": "192.0.2.1:9000",  # host:port, as Minio(endpoint) takes it
+        "MINIO_URL": "http://192.0.2.1:9000",
+    }
+    assert plausible_value("MINIO_HOST", EnvUse.HOST) == "192.0.2.1"
