@@ -125,7 +125,9 @@ class S3Store:
 
         from harness.wire._server import LoopbackServer
 
-        inner = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
+        inner = werkzeug_app.DomainDispatcherApplication(
+            werkzeug_app.create_backend_app
+        )
         self._changed = threading.Event()
 
         def app(environ: dict[str, Any], start_response: Any) -> Any:
@@ -139,7 +141,9 @@ class S3Store:
             app, name="harness-s3", **({"handler": handler} if handler else {})
         )
         self.url: str = self._server.url
-        self.host: str = self.url.removeprefix("http://")  # what a MinIO client is given
+        self.host: str = self.url.removeprefix(
+            "http://"
+        )  # what a MinIO client is given
         self._client: Any = None
         self._warm = False
         self._baseline: dict[tuple[str, str | None], list[_Object]] = {}
@@ -217,12 +221,19 @@ class S3Store:
         """Remember every bucket and object as the state `reset` goes back to."""
         baseline: dict[tuple[str, str | None], list[_Object]] = {}
         for name in self.buckets():
-            region = self.client.get_bucket_location(Bucket=name).get("LocationConstraint")
+            region = self.client.get_bucket_location(Bucket=name).get(
+                "LocationConstraint"
+            )
             objects = []
             for key in self.keys(name):
                 got = self.client.get_object(Bucket=name, Key=key)
                 objects.append(
-                    _Object(key, got["Body"].read(), got.get("ContentType"), got.get("Metadata", {}))
+                    _Object(
+                        key,
+                        got["Body"].read(),
+                        got.get("ContentType"),
+                        got.get("Metadata", {}),
+                    )
                 )
             baseline[(name, region)] = objects
         self._baseline = baseline
@@ -245,7 +256,7 @@ class S3Store:
     def _empty(self) -> None:
         """No bucket left: moto's own reset (its API; every moto backend is emptied)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our loopback server
+        with urllib.request.urlopen(request, timeout=10) as answer:
             answer.read()
 
     def close(self) -> None:
@@ -278,7 +289,9 @@ def _botocore_create_client(store: S3Store, original: Any) -> Any:
                 "use_dualstack_endpoint": False,
             }
             extra = Config(s3=s3, proxies={})
-            bound.arguments["config"] = given.merge(extra) if given is not None else extra
+            bound.arguments["config"] = (
+                given.merge(extra) if given is not None else extra
+            )
             bound.arguments["endpoint_url"] = store.url
             bound.arguments["use_ssl"] = False
         return original(*bound.args, **bound.kwargs)
@@ -332,5 +345,7 @@ def activate_minio(backends: Backends) -> Iterator[S3Store]:
     import minio
 
     store = backends.s3
-    with mock.patch.object(minio.Minio, "__init__", _minio_init(store, minio.Minio.__init__)):
+    with mock.patch.object(
+        minio.Minio, "__init__", _minio_init(store, minio.Minio.__init__)
+    ):
         yield store

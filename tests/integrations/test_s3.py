@@ -7,7 +7,7 @@ failed to point a client at moto's loopback server. moto is imported only by tha
 
 from __future__ import annotations
 
-from plugin.conftest import Project, project  # noqa: F401 - the plugin tests' project fixture
+from plugin.conftest import Project
 
 from harness import integrations
 from harness.analysis.model import EnvUse
@@ -84,12 +84,14 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "REAL")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.invalid")
 
-    result = project.run_isolated("-p", "no:randomly", "-p", "no:cacheprovider", timeout=120)
+    result = project.run_isolated(timeout=120)
 
     result.assert_outcomes(passed=3)
 
 
-def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> None:
+def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> (
+    None
+):
     for package in ("boto3", "botocore", "minio"):
         integration = integrations.for_package(package)
         assert integration.name == "s3"
@@ -101,7 +103,13 @@ def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake()
 def test_s3_variables_get_values_an_s3_or_minio_client_accepts() -> None:
     values = {
         name: plausible_value(name, use_by_name(name))
-        for name in ("S3_BUCKET", "AWS_REGION", "AWS_DEFAULT_REGION", "MINIO_ENDPOINT", "MINIO_URL")
+        for name in (
+            "S3_BUCKET",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "MINIO_ENDPOINT",
+            "MINIO_URL",
+        )
     }
     assert values == {
         "S3_BUCKET": "s3-bucket",
