@@ -257,6 +257,7 @@ def load_service(
         hides=runtime.hides(),
         watches=runtime.candidates,
     )
+    runtime.finder = finder
     recorder = ThreadRecorder(config.name)
     named = real_name(path)
     if named is not None:
@@ -462,6 +463,7 @@ class RuntimeDependencies:
         self._source = source
         self.dependencies = list(dependencies)
         self._stack: ExitStack | None = None
+        self.finder: FakeTreeFinder | None = None  # set once the service's finder exists
         known = {d.package for d in dependencies}
         self.candidates = (
             [p for p in backend_packages() if p not in known and p not in config.keep_real]
@@ -498,7 +500,10 @@ class RuntimeDependencies:
                 decided = {d.package for d in self.dependencies}
                 for package in self.candidates:
                     if package not in decided and package in sys.modules:
-                        self.decide(package)
+                        if self.finder is not None:
+                            self.finder.decide_loaded(package)
+                        else:
+                            self.decide(package)
                 yield
             finally:
                 self._stack = None

@@ -167,6 +167,13 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
             fullname, _ServeLoader(module), origin=getattr(module, "__file__", None) or "real"
         )
 
+    def decide_loaded(self, top: str) -> None:
+        """Ask `decide` about `top`, already in `sys.modules` when a scope begins: outside the
+        finder, as for an import (what a provider builds then stays loaded after the scope, and
+        its own imports of `top` are not asked about again)."""
+        if top not in self._trees and top not in self._declined:
+            self._decided(top)
+
     def _decided(self, top: str) -> tuple[TreeSource, str] | None:
         """Ask `decide` about `top`, outside the finder (see `_outside`)."""
         assert self._decide is not None
