@@ -194,13 +194,11 @@ class S3Store:
             self.client.create_bucket(Bucket=name)
 
     def warm_up(self) -> None:
-        """Run each kind of request once (and the libraries they import lazily: the boto3 client,
-        moto's S3 backend and its templates, the MinIO client), leaving the store as it was."""
+        """Run each kind of request once (and import what they import lazily: the boto3 client,
+        moto's S3 backend and its templates), leaving the store as it was."""
         if self._warm:
             return
         self._warm = True
-        import minio  # noqa: F401 - imported now, outside any scope
-
         had_changes = self._changed.is_set()
         self._empty()
         bucket = "harness-warm-up"
@@ -263,10 +261,17 @@ class S3Store:
         self._server.stop()
 
 
-def prepare(backends: Backends) -> None:
+def prepare_boto(backends: Backends) -> None:
     """The store started, and what its first requests import loaded, before any contract scope
     (modules first imported inside a scope are taken back with it: moto would then meet a
     second copy of flask's request classes)."""
+    backends.s3.warm_up()
+
+
+def prepare_minio(backends: Backends) -> None:
+    """As `prepare_boto`, and the MinIO client library, whose class `activate_minio` patches."""
+    import minio  # noqa: F401 - imported now, outside any scope
+
     backends.s3.warm_up()
 
 

@@ -35,13 +35,13 @@ def _store(options: Mapping[str, Any]) -> Any:
     return S3Store()
 
 
-def _provider(package: str, activation: str) -> Provider:
+def _provider(package: str, client: str) -> Provider:
     return Provider(
         package,
         Fidelity.FAKE,
         None,
-        activation=f"harness.fakes.s3:{activation}",
-        prepare="harness.fakes.s3:prepare",
+        activation=f"harness.fakes.s3:activate_{client}",
+        prepare=f"harness.fakes.s3:prepare_{client}",
         description=f"the real {package}, its S3 clients on moto's server on 127.0.0.1",
     )
 
@@ -51,9 +51,9 @@ INTEGRATION = Integration(
     packages=("boto3", "botocore", "minio"),
     providers={
         Fidelity.FAKE: {
-            "boto3": _provider("boto3", "activate_boto"),
-            "botocore": _provider("botocore", "activate_boto"),
-            "minio": _provider("minio", "activate_minio"),
+            "boto3": _provider("boto3", "boto"),
+            "botocore": _provider("botocore", "boto"),
+            "minio": _provider("minio", "minio"),
         }
     },
     backends=(
