@@ -7,6 +7,7 @@ failed to point a client at moto's loopback server. moto is imported only by tha
 
 from __future__ import annotations
 
+import pytest
 from plugin.conftest import Project
 
 from harness import integrations
@@ -68,6 +69,8 @@ def test_the_user_aws_setup_is_not_read(legacy, s3):
 """
 
 
+# A child pytest importing boto3, moto and Flask: slow on a busy machine.
+@pytest.mark.timeout(240)
 def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     project: Project, monkeypatch
 ) -> None:
@@ -84,7 +87,7 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "REAL")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.invalid")
 
-    result = project.run_isolated(timeout=120)
+    result = project.run_isolated(timeout=200)
 
     result.assert_outcomes(passed=3)
 
