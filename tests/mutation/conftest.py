@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +21,13 @@ ELEMENTS_SCHEMA = (
 
 # The toy project's own suite is run by the tests below, inside a copy; never collected here.
 collect_ignore = ["fixtures"]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a `harness` process the tests start: without the outer pytest's,
+    coverage's or a CI matrix's variables (`CI_NODE_INDEX` would make the run a shard)."""
+    prefixes = ("PYTEST_", "COVERAGE_", "CI_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)} | extra
 
 
 def copy_project(source: Path, root: Path, session_options: tuple[str, ...]) -> Path:

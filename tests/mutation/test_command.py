@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,19 +13,15 @@ import pytest
 
 from harness.cli import main
 
+from .conftest import child_env
+
 
 def harness(*args: str, cwd: Path, tmp: Path) -> subprocess.Popen[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "COVERAGE_"))
-    }
-    # Where the run's workspace copies go: checked to be gone afterwards.
-    env["TMPDIR"] = str(tmp)
     return subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "mutants", *args],
         cwd=cwd,
-        env=env,
+        # TMPDIR: where the run's workspace copies go, checked to be gone afterwards.
+        env=child_env(TMPDIR=str(tmp)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.mutation.command import changed_lines
+
+from .conftest import child_env
 
 SERVICE = "legacy_services/current/current.py"
 BEFORE = 'state[event["id"]] = event["value"] * 2'
@@ -28,17 +29,12 @@ def git(root: Path, *args: str) -> None:
 
 
 def mutants(root: Path, tmp: Path, reports: str, *args: str) -> dict[str, object]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "COVERAGE_", "CI_"))
-    }
     # TMPDIR left as it is: the warm runner's socket lives there, and a socket path may not be
     # longer than 107 bytes (pytest's tmp_path can be).
     run = subprocess.run(
         [sys.executable, "-m", "harness.cli", "mutants", "--verify", "0", "--jobs", "1",
          "--reports", str(tmp.parent / reports), *args],
-        cwd=root, env=env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=root, env=child_env(), capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
     assert run.returncode in (0, 1), run.stderr
     data = json.loads((tmp.parent / reports / "mutation.json").read_text())

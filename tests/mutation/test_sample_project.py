@@ -9,7 +9,6 @@ same verdict for every mutant and the same reports, timings apart.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from harness.mutation.report import without_timings
 
-from .conftest import copy_project
+from .conftest import child_env, copy_project
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 MODULE = "billing/invoices.py"
@@ -42,17 +41,12 @@ SURVIVORS = {
 
 
 def harness(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "COVERAGE_", "CI_"))
-    }
     # TMPDIR left as it is: the warm runner's socket lives there, and a socket path may not be
     # longer than 107 bytes (pytest's tmp_path can be).
     return subprocess.Popen(
         [sys.executable, "-m", "harness.cli", *args],
         cwd=cwd,
-        env=env,
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
