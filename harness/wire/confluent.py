@@ -31,6 +31,7 @@ from confluent_kafka.serialization import SerializationError
 
 from harness.wire.kafka import (
     CONFLUENT_CONSUMER_TIMING,
+    LEAVE_TIMEOUT,
     POLL_SLICE,
     ClientSwap,
     MockCluster,
@@ -79,6 +80,7 @@ class _WireConsumerMixin:
     _wire_cluster: MockCluster | None = None
     _wire_key: Any = None
     _wire_topics: list[str] | None = None
+    _wire_subscribed = False  # a group member by subscribe(), not by assign() alone
 
     def _wire_attach(self, cluster: MockCluster, key: Any, *, partition_eof: bool = False) -> None:
         self._wire_cluster = cluster
@@ -103,6 +105,7 @@ class _WireConsumerMixin:
                 return  # already a member with this subscription: keep the assignment
         super().subscribe(topics, *args, **kwargs)  # type: ignore[misc]
         self._wire_topics = topics
+        self._wire_subscribed = True
 
     def assign(self, partitions: list[TopicPartition]) -> None:
         super().assign(partitions)  # type: ignore[misc]
@@ -111,7 +114,48 @@ class _WireConsumerMixin:
     def close(self, *args: Any, **kwargs: Any) -> None:
         if self._wire_cluster is not None:
             self._wire_cluster.forget(self._wire_key, self)
+        raised = self._wire_leave_group()
         super().close(*args, **kwargs)  # type: ignore[misc]
+        if raised is not None:
+            raise raised  # the service's on_revoke failed: close() says so, as it would have
+
+    def _wire_leave_group(self) -> Exception | None:
+        """Leave the group, and serve the rebalance that causes, before `close()` (see below);
+        returns what the service's rebalance callback raised meanwhile, if it did.
+
+        confluent-kafka runs the rebalance callback holding the GIL, and its assignment calls
+        in there (`rd_kafka_rebalance_protocol`, `rd_kafka_assign`) wait for librdkafka without
+        a time limit. Served from inside `close()`, where the group is being torn down at the
+        same time, such a call can wait forever (librdkafka issues 4041, 4884, 4527): every
+        Python thread then stops, and no bound on the close (`bounded_call`) can run. Served
+        here, by `poll()`, while the group still answers, it returns; `close()` then finds no
+        subscription and no assignment, emits no rebalance, and waits for librdkafka with the
+        GIL released, where the bound holds. This is librdkafka's advice for a safe close:
+        unsubscribe, wait for the assignment to be gone, then close. The service's `on_revoke`
+        runs as close() would run it, in the same thread; records polled meanwhile are dropped.
+        """
+        if not self._wire_subscribed:
+            return None  # assign() alone: close() emits no rebalance
+        self._wire_subscribed = False
+        raw = confluent_kafka.cimpl.Consumer  # no drain mode, no deserializer
+        try:
+            raw.unsubscribe(self)
+        except (KafkaException, RuntimeError):
+            return None  # closed already
+        raised: Exception | None = None
+        deadline = time.monotonic() + LEAVE_TIMEOUT
+        while True:
+            try:
+                # Serves what is queued (an assignment not served yet, then the revoke).
+                event = raw.poll(self, 0)
+                left = event is None and not raw.assignment(self)
+            except Exception as error:  # noqa: BLE001  on_revoke raised; librdkafka unassigned
+                raised = raised or error
+                event, left = error, False
+            if left or time.monotonic() >= deadline:
+                return raised
+            if event is None:
+                time.sleep(POLL_SLICE)
 
     # -- drain mode --------------------------------------------------------------------------
 
@@ -273,6 +317,7 @@ class _WireConsumerMixin:
                     pass
 
     def _wire_close_for_good(self) -> None:
+        self._wire_leave_group()  # what a service's callback raises does not stop the teardown
         try:
             super().close()  # type: ignore[misc]
         except RuntimeError:

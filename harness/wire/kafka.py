@@ -70,6 +70,9 @@ CALL_TIMEOUT = 5.0
 CLIENT_CALL_TIMEOUT = CALL_TIMEOUT
 # How long one slice of a wire consumer's poll waits in drain mode before re-checking.
 POLL_SLICE = 0.02
+# How long a wire consumer serves its group's rebalance before `close()` (see
+# harness.wire.confluent's `_wire_leave_group`); on the mock cluster it takes one poll.
+LEAVE_TIMEOUT = 2.0
 
 # Timing settings the wire level adds to the consumers a service builds, when the service did not
 # set them itself; nothing else about the service's configuration changes. Two quirks of
@@ -470,6 +473,10 @@ def bounded_call(
     cannot keep the process from exiting; `--harness-leak-check` names it), and a
     `HarnessWarning` says so, with `what` and where it was `blocked`. Hand-written: neither
     client's `close()` or `seek()` takes a time limit.
+
+    The wait needs the GIL: a call blocked while holding it stops this thread too. The one
+    such wait in a close, confluent-kafka's rebalance callback, is kept out of `close()` by
+    the wire consumer leaving its group first (`_wire_leave_group` in harness.wire.confluent).
     """
     # The real thread class, even inside a contract scope (a consumer built at import).
     from harness.threads import _REAL_THREAD

@@ -455,3 +455,102 @@ def test_the_reset_between_tests_abandons_a_consumer_seek_that_blocks(
         stuck.release.set()
         cluster.abandoned.clear()
         cluster._consumers.discard(stuck)
+
+
+class _Revocations:
+    """An `on_revoke` callback that notes the Python frame which called into confluent-kafka:
+    the consumer's `close()` itself, or the poll that serves the rebalance before it."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.callers: list[str] = []
+        self.fail = fail
+
+    def __call__(self, consumer: object, partitions: list) -> None:
+        import sys
+
+        self.callers.append(sys._getframe(1).f_code.co_name)
+        if self.fail:
+            raise ValueError("the service's on_revoke failed")
+
+
+def _member(cluster: MockCluster, group: str, revoked: _Revocations, *, poll: bool = True, **conf):
+    """A group member with its partitions: got by polling, or waiting unserved in its queue."""
+    import time
+
+    consumer = confluent_kafka.Consumer(
+        {"bootstrap.servers": cluster.bootstrap_servers, "group.id": group, **conf}
+    )
+    consumer.subscribe([_topic()], on_revoke=revoked)
+    deadline = time.monotonic() + 5
+    if poll:
+        while not consumer.assignment() and time.monotonic() < deadline:
+            consumer.poll(0.02)
+    else:
+        while not consumer.memberid() and time.monotonic() < deadline:
+            time.sleep(0.02)  # joined: the assignment follows within one round trip
+        time.sleep(0.2)
+    return consumer
+
+
+@pytest.mark.parametrize("polled", [True, False], ids=["assigned", "assignment-never-served"])
+def test_a_service_close_serves_the_rebalance_before_librdkafka_closes(
+    cluster: MockCluster, polled: bool
+) -> None:
+    # confluent-kafka holds the GIL through the rebalance callback's assign; served inside
+    # close(), while the group is torn down, that assign can wait forever and stop every thread.
+    revoked = _Revocations()
+    with wire_confluent.clients_on(cluster):
+        consumer = _member(cluster, _topic(), revoked, poll=polled)
+        consumer.close()
+
+    assert revoked.callers and "close" not in revoked.callers
+    assert consumer not in cluster._consumers
+
+
+def test_the_cluster_teardown_serves_each_rebalance_before_closing_the_consumer() -> None:
+    cluster = MockCluster.start()
+    revoked = _Revocations()
+    with wire_confluent.clients_on(cluster):
+        first = _member(cluster, "g", revoked)
+        # Built with another configuration in the same group: the pool closes its rival, `first`.
+        _member(cluster, "g", revoked, poll=False, **{"client.id": "again"})
+        _member(cluster, "h", revoked)
+    cluster.close()
+
+    assert len(revoked.callers) >= 2
+    assert not {"close", "_wire_close_for_good"} & set(revoked.callers)
+    assert cluster.abandoned == []
+    with pytest.raises(RuntimeError):
+        first.assignment()  # closed for good
+
+
+def test_an_on_revoke_error_still_reaches_the_service_and_the_consumer_is_closed(
+    cluster: MockCluster,
+) -> None:
+    with wire_confluent.clients_on(cluster):
+        consumer = _member(cluster, _topic(), _Revocations(fail=True))
+        with pytest.raises(ValueError, match="on_revoke failed"):
+            consumer.close()
+
+    with pytest.raises(RuntimeError):
+        consumer.assignment()
+
+
+def test_a_consumer_with_assigned_partitions_only_closes_without_a_rebalance(
+    cluster: MockCluster,
+) -> None:
+    import time
+
+    topic = _topic()
+    cluster.create_topic(topic)
+    with wire_confluent.clients_on(cluster):
+        consumer = confluent_kafka.Consumer(
+            {"bootstrap.servers": cluster.bootstrap_servers, "group.id": _topic()}
+        )
+        consumer.assign([confluent_kafka.TopicPartition(topic, 0, 0)])
+        began = time.monotonic()
+        consumer.close()
+
+    from harness.wire.kafka import LEAVE_TIMEOUT
+
+    assert time.monotonic() - began < LEAVE_TIMEOUT  # no wait for a rebalance that never comes
