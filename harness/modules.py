@@ -195,6 +195,46 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         )
 
 
+@contextmanager
+def real_package(top: str, package: ModuleType) -> Iterator[None]:
+    """For harness code loading more of the real package `top` while a contract scope serves its
+    fake (a fake resolving a name of the real package when a service first asks for it).
+
+    For the block, `package` is `top` in `sys.modules` with the real submodules loaded so far,
+    and no fake finder is installed. Afterwards `sys.modules` holds `top`'s tree as before: what
+    the block loaded of it is hidden from the scope (legacy code keeps getting the fake) and,
+    with anything else it loaded, kept for good (adopted by the scope). Outside a scope: nothing
+    to do."""
+    finders = [f for f in sys.meta_path if isinstance(f, FakeTreeFinder)]
+    if not finders or sys.modules.get(top) is package:
+        yield
+        return
+    meta_path = list(sys.meta_path)
+    before = dict(sys.modules)
+    for finder in finders:
+        sys.meta_path.remove(finder)
+    for name in tree_names(before, [top]):
+        del sys.modules[name]
+    for finder in finders:
+        for name in tree_names(finder._hidden, [top]):
+            sys.modules.setdefault(name, finder._hidden[name])  # type: ignore[arg-type]
+    sys.modules[top] = package
+    try:
+        yield
+    finally:
+        after = dict(sys.modules)
+        built = {n: m for n, m in after.items() if before.get(n, _MISSING) is not m}
+        for name in tree_names(after, [top]):
+            del sys.modules[name]
+        sys.modules.update({name: before[name] for name in tree_names(before, [top])})
+        for finder in finders:
+            if top in finder.packages:
+                for name in tree_names(built, [top]):
+                    finder._hidden.setdefault(name, built[name])
+            finder._adopt(built)
+        sys.meta_path[:] = meta_path + [f for f in sys.meta_path if f not in meta_path]
+
+
 class _ServeLoader(importlib.abc.Loader):
     def __init__(self, module: object) -> None:
         self._module = module

@@ -30,8 +30,15 @@ What is real and what is not:
   type checks.
 - `AsyncMongoClient`, change streams, sessions and transactions are not faked.
 
-Building the tree imports the real pymongo (about 0.12 s, pure Python once `bson` is loaded) and
-mongomock, as any import of them does: build it before snapshotting `sys.modules`.
+Building the tree imports mongomock and the parts of the real pymongo it and the fake use, as
+any import of them does: build it before snapshotting `sys.modules`. Not all of pymongo:
+`pymongo/__init__` imports the whole driver (the async client, TLS support, `cryptography`:
+more than half of what a first load of a Mongo service costs), so unless pymongo is imported
+already, the package stands in `sys.modules` without its `__init__` having run
+(`harness.fakes.lazy_package`): its submodules are the real ones, loaded as they are imported.
+The fake's top level holds the real package's names resolved then, except `DEFERRED` and the
+ones only the real `__init__` defines (`pymongo.timeout`): those are resolved the first time a
+service asks the fake for them (the real `__init__` then runs, once).
 
 `MongoStore.reset()` brings the store back to its baseline: collections emptied and dropped,
 except those present when `mark_baseline()` was called (typically right after a legacy
@@ -44,10 +51,13 @@ from __future__ import annotations
 import copy
 import threading
 import types
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from harness.fakes.lazy_package import without_init
 from harness.fakes.tree import ModuleTree, bind, new_module
 from harness.fidelity import Fidelity
+from harness.modules import real_package
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
@@ -63,6 +73,11 @@ REAL_SUBMODULES = (
     "pymongo.uri_parser",
     "pymongo.collation",
 )
+
+
+# Real pymongo names the fake resolves only when asked for: the async client (the costliest part
+# of pymongo to import; mongomock has no async client, so it is the real one, as before).
+DEFERRED = ("AsyncMongoClient",)
 
 
 class MongoStore:
@@ -273,10 +288,47 @@ def _operations_without_sort() -> tuple[type, type]:
     return UpdateOne, ReplaceOne
 
 
+def _real_top_level(
+    replaced: set[str],
+) -> tuple[dict[str, Any], Callable[[str], Any] | None]:
+    """The real `pymongo`'s public names for the fake's top level (`replaced` left out, modules
+    too), and the fake's module `__getattr__` for those resolved when first asked for."""
+    import pymongo
+
+    package = without_init("pymongo")  # the stand-in build_tree installed, if it did
+    if package is None or package.completed:
+        return {
+            name: value
+            for name, value in vars(pymongo).items()
+            if not name.startswith("__")
+            and not isinstance(value, types.ModuleType)
+            and name not in replaced
+        }, None
+    deferred = (package.needs_init | set(DEFERRED)) & package.names
+    names: dict[str, Any] = {}
+    for name in sorted(package.names - deferred - replaced):
+        if name.startswith("__") or package.is_submodule(name):
+            continue
+        value = getattr(package.module, name)
+        if not isinstance(value, types.ModuleType):
+            names[name] = value
+
+    def __getattr__(attr: str) -> Any:
+        if attr in deferred:
+            with real_package("pymongo", package.module):
+                value = getattr(package.module, attr)
+            if not isinstance(value, types.ModuleType):
+                return value
+        raise AttributeError(f"module 'pymongo' has no attribute {attr!r}")
+
+    return names, __getattr__
+
+
 def build_tree(backends: Backends) -> ModuleTree:
     """Fresh `pymongo` module objects whose clients use `backends.mongo`."""
     import importlib
 
+    without_init("pymongo")  # unless imported already: its submodules, not the whole driver
     import mongomock
     import pymongo
     from pymongo import errors, helpers_shared, operations
@@ -312,11 +364,11 @@ def build_tree(backends: Backends) -> ModuleTree:
             if not name.startswith("__") and not isinstance(value, types.ModuleType)
         }
 
-    top_attrs = public(pymongo) | {
-        "MongoClient": MongoClient,
-        "UpdateOne": UpdateOne,
-        "ReplaceOne": ReplaceOne,
-    }
+    replacing = {"MongoClient": MongoClient, "UpdateOne": UpdateOne, "ReplaceOne": ReplaceOne}
+    real_names, resolve_later = _real_top_level(set(replacing))
+    top_attrs = real_names | replacing
+    if resolve_later is not None:
+        top_attrs["__getattr__"] = resolve_later
     top_attrs["__all__"] = list(getattr(pymongo, "__all__", ()))
     modules: dict[str, types.ModuleType] = {
         "pymongo": new_module(

@@ -104,3 +104,47 @@ def test_reset_without_baseline_drops_everything(pm: Tree, backends: Backends) -
     _positions(pm).insert_one({"identifier": "EX001"})
     backends.mongo.reset()
     assert backends.mongo.database_names() == []
+
+
+# Run in a fresh interpreter: here pymongo is imported already (this suite's conftest).
+FRESH_BUILD = """
+import sys, types
+from harness.fakes.backends import Backends
+from harness.integrations import provider
+
+tree = provider("pymongo").build(Backends())
+fake = tree.module("pymongo")
+assert "pymongo.asynchronous.mongo_client" not in sys.modules, "the async client was imported"
+client = fake.MongoClient("mongodb://mongo.invalid:27017/")
+positions = client["telemetry"]["positions"]
+positions.create_index("identifier", unique=True)
+positions.insert_one({"identifier": "EX001"})
+try:
+    positions.insert_one({"identifier": "EX001"})
+except sys.modules["pymongo.errors"].DuplicateKeyError:
+    pass
+assert tree.module("pymongo.errors") is sys.modules["pymongo.errors"]
+assert "pymongo.asynchronous.mongo_client" not in sys.modules
+# Names only the real __init__ defines, and the async client, resolve when asked for.
+assert fake.timeout(1).__class__.__name__ == "_TimeoutContext"
+import pymongo
+from pymongo.asynchronous.mongo_client import AsyncMongoClient
+assert fake.AsyncMongoClient is AsyncMongoClient is pymongo.AsyncMongoClient
+public = {
+    n for n, v in vars(pymongo).items()
+    if not n.startswith("__") and not isinstance(v, types.ModuleType)
+}
+missing = sorted(n for n in public if not hasattr(fake, n))
+assert not missing, missing
+print("ok")
+"""
+
+
+def test_the_tree_imports_pymongo_without_its_async_client_and_still_has_every_name() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_BUILD], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr

@@ -100,3 +100,45 @@ def test_fixtures_are_documented_for_test_authors(project: Project) -> None:
     result.stdout.fnmatch_lines(["legacy -- *", "*legacy.load*"])
     for integration in ("kafka", "mongo", "http"):  # one per integration, naming its class
         result.stdout.fnmatch_lines([f"{integration} -- *", "*harness.fixtures.*Fixture*"])
+
+
+ASYNC_AND_TIMEOUT_SERVICE = """
+import pymongo
+from pymongo import ASCENDING, AsyncMongoClient, MongoClient, timeout
+
+CLIENT = MongoClient("mongodb://mongo.invalid:27017/")
+ASYNC_CLIENT_CLASS = AsyncMongoClient
+TIMEOUT = timeout
+"""
+
+ASYNC_AND_TIMEOUT_TEST = """
+import sys
+
+def test_names_of_the_real_pymongo_resolved_at_import_keep_the_fake_in_place(legacy):
+    svc = legacy.load("svc")
+    assert svc.ASYNC_CLIENT_CLASS.__module__ == "pymongo.asynchronous.mongo_client"
+    assert svc.TIMEOUT(1).__class__.__name__ == "_TimeoutContext"
+    assert svc.CLIENT.__class__.__module__ != "pymongo.synchronous.mongo_client"
+    assert svc.pymongo.MongoClient is svc.MongoClient
+    import pymongo
+    assert pymongo is svc.pymongo
+
+def test_the_next_test_gets_the_fake_too(legacy):
+    svc = legacy.load("svc")
+    import pymongo
+    assert pymongo is svc.pymongo and pymongo.MongoClient is svc.MongoClient
+"""
+
+
+def test_a_service_importing_the_async_client_and_timeout_loads_with_the_mongo_fake(
+    project: Project,
+) -> None:
+    # A fresh process: the Mongo fake imports pymongo without its async client (the costliest
+    # part of pymongo's import) and resolves the names that need it when a service asks.
+    project.legacy("svc/service.py", ASYNC_AND_TIMEOUT_SERVICE)
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(ASYNC_AND_TIMEOUT_TEST)
+
+    result = project.pytester.runpytest_subprocess()
+
+    result.assert_outcomes(passed=2)

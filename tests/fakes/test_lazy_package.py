@@ -1,0 +1,131 @@
+"""A real package's submodules without its `__init__`: what loads, and when the `__init__` runs."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.fakes.lazy_package import without_init
+
+INIT = '''
+"""A client library whose __init__ gathers its whole client."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__all__ = ["ASCENDING", "Client", "Error", "helper", "version"]
+
+ASCENDING = 1
+"""Ascending."""
+NAMES = ("a", "b")
+
+from lazypkg import light  # noqa: F401
+from lazypkg._version import __version__
+from lazypkg.errors import Error
+from lazypkg.heavy import Client
+
+version = __version__
+
+if TYPE_CHECKING:
+    from lazypkg.heavy import Other
+
+def helper():
+    return light.VALUE
+'''
+
+FILES = {
+    "__init__.py": INIT,
+    "_version.py": "__version__ = '1.2'\n",
+    "errors.py": "class Error(Exception):\n    pass\n",
+    "light.py": "VALUE = 'light'\n",
+    "heavy.py": "from lazypkg.errors import Error\n\nclass Client:\n    error = Error\n",
+    "unnamed.py": "from lazypkg import errors\nUSES = errors.Error\n",
+}
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    root = tmp_path / "lazypkg"
+    root.mkdir()
+    for name, source in FILES.items():
+        (root / name).write_text(textwrap.dedent(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield root
+    for name in [n for n in sys.modules if n == "lazypkg" or n.startswith("lazypkg.")]:
+        del sys.modules[name]
+
+
+def _loaded() -> set[str]:
+    return {n.partition(".")[2] for n in sys.modules if n.startswith("lazypkg.")}
+
+
+def test_submodules_load_alone_and_literals_need_nothing(package: Path) -> None:
+    lazy = without_init("lazypkg")
+    assert lazy is not None and sys.modules["lazypkg"] is lazy.module
+
+    errors = importlib.import_module("lazypkg.errors")
+    module = lazy.module
+
+    assert _loaded() == {"errors"}
+    assert (module.ASCENDING, module.NAMES, module.__all__[0]) == (1, ("a", "b"), "ASCENDING")
+    assert module.__doc__.strip().startswith("A client library")
+    assert module.Error is errors.Error
+    assert _loaded() == {"errors"}
+    assert module.version == module.__version__ == "1.2"
+    assert _loaded() == {"errors", "_version"}
+    assert not lazy.completed
+
+
+def test_a_submodule_not_named_by_the_init_is_imported_by_from_import(package: Path) -> None:
+    lazy = without_init("lazypkg")
+    assert lazy is not None
+
+    unnamed = importlib.import_module("lazypkg.unnamed")
+
+    assert unnamed.USES is sys.modules["lazypkg.errors"].Error
+    assert not lazy.completed
+    assert lazy.is_submodule("light") and not lazy.is_submodule("Error")
+
+
+def test_a_name_only_the_init_defines_runs_it_once_keeping_the_loaded_objects(
+    package: Path,
+) -> None:
+    lazy = without_init("lazypkg")
+    assert lazy is not None
+    error = importlib.import_module("lazypkg.errors").Error
+    assert "helper" in lazy.needs_init and "Client" not in lazy.needs_init
+
+    assert lazy.module.helper() == "light"
+
+    assert lazy.completed
+    assert _loaded() == {"errors", "_version", "light", "heavy"}
+    assert lazy.module.Error is error and lazy.module.Client.error is error
+    assert sys.modules["lazypkg"] is lazy.module
+    with pytest.raises(AttributeError, match="has no attribute 'Other'"):
+        lazy.module.Other  # noqa: B018  (bound only while type checking, as in the real one)
+
+
+def test_an_unknown_name_fails_as_on_the_real_package_without_running_the_init(
+    package: Path,
+) -> None:
+    lazy = without_init("lazypkg")
+    assert lazy is not None
+
+    with pytest.raises(AttributeError, match="module 'lazypkg' has no attribute 'nothing'"):
+        lazy.module.nothing  # noqa: B018
+
+    assert not lazy.completed
+
+
+def test_a_package_already_imported_is_left_as_it_is(package: Path) -> None:
+    real = importlib.import_module("lazypkg")
+
+    assert without_init("lazypkg") is None
+    assert sys.modules["lazypkg"] is real
+    assert without_init("json") is None  # imported, and not a package
+    assert without_init("no_such_package_here") is None
