@@ -15,6 +15,7 @@ import tokenize
 
 from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.model import AnalysisError
+from harness.analysis.newer_syntax import downgrade
 
 # A Python file larger than this is almost certainly generated data, and parsing it would take
 # seconds and hundreds of megabytes; callers may pass their own limit.
@@ -112,6 +113,13 @@ def parse(text: str, path: str) -> ast.Module:
     try:
         return deeply(ast.parse, text, filename=path, type_comments=False)
     except SyntaxError as error:
+        # Written for a newer Python than this one, perhaps: read it in a form this one parses.
+        older = downgrade(text)
+        if older is not None:
+            try:
+                return deeply(ast.parse, older, filename=path, type_comments=False)
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
+                pass
         message = error.msg or "invalid syntax"
         raise AnalysisError(path, error.lineno or 1, f"syntax error: {message}") from None
     except (RecursionError, MemoryError):

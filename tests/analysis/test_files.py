@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import os
 
 import pytest
 
 from harness.analysis import AnalysisError, analyze_file, import_root, module_name_for
+from harness.analysis.newer_syntax import downgrade
 
 
 def test_module_name_climbs_through_init_files(tmp_path):
@@ -69,3 +71,54 @@ def test_a_file_above_the_size_limit_is_refused(tmp_path):
     path.write_text("x = 1\n" * 100)
     with pytest.raises(AnalysisError, match="above the 100-byte limit"):
         analyze_file(path, max_bytes=100)
+
+
+# Code for a newer Python than the running one (3.12 type aliases, generics and f-strings, 3.14
+# except lists): read all the same, every statement on its own line.  On the newest Pythons the
+# running parser takes it directly; on 3.11 the fallback of harness/analysis/newer_syntax.py does.
+NEWER = '''\
+import os
+
+type Config = dict[str, str]
+
+
+def first[T](items: list[T]) -> T:
+    return items[0]
+
+
+class Box[T]:
+    pass
+
+
+def label(env):
+    return f"{env["HOME"]} {os.getenv("USER")}"
+
+
+def load():
+    try:
+        return os.environ["PATH"]
+    except KeyError, OSError:
+        return None
+
+
+DONE = True
+'''
+
+
+def test_a_module_for_a_newer_python_is_analysed_with_its_lines(tmp_path):
+    path = tmp_path / "newer.py"
+    path.write_text(NEWER)
+    facts = analyze_file(path)
+    assert {"Config", "first", "Box", "label", "load", "DONE"} <= facts.definitions
+    assert [(binding.module, binding.line) for binding in facts.imports] == [("os", 1)]
+    # The f-string's replacement fields are still code: its os.getenv read is seen.
+    assert [(read.name, read.line) for read in facts.env_reads] == [("USER", 15), ("PATH", 20)]
+
+
+def test_newer_syntax_is_rewritten_line_for_line():
+    older = downgrade(NEWER)
+    assert older is not None
+    assert older.count("\n") == NEWER.count("\n")
+    tree = ast.parse(older)
+    assert [node.lineno for node in tree.body] == [1, 3, 6, 10, 14, 18, 25]
+    assert downgrade("def broken(:\n") is None

@@ -86,6 +86,29 @@ class MissingAttribute(Rule):
         ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
+        Invalid(  # a package written for a newer Python (3.12 type alias, 3.14 except list)
+            {
+                "hub/__init__.py": (
+                    "from hub.client import HubClient\n\n"
+                    "type HubConfig = dict[str, str]\n\n\n"
+                    "def setup(config: HubConfig):\n"
+                    "    try:\n"
+                    "        return HubClient(config)\n"
+                    "    except KeyError, ValueError:\n"
+                    "        return None\n"
+                ),
+                "hub/client.py": "class HubClient:\n    def __init__(self, config):\n        pass\n",
+                "tests/test_hub.py": (
+                    "from unittest.mock import patch\n"
+                    "import hub\n\n"
+                    "def test_setup():\n"
+                    '    with patch("hub.HubApiClient"):\n'
+                    "        assert hub.setup({})\n"
+                ),
+            },
+            lint="tests/test_hub.py",
+            line=5,
+        ),
         Invalid(  # monkeypatch has no builtins rule: setattr raises AttributeError
             {
                 "svc.py": SERVICE,

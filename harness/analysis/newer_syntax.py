@@ -1,0 +1,110 @@
+"""Source written for a newer Python than the one running, rewritten so that this one parses it.
+
+Code under test is often written for a newer Python than the one the toolkit runs on (a Home
+Assistant integration targets the newest one): `type Alias = ...` and `def f[T]()` (3.12),
+quotes and backslashes inside f-string replacement fields (3.12), `except A, B:` (3.14).  The
+running `ast` rejects them, and a module that cannot be parsed cannot be analysed at all.
+libcst's parser knows the newer grammar; this module rewrites what the older one lacks, keeping
+every line where it was (findings cite lines):
+
+- `type X[T] = value`          -> `X = value`            (the name is bound all the same)
+- `def f[T](...)`, `class C[T]` -> `def f(...)`, `class C` (type parameters bind nothing the
+                                                            module can look up)
+- `except A, B:`                -> `except (A, B):`
+- an f-string the running parser rejects -> a parenthesised tuple of its replacement fields
+  (what the analysis needs of it: the names and calls in them), padded with the f-string's
+  own line breaks.
+
+Hand-written on purpose: no library turns libcst trees into `ast` trees, and the analysis is
+built on `ast`.  Anything else the running parser rejects stays a syntax error.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+
+def downgrade(text: str) -> str | None:
+    """`text` in a form the running parser accepts, with the same lines; None when it cannot
+    be had (libcst rejects the text too, or its version lacks the newer grammar)."""
+    try:
+        module = cst.parse_module(text)
+        rewritten = module.visit(_Downgrade(module)).code
+    except Exception:  # noqa: BLE001 - any failure of libcst leaves the original syntax error
+        return None
+    if rewritten.count("\n") != text.count("\n"):
+        return None  # lines moved: findings would cite the wrong ones
+    return rewritten
+
+
+class _Downgrade(cst.CSTTransformer):
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self._module = module
+
+    def leave_TypeAlias(  # noqa: N802 - libcst's visitor names
+        self, original: cst.TypeAlias, updated: cst.TypeAlias
+    ) -> cst.Assign:
+        return cst.Assign(
+            targets=[cst.AssignTarget(target=updated.name)],
+            value=updated.value,
+            semicolon=updated.semicolon,
+        )
+
+    def leave_FunctionDef(  # noqa: N802
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if updated.type_parameters is None:
+            return updated
+        return updated.with_changes(type_parameters=None)
+
+    def leave_ClassDef(  # noqa: N802
+        self, original: cst.ClassDef, updated: cst.ClassDef
+    ) -> cst.ClassDef:
+        if updated.type_parameters is None:
+            return updated
+        return updated.with_changes(type_parameters=None)
+
+    def leave_ExceptHandler(  # noqa: N802
+        self, original: cst.ExceptHandler, updated: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        kind = updated.type
+        if isinstance(kind, cst.Tuple) and not kind.lpar:
+            return updated.with_changes(
+                type=kind.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
+                whitespace_after_except=cst.SimpleWhitespace(" "),
+            )
+        return updated
+
+    def leave_FormattedString(  # noqa: N802
+        self, original: cst.FormattedString, updated: cst.FormattedString
+    ) -> cst.BaseExpression:
+        code = self._module.code_for_node(original)
+        try:
+            ast.parse(f"(\n{code}\n)", mode="eval")
+            return updated  # the running parser takes it as it is
+        except SyntaxError:
+            pass
+        fields = [
+            cst.Element(value=part.expression)
+            for part in updated.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        ]
+        breaks = code.count("\n") - sum(
+            self._module.code_for_node(element.value).count("\n") for element in fields
+        )
+        padding = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[cst.EmptyLine(indent=False)] * max(breaks - 1, 0),
+            indent=False,
+        ) if breaks > 0 else cst.SimpleWhitespace("")
+        value: cst.BaseExpression = (
+            cst.Tuple(elements=fields, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            if fields
+            else cst.SimpleString('""')
+        )
+        return value.with_changes(
+            lpar=[cst.LeftParen(whitespace_after=padding)], rpar=[cst.RightParen()]
+        )
