@@ -129,6 +129,23 @@ class StaleModuleFake(Rule):
             },
             lint="tests/conftest.py",
         ),
+        Valid(  # a test takes the faked submodule with `from package import submodule`
+            {
+                "svc.py": SERVICE,
+                "tests/conftest.py": (
+                    "import sys\n"
+                    "from unittest.mock import MagicMock\n\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'sys.modules["hub"] = MagicMock()\n'
+                    'sys.modules["hub.flow"] = MagicMock()\n'
+                ),
+                "tests/test_svc.py": (
+                    "from hub import flow\n\nimport svc\n\n\n"
+                    "def test_flow():\n    assert svc.consumer is not None and flow\n"
+                ),
+            },
+            lint="tests/conftest.py",
+        ),
         Valid(  # an entry a test adds for code that reads sys.modules itself
             {
                 "purge.py": (
@@ -175,11 +192,13 @@ class StaleModuleFake(Rule):
             return
         reported: set[str] = set()
         # What the test files import themselves (in a fixture, a test): the fake serves them.
+        # `from pkg import name` may take the submodule pkg.name: a fake of it serves that too.
         own = {
-            event.module
+            imported
             for setup in (*context.chain, context.setup, *context.below)
             for event in setup.imports
             if event.module
+            for imported in (event.module, *(f"{event.module}.{name}" for name in event.names))
         }
         for fake in context.setup.fakes:
             module = fake.module
