@@ -102,9 +102,16 @@ def _scan(nodes: list[ast.AST]) -> tuple[set[str], set[str], set[str], bool]:
             and type(node.func) is ast.Name  # type: ignore[attr-defined]
             and node.func.id == "getattr"  # type: ignore[attr-defined]
             and len(node.args) > 1  # type: ignore[attr-defined]
-            and type(node.args[1]) is not ast.Constant  # type: ignore[attr-defined]
         ):
-            dynamic = True
+            attribute = node.args[1]  # type: ignore[attr-defined]
+            if type(attribute) is not ast.Constant or not isinstance(attribute.value, str):
+                dynamic = True
+            else:
+                # `getattr(module, "Name")` looks the name up through the module, as
+                # `module.Name` does.
+                owner = _dotted(node.args[0])  # type: ignore[attr-defined]
+                if owner is not None:
+                    chains.add(f"{owner}.{attribute.value}")
         fields = _FIELDS.get(kind)
         if fields is None:
             fields = _FIELDS[kind] = tuple(

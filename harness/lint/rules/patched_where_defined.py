@@ -133,6 +133,31 @@ class PatchedWhereDefined(Rule):
             },
             lint="tests/test_run.py",
         ),
+        Valid(  # getattr(module, "helper") looks the name up through pkg.a: the patch works
+            {
+                **PKG,
+                "pkg/e.py": (
+                    "from pkg.a import helper\n\n\n"
+                    "def pick():\n"
+                    "    from pkg import a as chosen\n\n"
+                    '    return getattr(chosen, "helper")\n\n\n'
+                    "def use():\n"
+                    "    try:\n"
+                    "        found = pick()\n"
+                    "    except ImportError:\n"
+                    "        found = helper\n"
+                    "    return found()\n"
+                ),
+                "tests/test_run.py": (
+                    "from unittest.mock import patch\n\n"
+                    "import pkg.e\n\n\n"
+                    "def test_it():\n"
+                    '    with patch("pkg.a.helper", return_value="mock"):\n'
+                    '        assert pkg.e.use() == "mock"\n'
+                ),
+            },
+            lint="tests/test_run.py",
+        ),
         Valid(  # the copy exists, but the test never reaches code that uses it
             {
                 **PKG,
