@@ -52,6 +52,26 @@ class ImportBeforeSetup(Rule):
 
     VALID: ClassVar[list[Valid]] = [
         Valid({"svc.py": SERVICE, "tests/conftest.py": CONFTEST_IN_ORDER}, lint="tests/conftest.py"),
+        Valid(  # a load by path runs the module at exec_module(), after the setup
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "import importlib.util\n"
+                    "import os\n"
+                    "import sys\n"
+                    "from pathlib import Path\n"
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    'PATH = Path(__file__).resolve().parents[1] / "svc.py"\n'
+                    'spec = importlib.util.spec_from_file_location("svc", PATH)\n'
+                    "svc = importlib.util.module_from_spec(spec)\n"
+                    'sys.modules.setdefault("confluent_kafka", MagicMock())\n'
+                    'os.environ.setdefault("KAFKA_IP", "localhost")\n'
+                    'with patch("threading.Thread"):\n'
+                    "    spec.loader.exec_module(svc)\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
         Valid(  # a `finally:` putting back what the test took away sets nothing up
             {
                 "svc.py": SERVICE,

@@ -62,7 +62,7 @@ class _SetupCollector(CallsMixin):
             fakes_unknown=tuple(self.fakes_unknown),
             env=tuple(self.env),
             env_unknown=tuple(self.env_unknown),
-            imports=tuple(self.imports),
+            imports=self.imports_when_run(),
             sys_path=tuple(self.sys_path),
             return_values=tuple(self.return_values),
             resets=tuple(self.resets),

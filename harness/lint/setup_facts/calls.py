@@ -9,7 +9,7 @@ from harness.lint.setup_facts.bindings import BindingsMixin
 from harness.lint.setup_facts.environment import EnvironmentMixin
 from harness.lint.setup_facts.model import ImportEvent, PatchCall, ResetMock
 from harness.lint.setup_facts.patches import MOCKER_NAMES, PATCH_FUNCTIONS, PatchesMixin
-from harness.lint.setup_facts.scopes import BY_PATH_LOADERS, dotted, flag
+from harness.lint.setup_facts.scopes import BY_PATH_LOADERS, DEFERRED_LOADERS, dotted, flag
 
 
 class CallsMixin(BindingsMixin, PatchesMixin, EnvironmentMixin):
@@ -87,6 +87,8 @@ class CallsMixin(BindingsMixin, PatchesMixin, EnvironmentMixin):
             chain = dotted(func.value)
             if chain is not None:
                 self.resets.append(ResetMock(chain, self.where(node), flag(node, "return_value")))
+        elif isinstance(func, ast.Attribute) and func.attr in ("exec_module", "load_module"):
+            self.module_runs.append(self.where(node))
         elif isinstance(func, ast.Attribute) and func.attr == "load" and node.args:
             name = self.string(node.args[0])
             if name is not None and head in ("legacy", "harness", "legacy_harness"):
@@ -114,8 +116,24 @@ class CallsMixin(BindingsMixin, PatchesMixin, EnvironmentMixin):
                     (self.string(a) for a in arguments if a is not argument and self.string(a)),
                     None,
                 )
+                if qualified in DEFERRED_LOADERS:
+                    self.deferred_loads.append(len(self.imports))
                 self.imports.append(
                     ImportEvent(None, path, alias, (), "path", self.where(node), via)
                 )
                 return
+
+    def imports_when_run(self) -> tuple[ImportEvent, ...]:
+        """The import events, a load by path placed where its code runs: at the first
+        `exec_module()` / `load_module()` after the loader in the same scope, if there is one."""
+        events = list(self.imports)
+        for index in self.deferred_loads:
+            event = events[index]
+            runs = [
+                where for where in self.module_runs
+                if where.scope == event.where.scope and where.line >= event.where.line
+            ]
+            if runs:
+                events[index] = event._replace(where=min(runs, key=lambda w: (w.line, w.col)))
+        return tuple(events)
 

@@ -20,6 +20,11 @@ from harness.lint.setup_facts.model import (
 )
 
 MONKEYPATCH_NAMES = frozenset({"monkeypatch", "mp", "mpatch"})
+# Loaders that only prepare a module: its code runs at `loader.exec_module(module)` (or
+# `load_module()`), which a test may call after setting up what the module needs.
+DEFERRED_LOADERS = frozenset(
+    {"importlib.util.spec_from_file_location", "importlib.machinery.SourceFileLoader"}
+)
 BY_PATH_LOADERS = frozenset(
     {
         "importlib.util.spec_from_file_location",
@@ -68,6 +73,10 @@ class SetupWalker(FastVisitor):
         self.shared_names: set[str] = set()
         self.calls_stack: list[set[str]] = []
         self.path_loaders: set[str] = set()  # functions that load a file by path
+        # Loads by path whose code runs later, at `exec_module()` / `load_module()` (indexes in
+        # `imports`), and where those calls are.
+        self.deferred_loads: list[int] = []
+        self.module_runs: list[Where] = []
 
     # ------------------------------------------------------------------ helpers
 
