@@ -22,6 +22,7 @@ built on `ast`.  Anything else the running parser rejects stays a syntax error.
 from __future__ import annotations
 
 import ast
+from typing import TypeVar
 
 import libcst as cst
 
@@ -39,12 +40,23 @@ def downgrade(text: str) -> str | None:
     return rewritten
 
 
+_Generic = TypeVar("_Generic", cst.FunctionDef, cst.ClassDef)
+
+
+def _without_type_parameters(node: _Generic) -> _Generic:
+    return (
+        node
+        if node.type_parameters is None
+        else node.with_changes(type_parameters=None)
+    )
+
+
 class _Downgrade(cst.CSTTransformer):
     def __init__(self, module: cst.Module) -> None:
         super().__init__()
         self._module = module
 
-    def leave_TypeAlias(  # noqa: N802 - libcst's visitor names
+    def leave_TypeAlias(
         self, original: cst.TypeAlias, updated: cst.TypeAlias
     ) -> cst.Assign:
         return cst.Assign(
@@ -53,21 +65,17 @@ class _Downgrade(cst.CSTTransformer):
             semicolon=updated.semicolon,
         )
 
-    def leave_FunctionDef(  # noqa: N802
+    def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
     ) -> cst.FunctionDef:
-        if updated.type_parameters is None:
-            return updated
-        return updated.with_changes(type_parameters=None)
+        return _without_type_parameters(updated)
 
-    def leave_ClassDef(  # noqa: N802
+    def leave_ClassDef(
         self, original: cst.ClassDef, updated: cst.ClassDef
     ) -> cst.ClassDef:
-        if updated.type_parameters is None:
-            return updated
-        return updated.with_changes(type_parameters=None)
+        return _without_type_parameters(updated)
 
-    def leave_ExceptHandler(  # noqa: N802
+    def leave_ExceptHandler(
         self, original: cst.ExceptHandler, updated: cst.ExceptHandler
     ) -> cst.ExceptHandler:
         kind = updated.type
@@ -78,7 +86,7 @@ class _Downgrade(cst.CSTTransformer):
             )
         return updated
 
-    def leave_FormattedString(  # noqa: N802
+    def leave_FormattedString(
         self, original: cst.FormattedString, updated: cst.FormattedString
     ) -> cst.BaseExpression:
         code = self._module.code_for_node(original)
@@ -95,11 +103,15 @@ class _Downgrade(cst.CSTTransformer):
         breaks = code.count("\n") - sum(
             self._module.code_for_node(element.value).count("\n") for element in fields
         )
-        padding = cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(),
-            empty_lines=[cst.EmptyLine(indent=False)] * max(breaks - 1, 0),
-            indent=False,
-        ) if breaks > 0 else cst.SimpleWhitespace("")
+        padding = (
+            cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(),
+                empty_lines=[cst.EmptyLine(indent=False)] * max(breaks - 1, 0),
+                indent=False,
+            )
+            if breaks > 0
+            else cst.SimpleWhitespace("")
+        )
         value: cst.BaseExpression = (
             cst.Tuple(elements=fields, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             if fields

@@ -9,7 +9,12 @@ from harness.lint.setup_facts.bindings import BindingsMixin
 from harness.lint.setup_facts.environment import EnvironmentMixin
 from harness.lint.setup_facts.model import ImportEvent, PatchCall, ResetMock
 from harness.lint.setup_facts.patches import MOCKER_NAMES, PATCH_FUNCTIONS, PatchesMixin
-from harness.lint.setup_facts.scopes import BY_PATH_LOADERS, DEFERRED_LOADERS, dotted, flag
+from harness.lint.setup_facts.scopes import (
+    BY_PATH_LOADERS,
+    DEFERRED_LOADERS,
+    dotted,
+    flag,
+)
 
 
 class CallsMixin(BindingsMixin, PatchesMixin, EnvironmentMixin):
