@@ -33,6 +33,12 @@ def deeply(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return function(*args, **kwargs)
     except RecursionError:
         pass
+    return in_deep_thread(function, *args, **kwargs)
+
+
+def in_deep_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(*args, **kwargs)` in a thread with the large stack and recursion limit: for
+    native code (libcst's parser) whose running out of stack would end the process."""
     outcome: dict[str, Any] = {}
 
     def target() -> None:

@@ -22,19 +22,49 @@ built on `ast`.  Anything else the running parser rejects stays a syntax error.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TypeVar
 
 import libcst as cst
 
+from harness.analysis.depth import in_deep_thread
 
-def downgrade(text: str) -> str | None:
+# Python's own parser takes at most 200 nested brackets, so code for a newer Python nests no
+# deeper; deeper text (hostile, or generated), like long runs of unary operators, is left to the
+# original syntax error rather than handed to a native parser that recurses once per level.
+_MAX_NESTING = 200
+_DEEP_RUN = re.compile(r"(?:[-+~]\s*){1000}|(?:\bnot\s+){1000}|(?:\bawait\s+){1000}")
+
+
+def downgrade(text: str, error: SyntaxError | None = None) -> str | None:
     """`text` in a form the running parser accepts, with the same lines; None when it cannot
-    be had (libcst rejects the text too, or its version lacks the newer grammar)."""
+    be had (libcst rejects the text too, or its version lacks the newer grammar, or the text
+    nests deeper than any code the rewrite is for)."""
+    if error is not None and "too many" in (error.msg or ""):
+        return None  # a limit of the parser, not newer syntax
+    if _nesting(text) > _MAX_NESTING or _DEEP_RUN.search(text):
+        return None
     try:
-        module = cst.parse_module(text)
-        rewritten = module.visit(_Downgrade(module)).code
+        return in_deep_thread(_rewrite, text)
     except Exception:  # noqa: BLE001 - any failure of libcst leaves the original syntax error
         return None
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting, strings and comments included (an upper bound)."""
+    depth = deepest = 0
+    for character in text:
+        if character in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _rewrite(text: str) -> str | None:
+    module = cst.parse_module(text)
+    rewritten = module.visit(_Downgrade(module)).code
     if rewritten.count("\n") != text.count("\n"):
         return None  # lines moved: findings would cite the wrong ones
     return rewritten

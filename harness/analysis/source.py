@@ -114,7 +114,7 @@ def parse(text: str, path: str) -> ast.Module:
         return deeply(ast.parse, text, filename=path, type_comments=False)
     except SyntaxError as error:
         # Written for a newer Python than this one, perhaps: read it in a form this one parses.
-        older = downgrade(text)
+        older = downgrade(text, error)
         if older is not None:
             try:
                 return deeply(ast.parse, older, filename=path, type_comments=False)

@@ -122,3 +122,5 @@ def test_newer_syntax_is_rewritten_line_for_line():
     tree = ast.parse(older)
     assert [node.lineno for node in tree.body] == [1, 3, 6, 10, 14, 18, 25]
     assert downgrade("def broken(:\n") is None
+    # Deeper than Python's parser nests: never handed to libcst's native, recursive parser.
+    assert downgrade("type X = int\nY = " + "[" * 300 + "]" * 300 + "\n") is None
