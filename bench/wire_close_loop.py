@@ -1,6 +1,6 @@
 """Does the wire teardown ever hang? `MockCluster.close()` run over and over, hangs counted.
 
-    .venv/bin/python bench/wire_close_loop.py [--rounds N] [--timeout S] [--close leave|plain]
+    .venv/bin/python bench/wire_close_loop.py [--rounds N] [--timeout S] [--busy N] [--close leave|plain]
 
 Each round is a fresh process (so a hang costs one round, never this script): a mock cluster,
 confluent-kafka consumers the way services leave them at the end of a session, then
@@ -15,7 +15,9 @@ confluent-kafka consumers the way services leave them at the end of a session, t
 * a pooled consumer built again with another configuration in the same group, which makes the
   cluster close its rival (`MockCluster.pooled`).
 
-A round that does not end within `--timeout` s (default 60) is killed and counted as hung;
+The hang is a race, seen most on a busy machine: `--busy N` (default: one per CPU) keeps N
+processes spinning while the rounds run. A round that does not end within `--timeout` s
+(default 60) is killed and counted as hung;
 one that ends prints how long `close()` took and which closes were abandoned at the 5 s bound.
 `--close plain` runs the teardown as it was before consumers left their group first
 (`_wire_leave_group` turned off), for the comparison. No assertion: the counts are printed.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -52,7 +55,12 @@ def one_round(seed: int, close: str) -> dict[str, object]:
             cluster.produce(topic, f"record {n}".encode(), partition=n)
 
     def conf(group: str, **extra: object) -> dict[str, object]:
-        return {"bootstrap.servers": cluster.bootstrap_servers, "group.id": group, "log_level": 0, **extra}
+        return {
+            "bootstrap.servers": cluster.bootstrap_servers,
+            "group.id": group,
+            "log_level": 0,
+            **extra,
+        }
 
     def until_assigned(consumer: confluent_kafka.Consumer) -> None:
         deadline = time.monotonic() + 5
@@ -114,26 +122,26 @@ def one_round(seed: int, close: str) -> dict[str, object]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--timeout", type=float, default=60.0)
-    parser.add_argument("--close", choices=("leave", "plain"), default="leave")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child is not None:
-        import warnings
-
-        warnings.simplefilter("ignore")  # the HarnessWarning of an abandoned close is counted
-        print(json.dumps(one_round(args.child, args.close)), flush=True)
-        return 0
-
+def rounds(args: argparse.Namespace) -> tuple[int, int, int, list[float]]:
+    """Each round in a child process; (hung, closes abandoned, rebalances inside close, times)."""
     hung, abandoned, in_close, times = 0, 0, 0, []
     for number in range(args.rounds):
-        command = [sys.executable, __file__, "--child", str(number), "--close", args.close]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            str(number),
+            "--close",
+            args.close,
+        ]
         try:
             done = subprocess.run(
-                command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout, check=False
+                command,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=args.timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             hung += 1
@@ -141,7 +149,7 @@ def main() -> int:
             continue
         if done.returncode != 0:
             print(f"round {number}: failed\n{done.stderr}", flush=True)
-            return 2
+            raise SystemExit(2)
         result = json.loads(done.stdout.strip().splitlines()[-1])
         abandoned += len(result["abandoned"])
         in_close += result["revoked_in_close"]
@@ -151,9 +159,37 @@ def main() -> int:
             f"{result['revoked_in_close']} rebalance callbacks served inside a consumer's close()",
             flush=True,
         )
+    return hung, abandoned, in_close, times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--close", choices=("leave", "plain"), default="leave")
+    parser.add_argument("--busy", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        import warnings
+
+        warnings.simplefilter(
+            "ignore"
+        )  # the HarnessWarning of an abandoned close is counted
+        print(json.dumps(one_round(args.child, args.close)), flush=True)
+        return 0
+
+    spin = [sys.executable, "-c", "while True: pass"]
+    busy = [subprocess.Popen(spin) for _ in range(args.busy)]
+    try:
+        hung, abandoned, in_close, times = rounds(args)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
     slowest = max(times) if times else float("nan")
     print(
-        f"close={args.close}: {args.rounds} rounds, {hung} hung, {abandoned} closes abandoned, "
+        f"close={args.close}, {args.busy} busy: {args.rounds} rounds, {hung} hung, {abandoned} closes abandoned, "
         f"{in_close} rebalance callbacks served inside close(), slowest cluster close() {slowest} s"
     )
     return 0

@@ -146,9 +146,11 @@ class _WireConsumerMixin:
         deadline = time.monotonic() + LEAVE_TIMEOUT
         while True:
             try:
-                # Serves what is queued (an assignment not served yet, then the revoke).
+                # Serves what is queued (an assignment not served yet, then the revoke). Left:
+                # nothing queued, no partition, and no member id (the group left, so no late
+                # answer of the broker can queue another rebalance for close() to serve).
                 event = raw.poll(self, 0)
-                left = event is None and not raw.assignment(self)
+                left = event is None and not raw.assignment(self) and not raw.memberid(self)
             except Exception as error:  # noqa: BLE001  on_revoke raised; librdkafka unassigned
                 raised = raised or error
                 event, left = error, False
