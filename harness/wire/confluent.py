@@ -12,7 +12,10 @@ every method is the real one) that add only what running a legacy loop inline ne
 * **topics exist before a subscription**: subscribed topics are created on the cluster first;
 * **timing**: a 10 ms fetch wait and a 1.1 s session unless the service set them (two quirks of
   the mock broker, see `harness.wire.kafka.CONFLUENT_CONSUMER_TIMING`);
-* producers are flushed when an inline run ends and before the test reads a topic.
+* producers are flushed when an inline run ends and before the test reads a topic;
+* **a close that cannot stop every thread**: `close()`, `with consumer:` and the cluster's
+  teardown leave the group and serve its rebalance before librdkafka's close (see
+  `_wire_leave_group`).
 
 A service imports these names at import time (`from confluent_kafka import Consumer`), which is
 why the classes are swapped on the real module around the import and each test, not in
@@ -118,6 +121,10 @@ class _WireConsumerMixin:
         super().close(*args, **kwargs)  # type: ignore[misc]
         if raised is not None:
             raise raised  # the service's on_revoke failed: close() says so, as it would have
+
+    def __exit__(self, *exc_info: object) -> None:
+        # confluent-kafka's own `with consumer:` closes in C, past the close() above.
+        self.close()
 
     def _wire_leave_group(self) -> Exception | None:
         """Leave the group, and serve the rebalance that causes, before `close()` (see below);

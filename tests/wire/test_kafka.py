@@ -507,6 +507,21 @@ def test_a_service_close_serves_the_rebalance_before_librdkafka_closes(
     assert consumer not in cluster._consumers
 
 
+def test_a_consumer_closed_by_its_with_block_serves_the_rebalance_before_closing(
+    cluster: MockCluster,
+) -> None:
+    revoked = _Revocations()
+    with wire_confluent.clients_on(cluster):
+        with _member(cluster, _topic(), revoked) as consumer:
+            pass
+
+    # Each callback came from a poll: confluent-kafka's C __exit__ would have served the revoke
+    # inside its close, called straight from this test's frame.
+    assert set(revoked.callers) == {"poll", "_wire_leave_group"}
+    with pytest.raises(RuntimeError):
+        consumer.assignment()  # closed
+
+
 def test_the_cluster_teardown_serves_each_rebalance_before_closing_the_consumer() -> None:
     cluster = MockCluster.start()
     revoked = _Revocations()
