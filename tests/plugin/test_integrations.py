@@ -103,6 +103,26 @@ def test_an_integration_registered_by_entry_point_is_found_and_wins(
     )
 
 
+def test_the_entry_points_are_read_only_where_a_distribution_may_declare_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    group = integrations.ENTRY_POINT_GROUP
+    other = tmp_path / "other-1.0.dist-info"
+    other.mkdir()
+    (other / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert not registry._may_declare(group)  # none here, nor in this environment
+
+    (other / "entry_points.txt").write_text(f"[console_scripts]\nx = y\n\n[ {group} ]\nq = m\n")
+    assert registry._may_declare(group)
+
+    (other / "entry_points.txt").unlink()
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(b"")
+    monkeypatch.syspath_prepend(str(archive))  # a zip: importlib.metadata decides
+    assert registry._may_declare(group)
+
+
 def test_an_entry_point_naming_something_else_is_one_line_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_registry: None
 ) -> None:
