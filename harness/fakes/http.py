@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import re
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -41,6 +42,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from harness.fakes.lazy_package import without_init
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
@@ -425,6 +428,11 @@ def _answer_requests(router: HttpRouter, request: Any) -> Any:
 @contextlib.contextmanager
 def activate_requests(backends: Backends) -> Iterator[Any]:
     """Answer every `requests` call from `backends.http` while active."""
+    if "responses" not in sys.modules:
+        # responses imports PyYAML (most of what importing it costs) only to read files of
+        # recorded responses (`_add_from_file`), which the harness never does: yaml stands in
+        # sys.modules without its __init__ run until some code uses it.
+        without_init("yaml")
     import responses
 
     router = backends.http

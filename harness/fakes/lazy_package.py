@@ -9,15 +9,21 @@ TLS and `cryptography` included (about half of what a first load of a Mongo serv
 `__path__`, `__spec__` and `__file__`, so `import name.sub` loads that submodule (and what it
 imports) from the real files, and nothing else. The package's own names are read from its
 `__init__` source (`ast`, nothing run): a literal constant (`ASCENDING = 1`) is set at once, a
-name imported there from one of its submodules (`from pymongo.errors import PyMongoError`) is
-imported when first asked for, an alias of such a name too (`version = __version__`). Any other
+name imported there from one of its submodules (`from pymongo.errors import PyMongoError`, or
+`reader = fastavro.read.reader`) is imported when first asked for, an alias of such a name too
+(`version = __version__`). Any other
 name (a function defined there, a name bound inside an `if` or a `try`) runs the real `__init__`
 in this very module the first time one is asked for: the module then is the real package, its
-submodules and classes the very objects loaded before. Nothing else is changed: what is
+submodules and classes the very objects loaded before. Where the `__init__` star-imports (or
+defines a module `__getattr__`), any name it cannot tell may be one of those: it runs the
+`__init__` too. Nothing else is changed: what is
 imported is the real code; only when the `__init__` runs differs, and the package's `__init__`
 must therefore have no side effect besides binding names (true of pymongo's).
 
 A package already imported is returned as it is.
+
+`failing_at_once(...)`: an import bound to fail (a package its module imports first thing is not
+installed) fails before importing the packages named before that one.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import sys
 import threading
 import types
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # What `__init__` binds, read from its source: literal values, and (module, attribute) to import
@@ -47,6 +54,12 @@ class LazyPackage:
         self._completed = False
         self._completing = False
         literals, lazy, others = _read_init(name, tree)
+        # Names a star import or a module __getattr__ may bind: any name may need the __init__.
+        self.open_ended = any(
+            (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
+            or (isinstance(node, ast.FunctionDef) and node.name == "__getattr__")
+            for node in ast.walk(tree)
+        )
         self._lazy = lazy
         self.names = frozenset(literals) | frozenset(lazy) | others
         self.needs_init = frozenset(others)
@@ -68,7 +81,8 @@ class LazyPackage:
     def _getattr(self, attr: str) -> Any:
         # Not a name of the `__init__` (a submodule not imported yet, asked for by
         # `from pkg import sub`: the import system then imports it): as the real package would.
-        if attr not in self.names:
+        dunder = attr.startswith("__") and attr.endswith("__")
+        if attr not in self.names and (not self.open_ended or dunder or self._completed):
             raise AttributeError(f"module {self.name!r} has no attribute {attr!r}")
         with self._lock:
             namespace = vars(self.module)
@@ -96,7 +110,13 @@ class LazyPackage:
                 if error.name != module_name:
                     raise
                 return _NEEDS_INIT  # `from pkg import name`: a name, not a submodule
-        return getattr(importlib.import_module(module_name), source)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            return _NEEDS_INIT  # `x = pkg.thing.attr` where `thing` is not a submodule
+        return getattr(module, source)
 
     def is_submodule(self, attr: str) -> bool:
         """Whether `attr` names a submodule of the package (found on its path, not imported)."""
@@ -164,6 +184,11 @@ def _read_init(name: str, tree: ast.Module) -> tuple[dict[str, Any], dict[str, _
             if isinstance(node.value, ast.Name):
                 lazy[target.id] = ("", node.value.id)  # an alias, resolved when asked for
                 continue
+            dotted = _dotted(node.value)
+            if dotted is not None and dotted.startswith(name + ".") and dotted.count(".") >= 2:
+                module, _, attribute = dotted.rpartition(".")  # `reader = pkg.read.reader`
+                lazy[target.id] = (module, attribute)
+                continue
             try:
                 literals[target.id] = ast.literal_eval(node.value)
             except ValueError:
@@ -189,6 +214,17 @@ def _read_init(name: str, tree: ast.Module) -> tuple[dict[str, Any], dict[str, _
             del lazy[local]
     others = {n for n in bound if n not in literals and n not in lazy}
     return literals, lazy, others
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for an expression that is only names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
 
 
 def _absolute(package: str, node: ast.ImportFrom) -> str | None:
@@ -223,3 +259,45 @@ def _bound_names(node: ast.stmt) -> Iterator[str]:
                     yield (alias.asname or alias.name).partition(".")[0]
         elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield sub.name
+
+
+@contextmanager
+def failing_at_once(*names: str) -> Iterator[None]:
+    """For the block, importing one of the modules `names` fails at once when it would fail
+    anyway: when a package its top level imports is not installed. It then fails before
+    importing the packages it names first, which the real import imports and then keeps for
+    nothing: pymongo's `ssl_support` tries `pymongo.pyopenssl_context`, which imports
+    `cryptography` (about a third of a Mongo fake's first build) and then fails where pyOpenSSL
+    is not installed, and pymongo uses the standard library's `ssl`, as it does here too. The
+    failure is `ModuleNotFoundError` either way; where the module can load, it loads."""
+    doomed = [name for name in names if name not in sys.modules and _would_fail(name)]
+    for name in doomed:
+        sys.modules[name] = None  # type: ignore[assignment]  # how the import system says "no"
+    try:
+        yield
+    finally:
+        for name in doomed:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+def _would_fail(name: str) -> bool:
+    """Whether module `name`'s top level imports a package that is not installed (an import
+    inside a `try`, an `if` or a function is not counted: it may be optional)."""
+    try:
+        spec = importlib.util.find_spec(name)
+        source = spec.loader.get_source(name) if spec is not None else None  # type: ignore[union-attr]
+        tree = ast.parse(source or "")
+    except (AttributeError, ImportError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            tops = [alias.name.partition(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops = [node.module.partition(".")[0]]
+        else:
+            continue
+        for top in tops:
+            if top not in sys.modules and importlib.util.find_spec(top) is None:
+                return True
+    return False

@@ -54,7 +54,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from harness.fakes.lazy_package import without_init
+from harness.fakes.lazy_package import failing_at_once, without_init
 from harness.fakes.tree import ModuleTree, bind, new_module
 from harness.fidelity import Fidelity
 from harness.modules import real_package
@@ -78,6 +78,14 @@ REAL_SUBMODULES = (
 # Real pymongo names the fake resolves only when asked for: the async client (the costliest part
 # of pymongo to import; mongomock has no async client, so it is the real one, as before).
 DEFERRED = ("AsyncMongoClient",)
+# pymongo's modules import each other in cycles that resolve only in the order its __init__
+# imports them: `common` first (else `helpers_shared -> hello -> common -> compression_support ->
+# hello` fails, and mongomock, catching the ImportError, uses its own IndexModel and ReturnDocument).
+IMPORTED_FIRST = ("pymongo.common",)
+# pymongo modules whose import fails where an optional dependency is missing, after importing
+# others for nothing: TLS through pyOpenSSL (imports cryptography first; without pyOpenSSL
+# pymongo uses the standard library's ssl).
+BOUND_TO_FAIL = ("pymongo.pyopenssl_context",)
 
 
 class MongoStore:
@@ -328,8 +336,11 @@ def build_tree(backends: Backends) -> ModuleTree:
     """Fresh `pymongo` module objects whose clients use `backends.mongo`."""
     import importlib
 
-    without_init("pymongo")  # unless imported already: its submodules, not the whole driver
-    import mongomock
+    if without_init("pymongo") is not None:  # its submodules, not the whole driver
+        for name in IMPORTED_FIRST:
+            importlib.import_module(name)
+    with failing_at_once(*BOUND_TO_FAIL):
+        import mongomock
     import pymongo
     from pymongo import errors, helpers_shared, operations
 

@@ -37,6 +37,7 @@ from harness.fakes.confluent_types import (
     SerializationContext,
     SerializationError,
 )
+from harness.fakes.lazy_package import without_init
 from harness.fakes.tree import ClientLog
 
 MAGIC_BYTE = 0
@@ -285,7 +286,12 @@ class SchemaRegistry:
 
 
 def _fastavro() -> Any:
-    import fastavro  # deferred: importing the fakes must stay cheap
+    # Deferred: importing the fakes must stay cheap. And without fastavro's __init__ (which
+    # imports every reader and writer): parsing a schema, what a service's import does when it
+    # builds a serializer, loads fastavro.schema alone; encoding loads fastavro.write when the
+    # first message is produced (harness.fakes.lazy_package).
+    without_init("fastavro")
+    import fastavro
 
     return fastavro
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.fakes.lazy_package import without_init
+from harness.fakes.lazy_package import failing_at_once, without_init
 
 INIT = '''
 """A client library whose __init__ gathers its whole client."""
@@ -45,6 +45,9 @@ FILES = {
     "light.py": "VALUE = 'light'\n",
     "heavy.py": "from lazypkg.errors import Error\n\nclass Client:\n    error = Error\n",
     "unnamed.py": "from lazypkg import errors\nUSES = errors.Error\n",
+    "costly.py": "LOADED = True\n",
+    "tls.py": "import lazypkg.costly\nimport lazypkg_no_such_dependency\n",
+    "tls_ok.py": "import lazypkg.costly\ntry:\n    import lazypkg_no_such_dependency\nexcept ImportError:\n    pass\n",
 }
 
 
@@ -129,3 +132,40 @@ def test_a_package_already_imported_is_left_as_it_is(package: Path) -> None:
     assert sys.modules["lazypkg"] is real
     assert without_init("json") is None  # imported, and not a package
     assert without_init("no_such_package_here") is None
+
+
+def test_an_import_bound_to_fail_fails_before_importing_what_it_names_first(
+    package: Path,
+) -> None:
+    with failing_at_once("lazypkg.tls", "lazypkg.tls_ok"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("lazypkg.tls")
+        assert "costly" not in _loaded()
+        importlib.import_module("lazypkg.tls_ok")  # its missing dependency is optional
+    assert {"costly", "tls_ok"} <= _loaded() and "tls" not in _loaded()
+
+    with pytest.raises(ModuleNotFoundError, match="lazypkg_no_such_dependency"):
+        importlib.import_module("lazypkg.tls")  # outside the block: the real import, failing
+
+
+def test_a_star_importing_init_runs_for_a_name_it_may_bind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "starpkg"
+    root.mkdir()
+    (root / "__init__.py").write_text("from .parts import *\n__version__ = '2'\n")
+    (root / "parts.py").write_text("__all__ = ['Part']\n\nclass Part:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        lazy = without_init("starpkg")
+        assert lazy is not None and lazy.open_ended
+        assert lazy.module.__version__ == "2" and "starpkg.parts" not in sys.modules
+        with pytest.raises(AttributeError):
+            lazy.module.__wrapped__  # noqa: B018  (a probe, not a name: nothing runs)
+        assert not lazy.completed
+
+        assert lazy.module.Part is sys.modules["starpkg.parts"].Part
+        assert lazy.completed
+    finally:
+        for name in [n for n in sys.modules if n == "starpkg" or n.startswith("starpkg.")]:
+            del sys.modules[name]

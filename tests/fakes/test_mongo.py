@@ -115,6 +115,13 @@ from harness.integrations import provider
 tree = provider("pymongo").build(Backends())
 fake = tree.module("pymongo")
 assert "pymongo.asynchronous.mongo_client" not in sys.modules, "the async client was imported"
+ssl_support = sys.modules["pymongo.ssl_support"]
+try:
+    import OpenSSL, service_identity  # noqa: F401
+except ImportError:  # pymongo's TLS is the standard library's, and cryptography is not imported
+    assert not ssl_support.HAVE_PYSSL and "cryptography.x509" not in sys.modules
+else:
+    assert ssl_support.HAVE_PYSSL
 client = fake.MongoClient("mongodb://mongo.invalid:27017/")
 positions = client["telemetry"]["positions"]
 positions.create_index("identifier", unique=True)
@@ -148,3 +155,52 @@ def test_the_tree_imports_pymongo_without_its_async_client_and_still_has_every_n
         [sys.executable, "-c", FRESH_BUILD], capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+# What mongomock's modules bound at their import (names of pymongo's classes, or its own
+# fallbacks where a `try: from pymongo... except ImportError:` failed), as JSON.
+MONGOMOCK_BINDINGS = """
+import json, sys, types
+if sys.argv[1] == "whole":
+    import pymongo, mongomock  # noqa: F401
+else:
+    from harness.fakes.backends import Backends
+    from harness.integrations import provider
+    provider("pymongo").build(Backends())
+
+def described(value):
+    if isinstance(value, types.ModuleType):
+        return "module " + value.__name__
+    if isinstance(value, (type, types.FunctionType)):
+        return f"{value.__module__}.{value.__qualname__}"
+    kind = type(value)
+    if kind.__module__.startswith(("pymongo", "mongomock", "bson")):
+        return f"a {kind.__module__}.{kind.__qualname__}"
+    return None
+
+print(json.dumps({
+    name: {k: d for k, v in vars(module).items() if (d := described(v)) is not None}
+    for name, module in sys.modules.items() if name.startswith("mongomock")
+}))
+"""
+
+
+def test_mongomock_binds_the_same_pymongo_objects_as_with_pymongo_imported_whole() -> None:
+    import json
+    import subprocess
+    import sys
+
+    def bindings(mode: str) -> dict[str, dict[str, str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", MONGOMOCK_BINDINGS, mode],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return json.loads(done.stdout)
+
+    whole, fake = bindings("whole"), bindings("fake")
+
+    assert whole["mongomock.collection"]["IndexModel"] == "pymongo.operations.IndexModel"
+    assert fake == whole
