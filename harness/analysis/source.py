@@ -15,7 +15,6 @@ import tokenize
 
 from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
 from harness.analysis.model import AnalysisError
-from harness.analysis.newer_syntax import downgrade
 
 # A Python file larger than this is almost certainly generated data, and parsing it would take
 # seconds and hundreds of megabytes; callers may pass their own limit.
@@ -114,6 +113,10 @@ def parse(text: str, path: str) -> ast.Module:
         return deeply(ast.parse, text, filename=path, type_comments=False)
     except SyntaxError as error:
         # Written for a newer Python than this one, perhaps: read it in a form this one parses.
+        # Imported here: it loads libcst (about 0.2 s), which reading code this Python parses
+        # never needs (the plugin's first service load, `harness scan`).
+        from harness.analysis.newer_syntax import downgrade
+
         older = downgrade(text, error)
         if older is not None:
             try:

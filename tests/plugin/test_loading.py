@@ -127,6 +127,10 @@ def test_the_next_test_gets_the_fake_too(legacy):
     svc = legacy.load("svc")
     import pymongo
     assert pymongo is svc.pymongo and pymongo.MongoClient is svc.MongoClient
+
+def test_reading_a_service_python_parses_loads_no_linter_library(legacy):
+    legacy.load("svc")
+    assert "libcst" not in sys.modules
 """
 
 
@@ -141,4 +145,4 @@ def test_a_service_importing_the_async_client_and_timeout_loads_with_the_mongo_f
 
     result = project.pytester.runpytest_subprocess()
 
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
