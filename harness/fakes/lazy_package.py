@@ -47,7 +47,9 @@ _Lazy = tuple[str, "str | None"]
 class LazyPackage:
     """The state behind one package's stand-in module (see the module docstring)."""
 
-    def __init__(self, name: str, spec: importlib.machinery.ModuleSpec, tree: ast.Module) -> None:
+    def __init__(
+        self, name: str, spec: importlib.machinery.ModuleSpec, tree: ast.Module
+    ) -> None:
         self.name = name
         self._spec = spec
         self._lock = threading.RLock()
@@ -56,7 +58,10 @@ class LazyPackage:
         literals, lazy, others = _read_init(name, tree)
         # Names a star import or a module __getattr__ may bind: any name may need the __init__.
         self.open_ended = any(
-            (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
+            (
+                isinstance(node, ast.ImportFrom)
+                and any(a.name == "*" for a in node.names)
+            )
             or (isinstance(node, ast.FunctionDef) and node.name == "__getattr__")
             for node in ast.walk(tree)
         )
@@ -82,7 +87,9 @@ class LazyPackage:
         # Not a name of the `__init__` (a submodule not imported yet, asked for by
         # `from pkg import sub`: the import system then imports it): as the real package would.
         dunder = attr.startswith("__") and attr.endswith("__")
-        if attr not in self.names and (not self.open_ended or dunder or self._completed):
+        if attr not in self.names and (
+            not self.open_ended or dunder or self._completed
+        ):
             raise AttributeError(f"module {self.name!r} has no attribute {attr!r}")
         with self._lock:
             namespace = vars(self.module)
@@ -123,7 +130,10 @@ class LazyPackage:
         module_name, source = self._lazy.get(attr, ("", ""))
         if source is not None or not module_name:
             return False
-        return importlib.machinery.PathFinder.find_spec(module_name, self.module.__path__) is not None
+        return (
+            importlib.machinery.PathFinder.find_spec(module_name, self.module.__path__)
+            is not None
+        )
 
     def complete(self) -> None:
         """Run the real `__init__` in the module: from now on it is the real package."""
@@ -168,7 +178,9 @@ def without_init(name: str) -> LazyPackage | None:
     return package
 
 
-def _read_init(name: str, tree: ast.Module) -> tuple[dict[str, Any], dict[str, _Lazy], set[str]]:
+def _read_init(
+    name: str, tree: ast.Module
+) -> tuple[dict[str, Any], dict[str, _Lazy], set[str]]:
     """What the `__init__` binds (see `_Lazy`): literals, lazy imports, and the other names."""
     bound: dict[str, int] = {}
     for node in tree.body:
@@ -182,11 +194,20 @@ def _read_init(name: str, tree: ast.Module) -> tuple[dict[str, Any], dict[str, _
             if not isinstance(target, ast.Name) or bound[target.id] != 1:
                 continue
             if isinstance(node.value, ast.Name):
-                lazy[target.id] = ("", node.value.id)  # an alias, resolved when asked for
+                lazy[target.id] = (
+                    "",
+                    node.value.id,
+                )  # an alias, resolved when asked for
                 continue
-            dotted = _dotted(node.value)
-            if dotted is not None and dotted.startswith(name + ".") and dotted.count(".") >= 2:
-                module, _, attribute = dotted.rpartition(".")  # `reader = pkg.read.reader`
+            chain = all(
+                isinstance(n, (ast.Name, ast.Attribute, ast.Load))
+                for n in ast.walk(node.value)
+            )
+            dotted = ast.unparse(node.value) if chain else ""
+            if dotted.startswith(name + ".") and dotted.count(".") >= 2:
+                module, _, attribute = dotted.rpartition(
+                    "."
+                )  # `reader = pkg.read.reader`
                 lazy[target.id] = (module, attribute)
                 continue
             try:
@@ -214,17 +235,6 @@ def _read_init(name: str, tree: ast.Module) -> tuple[dict[str, Any], dict[str, _
             del lazy[local]
     others = {n for n in bound if n not in literals and n not in lazy}
     return literals, lazy, others
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """`a.b.c` for an expression that is only names and attributes, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
 
 
 def _absolute(package: str, node: ast.ImportFrom) -> str | None:

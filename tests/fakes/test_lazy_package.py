@@ -75,7 +75,11 @@ def test_submodules_load_alone_and_literals_need_nothing(package: Path) -> None:
     module = lazy.module
 
     assert _loaded() == {"errors"}
-    assert (module.ASCENDING, module.NAMES, module.__all__[0]) == (1, ("a", "b"), "ASCENDING")
+    assert (module.ASCENDING, module.NAMES, module.__all__[0]) == (
+        1,
+        ("a", "b"),
+        "ASCENDING",
+    )
     assert module.__doc__.strip().startswith("A client library")
     assert module.Error is errors.Error
     assert _loaded() == {"errors"}
@@ -84,7 +88,9 @@ def test_submodules_load_alone_and_literals_need_nothing(package: Path) -> None:
     assert not lazy.completed
 
 
-def test_a_submodule_not_named_by_the_init_is_imported_by_from_import(package: Path) -> None:
+def test_a_submodule_not_named_by_the_init_is_imported_by_from_import(
+    package: Path,
+) -> None:
     lazy = without_init("lazypkg")
     assert lazy is not None
 
@@ -119,7 +125,9 @@ def test_an_unknown_name_fails_as_on_the_real_package_without_running_the_init(
     lazy = without_init("lazypkg")
     assert lazy is not None
 
-    with pytest.raises(AttributeError, match="module 'lazypkg' has no attribute 'nothing'"):
+    with pytest.raises(
+        AttributeError, match="module 'lazypkg' has no attribute 'nothing'"
+    ):
         lazy.module.nothing  # noqa: B018
 
     assert not lazy.completed
@@ -145,7 +153,9 @@ def test_an_import_bound_to_fail_fails_before_importing_what_it_names_first(
     assert {"costly", "tls_ok"} <= _loaded() and "tls" not in _loaded()
 
     with pytest.raises(ModuleNotFoundError, match="lazypkg_no_such_dependency"):
-        importlib.import_module("lazypkg.tls")  # outside the block: the real import, failing
+        importlib.import_module(
+            "lazypkg.tls"
+        )  # outside the block: the real import, failing
 
 
 def test_a_star_importing_init_runs_for_a_name_it_may_bind(
@@ -167,5 +177,7 @@ def test_a_star_importing_init_runs_for_a_name_it_may_bind(
         assert lazy.module.Part is sys.modules["starpkg.parts"].Part
         assert lazy.completed
     finally:
-        for name in [n for n in sys.modules if n == "starpkg" or n.startswith("starpkg.")]:
+        for name in [
+            n for n in sys.modules if n == "starpkg" or n.startswith("starpkg.")
+        ]:
             del sys.modules[name]
