@@ -67,6 +67,7 @@ SMALL_SUITES = (
     ("alexhermida/vigotech-bot", "acbba9350c3fbd4611d420cc368449b68e9def72"),
     ("alkc/flask-mongomock-example", "72a3b0d9f5e5deb762e5091a9b47c4a43ef51830"),
     ("allenokech/SFIA2-Project", "35ee7f6bdff41a1a2151fda8bc74a911e675a866"),
+    ("allenporter/home-assistant-synthetic-home", "421cdd91badcc8fedfa63ac156f409772b316e14"),
     ("andreaprosseda/vimar-byme-plus-homeassistant", "5278a87410bc03979a2e87ca5b9df9f502687ed0"),
     ("arjenbos/ha_alpha_home", "3d4c14074996edc01e9ff84d5b2bde365b73aec0"),
     ("ashrith0805/prace", "de83dd283a43a2c2b53f6330fd13ee2253a19b53"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from harness.analysis import EffectKind
 from harness.analysis.packages import is_stdlib
 from harness.lint.project import FileContext, Subject
+from harness.lint.records import is_test_file
 from harness.lint.reach import Reach, display_lookup, lookups_of
 from harness.lint.setup_facts import PatchCall
 
@@ -255,7 +256,47 @@ def _third_party(
         # (`homeassistant` calling `persistent_notification.async_create`), so a patch of one
         # of them can change what the code under test gets from it.
         return None
+    if _loaded_at_run_time(context, module):
+        return None
     return Verdict("LH101", patch, target, None, module)
+
+
+# Test plugins that import a project's packages themselves, at run time, whatever the tests
+# import: the marker naming the plugin (or its fixture) in the tests, and the directory of the
+# packages it loads.  Home Assistant's test plugin loads every integration of custom_components/
+# when a test sets one up.
+RUNTIME_LOADERS = (
+    (("pytest_homeassistant_custom_component", "enable_custom_integrations"), "custom_components"),
+)
+
+
+def _loaded_at_run_time(context: FileContext, module: str) -> bool:
+    """Whether a module of a package a test plugin loads at run time imports `module` (or a
+    package of it): the tests may reach that code without importing it."""
+    project = context.project
+    texts = [project.source_text(setup.path) for setup in (*context.chain, context.setup)]
+    for markers, directory in RUNTIME_LOADERS:
+        if not any(marker in text for marker in markers for text in texts):
+            continue
+        for path in _package_files(project.root, directory):
+            facts = project.facts(path)
+            for binding in facts.imports if facts is not None else ():
+                names = (binding.module, binding.qualified)
+                if any(n == module or module.startswith(n + ".") for n in names if n):
+                    return True
+    return False
+
+
+def _package_files(root: str, directory: str) -> list[str]:
+    """The Python files (tests left out) under `root`/`directory`, in a stable order."""
+    found = []
+    for folder, dirs, names in os.walk(os.path.join(root, directory)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(
+            os.path.join(folder, name) for name in sorted(names)
+            if name.endswith(".py") and not is_test_file(os.path.join(folder, name))
+        )
+    return found
 
 
 # `unittest.mock._builtins`: patching one of these names on a module sets create=True by itself.
