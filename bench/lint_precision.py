@@ -113,6 +113,7 @@ SMALL_SUITES = (
     ("gfborges/ddictionary-back-end", "1f09f841b18f0499d55cb7e8724392abee6595f9"),
     ("glovguy/email-bot", "8ab895a9186b49fc13ba35bc5e58bf871de70423"),
     ("GovWizely/lambda-contractsfinder", "7b4fdcfd55fe6b65e6f211c5d19507efdd1feb81"),
+    ("GuidoJeuken-6512/lambda_heat_pump_hacs", "a25da2bb6ca637586df48ecd707f07f3134e1c95"),
     ("ha-termoweb/ha-termoweb", "520ff4a6ebd160066198dd918df6eec14b7e27ac"),
     ("Hankanman/Area-Occupancy-Detection", "84387fd67994fd53647cee5aec4bc72b3e2849b1"),
     ("hass-energy/haeo", "339a39bd6ae681ca112e99d70b4f918fea726b14"),
