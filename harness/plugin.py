@@ -124,7 +124,8 @@ FIDELITY_MARKER = "harness_fidelity"
 _LEGACY_KEY = pytest.StashKey["LegacyFixture"]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _leave_asserts_as_written(pluginmanager)
     group = parser.getgroup("harness", "legacy-harness: test legacy modules without changing them")
     group.addoption(
         OPTION_FIDELITY,
@@ -159,6 +160,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help=f"as {OPTION_LEAK_CHECK}: check at the end of the session that nothing was left behind",
     )
+
+
+def _leave_asserts_as_written(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Keep pytest from rewriting the asserts of the harness's own modules.
+
+    pytest rewrites every module of a plugin's distribution, for the assertion helpers plugins
+    may define. The harness defines none: its asserts are the ones of the libraries its fakes
+    mirror (kafka-python's `assert ..., "Requires group_id"`), whose `AssertionError` must read
+    as the library's, not as pytest's explanation. And where bytecode is not written
+    (`PYTHONDONTWRITEBYTECODE`, a read-only install) rewriting means parsing and compiling every
+    harness module a session imports again in every session, about a second. Called as the
+    plugin registers, before the harness imports anything else; with another pytest whose
+    import hook has no such table, pytest goes on rewriting, as before."""
+    hook = getattr(pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if isinstance(marked, set) and _PACKAGE in marked:
+        marked.discard(_PACKAGE)
+        cache = getattr(hook, "_marked_for_rewrite_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
+_PACKAGE = __name__.partition(".")[0]
 
 
 def pytest_configure(config: pytest.Config) -> None:

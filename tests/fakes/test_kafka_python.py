@@ -135,8 +135,10 @@ def test_commit_and_committed(kp: Tree, backends: Backends) -> None:
 
 def test_consumer_without_group_cannot_commit(kp: Tree) -> None:
     consumer = kp.KafkaConsumer("positions", auto_offset_reset="earliest")
-    with pytest.raises(AssertionError, match="Requires group_id"):
+    with pytest.raises(AssertionError) as raised:
         consumer.commit()
+    # kafka-python's own words: pytest does not rewrite the harness's asserts
+    assert str(raised.value) == "Requires group_id"
 
 
 def test_errors_keep_the_real_hierarchy(kp: Tree) -> None:
