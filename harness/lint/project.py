@@ -480,8 +480,9 @@ class FileContext:
         return subjects
 
     def imports_unresolved(self, top: str) -> bool:
-        """Whether this file or its conftests import package `top` without it being found."""
-        for setup in (*self.chain, self.setup):
+        """Whether this file, its conftests or (for a conftest) the tests below it import
+        package `top` without it being found."""
+        for setup in (*self.chain, self.setup, *self.below):
             for event in setup.imports:
                 if (event.module or "").split(".")[0] == top and event.how != "path":
                     return not self.resolve_event(event, setup)

@@ -137,6 +137,26 @@ class PhantomTarget(Rule):
             },
             lint="tests/conftest.py",
         ),
+        Valid(  # the tests below the conftest import the package, but from a place not found
+            # (a src layout the runner puts on PYTHONPATH): unknown, not a library
+            {
+                "common/log.py": "def setup():\n    pass\n",
+                "packages/runner/src/runner_pkg/__init__.py": "",
+                "packages/runner/src/runner_pkg/core.py": "STATE = '/workspace/state'\n",
+                "packages/runner/tests/conftest.py": (
+                    "import pytest\n\n\n"
+                    "@pytest.fixture(autouse=True)\n"
+                    "def state(monkeypatch, tmp_path):\n"
+                    '    monkeypatch.setattr("runner_pkg.core.STATE", str(tmp_path))\n'
+                ),
+                "packages/runner/tests/test_core.py": (
+                    "from common.log import setup\n"
+                    "from runner_pkg import core\n\n\n"
+                    "def test_state():\n    setup()\n    assert core.STATE\n"
+                ),
+            },
+            lint="packages/runner/tests/conftest.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
