@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from harness.analysis import AnalysisError
 from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
@@ -32,6 +33,7 @@ from harness.lint.project import SKIPPED_DIRS, FileContext, Project
 from harness.lint.records import FileRecord, digest_of, read_record
 from harness.lint.rule import Finding, Rule
 from harness.lint.rules import all_rules
+from harness.lint.runner_env import runner_env
 
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 48
@@ -53,6 +55,11 @@ class LintRun:
     use_cache: bool = True  # False: do not read the cache (this run's verdicts replace it)
     jobs: int = 0  # 0: every core
     cache_dir: str | None = None  # given on the command line: used as it is
+
+    @cached_property
+    def _runner_env(self) -> frozenset[str]:
+        """Variables the project's test runners set (scripts, Makefile, tox, compose, CI)."""
+        return runner_env(self.config.root, SKIPPED_DIRS)
 
     def execute(self) -> LintResult:
         # The run allocates millions of small objects (syntax trees, records) and frees them
@@ -104,7 +111,7 @@ class LintRun:
             lambda path: self._record_on_demand(path, fresh, records),
             plugin_services=dict(self.config.services),
             plugin_env=dict(self.config.service_env),
-            ini_env=self.config.ini_env,
+            ini_env=self.config.ini_env | self._runner_env,
         )
         project.records.update(fresh)
         judged = [p for p in to_judge if fresh[p].error is None and fresh[p].setup is not None]
@@ -142,7 +149,7 @@ class LintRun:
             layout = layout_digest(config.root, sorted(outside), SKIPPED_DIRS)
         settings = (sorted(config.services.items()),
                     sorted((k, sorted(v)) for k, v in config.service_env.items()),
-                    sorted(config.ini_env), config.src, self.src, config.pythonpath,
+                    sorted(config.ini_env | self._runner_env), config.src, self.src, config.pythonpath,
                     config.max_bytes)
         key = cache_key(settings, layout) if layout is not None else None
         return (VerdictCache(folder, key, read=self.use_cache),

@@ -23,9 +23,10 @@ class EnvNotSet(Rule):
     `os.environ["KAFKA_IP"]` at module level raises `KeyError` when the variable is unset;
     `int(os.getenv("KAFKA_PORT"))` raises `TypeError`.  Setups that count: `os.environ[...] =`,
     `os.environ.setdefault`, `patch.dict(os.environ, ...)`, `monkeypatch.setenv` (in the file or
-    a conftest above it), pytest-env's `env` ini option, and `[tool.harness.services.*] env` for
-    services the harness plugin loads.  Reads with a default are fine.  A variable set, but only
-    after the import, is LH302 instead.
+    a conftest above it), pytest-env's `env` ini option, `[tool.harness.services.*] env` for
+    services the harness plugin loads, and assignments in the project's files that run the tests
+    (`KEY=value pytest` in a script, a Makefile, tox, compose or CI file: `runner_env.py`).
+    Reads with a default are fine.  A variable set, but only after the import, is LH302 instead.
     """
 
     CODE = "LH301"
@@ -58,6 +59,18 @@ class EnvNotSet(Rule):
                 ),
             },
             lint="tests/test_config.py",
+        ),
+        Valid(  # the project's test script sets it before pytest starts
+            {
+                "svc.py": SERVICE,
+                "scripts/test-unit.sh": (
+                    "#!/bin/sh\n"
+                    "env -i PATH=\"$PATH\" KAFKA_IP=localhost \\\n"
+                    "    KAFKA_PORT=9092 python -m pytest tests\n"
+                ),
+                "tests/test_svc.py": "import svc\n\n\ndef test_ip():\n    assert svc.KAFKA_IP\n",
+            },
+            lint="tests/test_svc.py",
         ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
