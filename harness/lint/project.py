@@ -108,7 +108,8 @@ class Project:
     # ------------------------------------------------------------------ finding modules
 
     def find_module(self, name: str, roots: tuple[str, ...]) -> str | None:
-        """The file a dotted name imports from, searching `roots` in order; None if not local."""
+        """The file a dotted name imports from, searching `roots` in order; None if not local.
+        A package directory wins over a module file of the same name, as in Python's finder."""
         key = (name, roots)
         if key in self._find_cache:
             return self._find_cache[key]
@@ -117,8 +118,8 @@ class Project:
             relative = name.replace(".", os.sep)
             for root in roots:
                 for candidate in (
-                    os.path.join(root, relative + ".py"),
                     os.path.join(root, relative, "__init__.py"),
+                    os.path.join(root, relative + ".py"),
                 ):
                     if os.path.isfile(candidate):
                         found = os.path.normpath(candidate)

@@ -35,6 +35,24 @@ class MissingAttribute(Rule):
     MESSAGE = "patch target attribute does not exist in the module under test"
 
     VALID: ClassVar[list[Valid]] = [
+        Valid(  # a package directory and a module file of the same name: Python imports the
+            # package (its __init__.py), whatever the stale module file beside it defines
+            {
+                "app/__init__.py": "",
+                "app/config.py": "LEGACY = True\n",
+                "app/config/__init__.py": (
+                    "from pathlib import Path\n\n\ndef home():\n    return Path.home()\n"
+                ),
+                "tests/test_config.py": (
+                    "from unittest.mock import patch\n"
+                    "from app import config\n\n\n"
+                    '@patch("app.config.Path")\n'
+                    "def test_home(path):\n"
+                    "    assert config.home() is path.home.return_value\n"
+                ),
+            },
+            lint="tests/test_config.py",
+        ),
         Valid(
             {
                 "svc.py": SERVICE,
