@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from harness.lint.setup_facts.model import EnvSet, ModuleFake
-from harness.lint.setup_facts.scopes import SetupWalker
+from harness.lint.setup_facts.scopes import SetupWalker, is_none
 
 
 class EnvironmentMixin(SetupWalker):
@@ -42,6 +42,8 @@ class EnvironmentMixin(SetupWalker):
         container = self.qualify(target.value)
         key = self.string(target.slice)
         if container == "sys.modules":
+            if is_none(getattr(node, "value", None)):
+                return  # `sys.modules[name] = None` blocks the import on purpose: no fake
             if key is not None:
                 self.fakes.append(ModuleFake(key, "assign", self.where(node, persistent=True)))
             else:

@@ -12,7 +12,7 @@ from harness.lint.setup_facts.model import (
     PatchCall,
     ReturnValueSet,
 )
-from harness.lint.setup_facts.scopes import SetupWalker, dotted, flag, keyword
+from harness.lint.setup_facts.scopes import SetupWalker, dotted, flag, is_none, keyword
 
 MOCKER_NAMES = frozenset(
     {"mocker", "module_mocker", "class_mocker", "package_mocker", "session_mocker"}
@@ -102,14 +102,16 @@ class PatchesMixin(SetupWalker):
         extra = [
             k.arg for k in node.keywords if k.arg and k.arg not in ("values", "clear", "in_dict")
         ]
-        keys = self.dict_keys(values) if values is not None else ()
         where = self.where(node)
         if name == "sys.modules":
+            # `{"sentry_sdk": None}` blocks an import on purpose: a blocker, not a fake.
+            keys = self.dict_keys(values, blockers=False) if values is not None else ()
             if keys is None:
                 self.fakes_unknown.append(where)
             for key in (*(keys or ()), *extra):
                 self.fakes.append(ModuleFake(key, "patch.dict", where))
         elif name == "os.environ":
+            keys = self.dict_keys(values) if values is not None else ()
             if keys is None:
                 self.env_unknown.append(where)
             for key in (*(keys or ()), *extra):
@@ -160,6 +162,8 @@ class PatchesMixin(SetupWalker):
             if container == "sys.modules":
                 if key is None:
                     self.fakes_unknown.append(where)
+                elif len(args) >= 3 and is_none(args[2]):
+                    pass  # `setitem(sys.modules, name, None)` blocks the import: no fake
                 else:
                     self.fakes.append(ModuleFake(key, "monkeypatch.setitem", where))
             elif container == "os.environ":

@@ -128,15 +128,16 @@ class SetupWalker(FastVisitor):
             return self.string_constants.get(node.id)
         return None
 
-    def dict_keys(self, node: ast.expr | None) -> tuple[str, ...] | None:
+    def dict_keys(self, node: ast.expr | None, *, blockers: bool = True) -> tuple[str, ...] | None:
         """String keys of a dict literal (or of a module-level dict constant); None if unknown."""
         if isinstance(node, ast.Dict):
             keys = []
-            for key in node.keys:
+            for key, value in zip(node.keys, node.values):
                 text = self.string(key) if key is not None else None
                 if text is None:
                     return None
-                keys.append(text)
+                if blockers or not is_none(value):
+                    keys.append(text)
             return tuple(keys)
         if isinstance(node, ast.Name):
             return self.dict_constants.get(node.id)
@@ -312,6 +313,12 @@ def keyword(node: ast.Call, name: str) -> ast.expr | None:
         if keyword.arg == name:
             return keyword.value
     return None
+
+
+def is_none(node: ast.AST | None) -> bool:
+    """The literal `None`: as a `sys.modules` value it makes the import fail (a blocker, not a
+    fake)."""
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def dotted(node: ast.expr) -> str | None:
