@@ -259,17 +259,26 @@ class Project:
         return cached
 
     def resolve_binding(self, binding: ImportBinding, roots: tuple[str, ...]) -> list[str]:
-        """Local files an import binding loads (`from pkg import sub` may load `pkg/sub.py`)."""
+        """Local files an import binding loads (`from pkg import sub` may load `pkg/sub.py`;
+        importing `pkg.mod` runs `pkg/__init__.py` first)."""
         found = []
         if binding.module:
             module_file = self.find_module(binding.module, roots)
             if module_file:
+                found.extend(self.parent_packages(binding.module, roots))
                 found.append(module_file)
                 if binding.name and binding.name != "*":
                     sub = self.find_module(binding.qualified, roots)
                     if sub:
                         found.append(sub)
         return found
+
+    def parent_packages(self, module: str, roots: tuple[str, ...]) -> list[str]:
+        """The `__init__.py` files importing `module` runs before it (`a`, then `a.b` for
+        `a.b.c`), those that are local."""
+        parts = module.split(".")
+        found = (self.find_module(".".join(parts[:cut]), roots) for cut in range(1, len(parts)))
+        return [path for path in found if path is not None]
 
     def import_closure(self, path: str) -> frozenset[str]:
         """`path` and every local module it imports at import time, transitively."""
@@ -458,6 +467,12 @@ class FileContext:
     def subjects(self) -> dict[str, Subject]:
         subjects: dict[str, Subject] = {}
         for _, event, path, name in self.events:
+            for package in self.project.parent_packages(name, self.roots) if name else ():
+                # The packages' __init__.py run first: what they import is imported too.
+                if package != path and not is_test_file(package) and package not in subjects:
+                    facts = self.project.facts(package)
+                    if facts is not None:
+                        subjects[package] = Subject(package, facts)
             facts = self.project.facts(path)
             if facts is None:
                 continue
