@@ -157,6 +157,33 @@ class PhantomTarget(Rule):
             },
             lint="packages/runner/tests/conftest.py",
         ),
+        Valid(  # a patcher started at module level is still running while pytest imports the
+            # test modules collected after this one, and what they import
+            {
+                "svc.py": SERVICE,
+                "tests/test_a_svc.py": (
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    'patch("textlib.Blob", MagicMock()).start()\n'
+                    "import svc\n\n\n"
+                    "def test_poll():\n    svc.poll_once()\n"
+                ),
+            },
+            lint="tests/test_a_svc.py",
+        ),
+        Valid(  # importing tools.tracker runs tools/__init__.py first, which imports nlp.lang
+            {
+                "tools/__init__.py": "from tools.context import Context\n",
+                "tools/context.py": "from nlp.lang import Language\n\nContext = Language\n",
+                "tools/tracker.py": "def track(text):\n    return len(text)\n",
+                "tests/test_tracker.py": (
+                    "from unittest.mock import MagicMock, patch\n\n"
+                    'with patch("nlp.lang.Language", MagicMock()):\n'
+                    "    from tools.tracker import track\n\n\n"
+                    "def test_track():\n    assert track('ab') == 2\n"
+                ),
+            },
+            lint="tests/test_tracker.py",
+        ),
     ]
     INVALID: ClassVar[list[Invalid]] = [
         Invalid(
@@ -179,6 +206,11 @@ class PhantomTarget(Rule):
         root = context.project.root
         for verdict in verdicts(context):
             if verdict.code != self.CODE:
+                continue
+            where = verdict.patch.where
+            if where.scope is None and where.active is None:
+                # Started at module level: still in effect while pytest collects (imports) the
+                # test modules after this one, whose code may import the library then.
                 continue
             line, col = position(verdict.patch)
             wanted = verdict.target.rsplit(".", 1)[-1]
