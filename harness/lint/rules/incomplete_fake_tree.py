@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from harness.lint.ordering import in_helper, package_inits
-from harness.lint.project import FileContext
+from harness.lint.project import FileContext, Subject
 from harness.lint.rule import Finding, Invalid, Rule, Valid
+from harness.lint.setup_facts import ModuleFake
 from harness.lint.targets import display
 
 SERVICE = """\
@@ -35,7 +36,21 @@ class IncompleteFakeTree(Rule):
     MESSAGE = "sys.modules fakes a package but not the submodules the code under test imports"
 
     VALID: ClassVar[list[Valid]] = [
-        Valid(  # None in sys.modules blocks the import on purpose (the code's fallback runs)
+        Valid(  # a fake installed inside a test, after the module under test was imported:
+            # its import-time imports are done already
+            {
+                "svc.py": SERVICE,
+                "tests/test_svc.py": (
+                    "from unittest.mock import MagicMock, patch\n\nimport svc\n\n\n"
+                    "def test_later():\n"
+                    '    with patch.dict("sys.modules", {"confluent_kafka": MagicMock()}):\n'
+                    "        assert svc.DeserializingConsumer\n"
+                ),
+            },
+            lint="tests/test_svc.py",
+        ),
+        Valid(  # None in sys.modules blocks the import on purpose (the code's fallback runs),
+            # and the saved entry put back afterwards is the real module
             {
                 "errors.py": (
                     "try:\n"
@@ -47,10 +62,13 @@ class IncompleteFakeTree(Rule):
                 "tests/test_errors.py": (
                     "import sys\n\n\n"
                     "def test_without_sdk(monkeypatch):\n"
+                    '    saved = sys.modules.get("sdk")\n'
                     '    sys.modules["sdk"] = None\n'
                     '    monkeypatch.setitem(sys.modules, "sdk", None)\n'
                     "    import errors\n\n"
                     "    assert errors.Handler is None\n"
+                    "    if saved:\n"
+                    '        sys.modules["sdk"] = saved  # put back, not a fake\n'
                 ),
             },
             lint="tests/test_errors.py",
@@ -208,7 +226,7 @@ class IncompleteFakeTree(Rule):
             if in_helper(context, fake.where):
                 continue  # installed whenever a helper is called: what follows it is unknown
             missing: dict[str, tuple[str, int]] = {}
-            for subject in context.subjects.values():
+            for subject in _imported_under(context, fake):
                 for binding in subject.facts.imports:
                     module = binding.module
                     if not binding.at_import_time or not module.startswith(package + "."):
@@ -236,6 +254,20 @@ class IncompleteFakeTree(Rule):
                 f"\"No module named '{first}'; '{package}' is not a package\"",
                 "fake every module of the tree, or let the harness plugin fake the whole package",
             )
+
+
+def _imported_under(context: FileContext, fake: ModuleFake) -> list[Subject]:
+    """The modules under test whose import-time code runs while the fake is in place: all of
+    them for a fake installed at module level; for one installed inside a function, those the
+    function imports after it (what was imported before has bound its imports already)."""
+    if fake.where.scope is None:
+        return list(context.subjects.values())
+    paths: set[str] = set()
+    for event in context.setup.imports:
+        if event.where.scope == fake.where.scope and event.where.line >= fake.where.line:
+            for path, _ in context.resolve_event(event, context.setup):
+                paths |= context.project.import_closure(path)
+    return [subject for path, subject in context.subjects.items() if path in paths]
 
 
 def _loaded_by_conftests(context: FileContext) -> set[str]:

@@ -68,12 +68,25 @@ class BindingsMixin(SetupWalker):
                 self._module_constant(target.id, value)
             if isinstance(value, ast.Call) and is_monkeypatch_factory(self.qualify(value.func)):
                 self.monkeypatch_names.add(target.id)
+            if self._from_sys_modules(value):
+                self.saved_modules.add(target.id)
             return
         if isinstance(target, ast.Subscript):
             self._item_assign(target, node)
             return
         if isinstance(target, ast.Attribute):
             self._attribute_assign(target, value, node)
+
+    def _from_sys_modules(self, value: ast.expr) -> bool:
+        """`sys.modules["x"]`, `sys.modules.get("x")`, `sys.modules.pop("x", None)`: a saved
+        entry, which a later `sys.modules["x"] = saved` puts back."""
+        if isinstance(value, ast.Subscript):
+            return self.qualify(value.value) == "sys.modules"
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            return (
+                value.func.attr in ("get", "pop") and self.qualify(value.func.value) == "sys.modules"
+            )
+        return False
 
     def _module_constant(self, name: str, value: ast.expr) -> None:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):

@@ -42,8 +42,11 @@ class EnvironmentMixin(SetupWalker):
         container = self.qualify(target.value)
         key = self.string(target.slice)
         if container == "sys.modules":
-            if is_none(getattr(node, "value", None)):
+            value = getattr(node, "value", None)
+            if is_none(value):
                 return  # `sys.modules[name] = None` blocks the import on purpose: no fake
+            if isinstance(value, ast.Name) and value.id in self.saved_modules:
+                return  # putting back the entry saved before (`= backup`) sets nothing up
             if key is not None:
                 self.fakes.append(ModuleFake(key, "assign", self.where(node, persistent=True)))
             else:

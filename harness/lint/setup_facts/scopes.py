@@ -58,6 +58,7 @@ class SetupWalker(FastVisitor):
         self.path_constants: dict[str, str] = {}
         self.paths = PathEvaluator(path)
         self.monkeypatch_names = set(MONKEYPATCH_NAMES)
+        self.saved_modules: set[str] = set()  # names holding a module taken from sys.modules
         self.restoring = 0  # inside `finally:` blocks
 
         self.patches: list[PatchCall] = []
