@@ -259,13 +259,11 @@ class Project:
         return cached
 
     def resolve_binding(self, binding: ImportBinding, roots: tuple[str, ...]) -> list[str]:
-        """Local files an import binding loads (`from pkg import sub` may load `pkg/sub.py`;
-        importing `pkg.mod` runs `pkg/__init__.py` first)."""
+        """Local files an import binding loads (`from pkg import sub` may load `pkg/sub.py`)."""
         found = []
         if binding.module:
             module_file = self.find_module(binding.module, roots)
             if module_file:
-                found.extend(self.parent_packages(binding.module, roots))
                 found.append(module_file)
                 if binding.name and binding.name != "*":
                     sub = self.find_module(binding.qualified, roots)
@@ -467,12 +465,6 @@ class FileContext:
     def subjects(self) -> dict[str, Subject]:
         subjects: dict[str, Subject] = {}
         for _, event, path, name in self.events:
-            for package in self.project.parent_packages(name, self.roots) if name else ():
-                # The packages' __init__.py run first: what they import is imported too.
-                if package != path and not is_test_file(package) and package not in subjects:
-                    facts = self.project.facts(package)
-                    if facts is not None:
-                        subjects[package] = Subject(package, facts)
             facts = self.project.facts(path)
             if facts is None:
                 continue
@@ -559,15 +551,59 @@ class FileContext:
     def _imported(self) -> tuple[frozenset[str], frozenset[str]]:
         prefixes: set[str] = set()
         plain: set[str] = set()
-        for path in self.subjects:
+        for path in self._importing_files:
             more, more_plain = self.project.imported_names(path)
             prefixes |= more
             plain |= more_plain
         return frozenset(prefixes), frozenset(plain)
 
-    def imports_module(self, module: str) -> bool:
-        """True when some module under test imports `module`, a package of it or a part of it."""
-        prefixes, plain = self._imported
+    @cached_property
+    def _importing_files(self) -> frozenset[str]:
+        """The modules under test and the `__init__.py` of the packages holding them (importing
+        `pkg.mod` runs `pkg/__init__.py` first), with what those import: where a library may be
+        imported from while the tests run."""
+        project = self.project
+        files = set(self.subjects)
+        for subject in list(self.subjects.values()):
+            roots = project.module_roots(subject.path)
+            for name in sorted(subject.names):
+                for package in project.parent_packages(name, roots):
+                    if package not in files and not is_test_file(package):
+                        files.add(package)
+                        files |= {p for p in project.import_closure(package)
+                                  if not is_test_file(p)}
+        return frozenset(files)
+
+    @cached_property
+    def _imported_lazily(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What the modules under test import anywhere, following every local import, those
+        inside functions too (`try_import_x()` called while the module loads, a route module
+        imported on first use): built only when a finding depends on it."""
+        project = self.project
+        seen = set(self._importing_files)
+        pending = sorted(seen)
+        prefixes: set[str] = set()
+        plain: set[str] = set()
+        while pending and len(seen) < 3000:
+            path = pending.pop()
+            more, more_plain = project.imported_names(path)
+            prefixes |= more
+            plain |= more_plain
+            facts = project.facts(path)
+            roots = project.module_roots(path)
+            for binding in facts.imports if facts else ():
+                if binding.module.startswith(".") or is_stdlib(binding.module or "sys"):
+                    continue
+                for found in project.resolve_binding(binding, roots):
+                    if found not in seen and not is_test_file(found):
+                        seen.add(found)
+                        pending.append(found)
+        return frozenset(prefixes), frozenset(plain)
+
+    def imports_module(self, module: str, *, lazily: bool = False) -> bool:
+        """True when some module under test imports `module`, a package of it or a part of it
+        (`lazily`: anywhere in the modules they import, inside functions too)."""
+        prefixes, plain = self._imported_lazily if lazily else self._imported
         if module in prefixes:
             return True
         parts = module.split(".")

@@ -251,7 +251,8 @@ def _third_party(
     if context.imports_unresolved(parts[0]):
         return None  # the tests import it but it was not found: unknown, not third-party
     module = module_part(parts)
-    if context.imports_module(module) or context.imports_module(parts[0]):
+    if any(context.imports_module(m, lazily=lazily) for lazily in (False, True)
+           for m in (module, parts[0])):
         # The library itself is in use: its own code calls its parts through their modules
         # (`homeassistant` calling `persistent_notification.async_create`), so a patch of one
         # of them can change what the code under test gets from it.

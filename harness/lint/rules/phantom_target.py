@@ -157,6 +157,27 @@ class PhantomTarget(Rule):
             },
             lint="packages/runner/tests/conftest.py",
         ),
+        Valid(  # the app imports its optional parts inside a function it calls while loading
+            {
+                "web/__init__.py": "",
+                "web/app.py": (
+                    "def load_optional():\n"
+                    "    from web import rbac\n"
+                    "    return rbac\n\n\n"
+                    "parts = load_optional()\n"
+                ),
+                "web/rbac.py": "import boto3\n\n\ndef roles():\n"
+                               "    return boto3.client('iam').list_roles()\n",
+                "tests/test_app.py": (
+                    "from unittest.mock import patch\n"
+                    "from web.app import parts\n\n\n"
+                    '@patch("boto3.client")\n'
+                    "def test_roles(client):\n"
+                    "    assert parts.roles() is client.return_value.list_roles.return_value\n"
+                ),
+            },
+            lint="tests/test_app.py",
+        ),
         Valid(  # a patcher started at module level is still running while pytest imports the
             # test modules collected after this one, and what they import
             {
