@@ -204,10 +204,6 @@ class StaleModuleFake(Rule):
             module = fake.module
             if module in reported or context.imports_module(module):
                 continue
-            if context.imports_module(module, lazily=True):
-                # Imported inside a function of the code under test (or of a module that code
-                # imports there): the fake may serve that import.
-                continue
             if any(name == module or name.startswith(module + ".") for name in own):
                 continue
             if context.project.find_module(module, context.roots) is not None:
