@@ -551,7 +551,7 @@ class FileContext:
     def _imported(self) -> tuple[frozenset[str], frozenset[str]]:
         prefixes: set[str] = set()
         plain: set[str] = set()
-        for path in self._importing_files:
+        for path in self.subjects:
             more, more_plain = self.project.imported_names(path)
             prefixes |= more
             plain |= more_plain
@@ -576,9 +576,10 @@ class FileContext:
 
     @cached_property
     def _imported_lazily(self) -> tuple[frozenset[str], frozenset[str]]:
-        """What the modules under test import anywhere, following every local import, those
-        inside functions too (`try_import_x()` called while the module loads, a route module
-        imported on first use): built only when a finding depends on it."""
+        """What the modules under test and their packages' `__init__.py` import anywhere,
+        following every local import, those inside functions too (`try_import_x()` called while
+        the module loads, a route module imported on first use): built only when a finding
+        depends on it."""
         project = self.project
         seen = set(self._importing_files)
         pending = sorted(seen)
@@ -602,7 +603,8 @@ class FileContext:
 
     def imports_module(self, module: str, *, lazily: bool = False) -> bool:
         """True when some module under test imports `module`, a package of it or a part of it
-        (`lazily`: anywhere in the modules they import, inside functions too)."""
+        (`lazily`: anywhere in them, their packages' `__init__.py` and the modules they import,
+        inside functions too)."""
         prefixes, plain = self._imported_lazily if lazily else self._imported
         if module in prefixes:
             return True
