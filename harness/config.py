@@ -35,7 +35,6 @@ ignored here.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -324,15 +323,11 @@ def _names(value: Any, where: str, section: str, key: str) -> tuple[str, ...]:
 
 def _find_module_file(dotted: str, base: Path, where: str, section: str) -> Path:
     """The file of `dotted`, looked up on disk: importing it (or its parents) would run them."""
-    parts = dotted.split(".")
-    for root in (str(base), *sys.path):
-        directory = Path(root or os.curdir, *parts[:-1])
-        for candidate in (
-            directory / f"{parts[-1]}.py",
-            directory / parts[-1] / "__init__.py",
-        ):
-            if candidate.is_file():
-                return candidate.resolve()
+    from harness.analysis.packages import module_file
+
+    found = module_file(dotted, (str(base), *sys.path))
+    if found is not None:
+        return Path(found).resolve()
     raise ConfigError(
         f"{where}: {section} module {dotted!r} not found next to the config file or on sys.path; "
         'use path = "..." instead'

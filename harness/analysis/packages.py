@@ -45,6 +45,21 @@ def module_name_for(path: str) -> str:
     return ".".join(p for p in parts if p) or stem
 
 
+def module_file(name: str, roots: Iterable[str]) -> str | None:
+    """The file the dotted `name` imports from, searching `roots` in order, without importing
+    anything; None if it is in none of them.  As in Python's path finder, a package directory
+    (`name/__init__.py`) wins over a module file of the same name beside it (`name.py`)."""
+    parts = name.split(".")
+    if not name or not all(part.isidentifier() for part in parts):
+        return None
+    for root in roots:
+        base = os.path.join(root or os.curdir, *parts)
+        for candidate in (os.path.join(base, "__init__.py"), base + ".py"):
+            if os.path.isfile(candidate):
+                return os.path.normpath(candidate)
+    return None
+
+
 def import_root(path: str) -> str:
     """The directory that must be on `sys.path` for `module_name_for(path)` to import."""
     directory = os.path.dirname(os.path.abspath(path))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from harness.analysis import AnalysisError, ImportBinding, ModuleFacts
-from harness.analysis.packages import import_root, is_stdlib
+from harness.analysis.packages import import_root, is_stdlib, module_file
 from harness.lint.reach import CallGraph
 from harness.lint.records import FileRecord, is_test_file
 from harness.lint.setup_facts import Function, ImportEvent, PatchCall, SetupFacts, Where
@@ -113,19 +113,7 @@ class Project:
         key = (name, roots)
         if key in self._find_cache:
             return self._find_cache[key]
-        found = None
-        if name and not name.startswith(".") and all(p.isidentifier() for p in name.split(".")):
-            relative = name.replace(".", os.sep)
-            for root in roots:
-                for candidate in (
-                    os.path.join(root, relative, "__init__.py"),
-                    os.path.join(root, relative + ".py"),
-                ):
-                    if os.path.isfile(candidate):
-                        found = os.path.normpath(candidate)
-                        break
-                if found:
-                    break
+        found = module_file(name, roots)
         self._find_cache[key] = found
         return found
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from harness.analysis.model import AnalysisError, ModuleFacts
 from harness.analysis.packages import import_root
+from harness.analysis.packages import module_file as _module_file
 from harness.analysis.source import link_leaves
 
 # Directories never searched when a directory is scanned.
@@ -59,14 +60,10 @@ def _walked(directory: str, errors: list[AnalysisError]) -> Iterable[str]:
 
 
 def module_file(name: str, roots: Iterable[str]) -> str | None:
-    """The file a dotted name resolves to under one of `roots`, without importing anything."""
-    parts = name.split(".")
-    for root in roots:
-        base = os.path.join(root, *parts)
-        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            if os.path.isfile(candidate):
-                return os.path.abspath(candidate)
-    return None
+    """The absolute path of the file a dotted name resolves to under one of `roots`, without
+    importing anything (see `harness.analysis.packages.module_file`)."""
+    found = _module_file(name, roots)
+    return os.path.abspath(found) if found else None
 
 
 def project_imports(facts: ModuleFacts) -> list[str]:

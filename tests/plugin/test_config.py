@@ -84,6 +84,15 @@ def test_a_module_name_is_found_without_importing_it(tmp_path: Path) -> None:
     assert load_config(pyproject).service("app").path == tmp_path / "pkg" / "app.py"
 
 
+def test_a_package_directory_wins_over_a_module_file_of_the_same_name(tmp_path: Path) -> None:
+    # As Python's path finder: `import svc` runs svc/__init__.py, not the stale svc.py beside it.
+    pyproject = _write(tmp_path, '[tool.harness.services.svc]\nmodule = "svc"\n')
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc.py").write_text("")
+
+    assert load_config(pyproject).service("svc").path == tmp_path / "svc" / "__init__.py"
+
+
 def test_the_command_line_level_wins(tmp_path: Path) -> None:
     pyproject = _write(
         tmp_path, '[tool.harness.services.svc]\npath = "svc/service.py"\nfidelity = "fake"\n'

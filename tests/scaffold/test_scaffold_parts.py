@@ -119,3 +119,19 @@ def test_toml_merge_adds_only_what_is_missing(tmp_path):
     assert pyproject.read_text().startswith(
         '# keep me\n[tool.harness.services.a]\npath = "mine.py"\n'
     )
+
+
+def test_scan_follows_the_package_not_a_module_file_of_the_same_name(tmp_path):
+    # `import config` runs config/__init__.py (Python's path finder takes the package first), so
+    # that is the file whose import-time effects the scan chain must follow, not config.py.
+    from harness.analysis import analyze_file
+    from harness.scaffold.project import project_imports
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "__init__.py").write_text("import redis\nCLIENT = redis.Redis()\n")
+    (tmp_path / "config.py").write_text("STALE = True\n")
+    (tmp_path / "app.py").write_text("import config\n")
+
+    facts = analyze_file(str(tmp_path / "app.py"))
+
+    assert project_imports(facts) == [str(tmp_path / "config" / "__init__.py")]
