@@ -12,6 +12,7 @@ the test file's own import root and the project root.  One file reachable under 
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class Project:
         self._from_index_cache: dict[str, dict[str, list[ImportBinding]]] = {}
         self._prefix_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._bound_cache: dict[str, dict[str, ImportBinding]] = {}
+        self._files_cache: dict[str, tuple[str, ...]] = {}
         self.memo: dict[tuple[str, str], object] = {}  # per-file results of shared analyses
         self._indexed: set[str] = set()
         self._bound_by: dict[str, list[str]] = {}
@@ -321,19 +323,33 @@ class Project:
             cached = self._chain_cache[directory] = tuple(reversed(chain))
         return tuple(c for c in cached if c != path)
 
+    def python_files(self, top: str) -> tuple[str, ...]:
+        """The Python files under `top`, skipped and hidden directories left out, in a stable
+        order; walked once per run."""
+        found = self._files_cache.get(top)
+        if found is None:
+            walked: list[str] = []
+            for directory, dirs, files in os.walk(top):
+                dirs[:] = sorted(
+                    d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")
+                )
+                walked.extend(
+                    os.path.normpath(os.path.join(directory, name))
+                    for name in sorted(files)
+                    if name.endswith(".py")
+                )
+            found = self._files_cache[top] = tuple(walked)
+        return found
+
     def descendants(self, conftest: str) -> list[str]:
         """Test files and conftests below a conftest's directory (bounded)."""
-        found: list[str] = []
-        top = os.path.dirname(conftest)
-        for directory, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-            for name in sorted(files):
-                candidate = os.path.join(directory, name)
-                if name.endswith(".py") and is_test_file(candidate) and candidate != conftest:
-                    found.append(os.path.normpath(candidate))
-                    if len(found) >= _MAX_DESCENDANTS:
-                        return found
-        return found
+        own = os.path.normpath(conftest)
+        below = (
+            path
+            for path in self.python_files(os.path.dirname(conftest))
+            if path != own and is_test_file(path)
+        )
+        return list(itertools.islice(below, _MAX_DESCENDANTS))
 
     def context(self, record: FileRecord) -> FileContext:
         return FileContext(self, record)

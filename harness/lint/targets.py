@@ -279,25 +279,15 @@ def _loaded_at_run_time(context: FileContext, module: str) -> bool:
     for markers, directory in RUNTIME_LOADERS:
         if not any(marker in text for marker in markers for text in texts):
             continue
-        for path in _package_files(project.root, directory):
+        for path in project.python_files(os.path.join(project.root, directory)):
+            if is_test_file(path):
+                continue
             facts = project.facts(path)
             for binding in facts.imports if facts is not None else ():
                 names = (binding.module, binding.qualified)
                 if any(n == module or module.startswith(n + ".") for n in names if n):
                     return True
     return False
-
-
-def _package_files(root: str, directory: str) -> list[str]:
-    """The Python files (tests left out) under `root`/`directory`, in a stable order."""
-    found = []
-    for folder, dirs, names in os.walk(os.path.join(root, directory)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(
-            os.path.join(folder, name) for name in sorted(names)
-            if name.endswith(".py") and not is_test_file(os.path.join(folder, name))
-        )
-    return found
 
 
 # `unittest.mock._builtins`: patching one of these names on a module sets create=True by itself.
