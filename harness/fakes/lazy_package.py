@@ -193,21 +193,16 @@ def _read_init(
             target = node.targets[0]
             if not isinstance(target, ast.Name) or bound[target.id] != 1:
                 continue
-            if isinstance(node.value, ast.Name):
-                lazy[target.id] = (
-                    "",
-                    node.value.id,
-                )  # an alias, resolved when asked for
+            if isinstance(node.value, ast.Name):  # an alias, resolved when asked for
+                lazy[target.id] = ("", node.value.id)
                 continue
             chain = all(
                 isinstance(n, (ast.Name, ast.Attribute, ast.Load))
                 for n in ast.walk(node.value)
             )
             dotted = ast.unparse(node.value) if chain else ""
-            if dotted.startswith(name + ".") and dotted.count(".") >= 2:
-                module, _, attribute = dotted.rpartition(
-                    "."
-                )  # `reader = pkg.read.reader`
+            if dotted.startswith(name + ".") and dotted.count(".") >= 2:  # `r = pkg.read.reader`
+                module, _, attribute = dotted.rpartition(".")
                 lazy[target.id] = (module, attribute)
                 continue
             try:
@@ -252,15 +247,10 @@ def _absolute(package: str, node: ast.ImportFrom) -> str | None:
 
 def _bound_names(node: ast.stmt) -> Iterator[str]:
     """Every name a top-level statement of `__init__` binds (compound statements included)."""
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            if alias.name != "*":
-                yield (alias.asname or alias.name).partition(".")[0]
-        return
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield node.name
-        return
-    for sub in ast.walk(node):
+    # An import, function or class binds its own name (not those of a function's body); any
+    # other statement, whatever is bound anywhere inside it.
+    simple = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for sub in (node,) if isinstance(node, simple) else ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
             yield sub.id
         elif isinstance(sub, (ast.Import, ast.ImportFrom)):
