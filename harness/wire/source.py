@@ -135,6 +135,18 @@ class WireDependency:
         return f"<WireDependency {self.package}>"
 
 
+class _Fallback:
+    """The `fake` level standing in for a package with no wire level: the fake dependency,
+    with the import report's note saying so."""
+
+    def __init__(self, dependency: Any, note: str) -> None:
+        self._dependency = dependency
+        self.note = note
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dependency, name)
+
+
 class WireSource:
     """The session's dependency source with the wire level in front of `fakes` (a FakesSource)."""
 
@@ -161,7 +173,8 @@ class WireSource:
             note = f"{package} at wire: {wire.fallback}"
             if note not in self.notes:
                 self.notes.append(note)
-            return self.fakes.get(package, Fidelity.FAKE)
+            fake = self.fakes.get(package, Fidelity.FAKE)
+            return _Fallback(fake, note) if fake is not None else None
         return None
 
     def reset(self) -> None:
