@@ -76,12 +76,18 @@ def _bound(store: RedisStore, base: type, name: str) -> type:
 def activate(backends: Backends) -> Iterator[RedisStore]:
     """`redis.Redis`, `redis.StrictRedis`, `redis.from_url` (and the `redis.asyncio` ones)
     answered by `backends.redis` while active."""
+    import sys
     from unittest import mock
 
     import fakeredis
-    import redis
     import redis.asyncio
+    import redis.client
 
+    # From sys.modules, not as attributes of `redis`: when a service's first import of redis
+    # is decided while it runs, the import system runs `redis/__init__.py` again into a new
+    # module object, which holds no submodule attributes (`redis.client` is missing there).
+    redis = sys.modules["redis"]
+    client, asynchronous_module = sys.modules["redis.client"], sys.modules["redis.asyncio"]
     store = backends.redis
     sync = _bound(store, fakeredis.FakeRedis, "Redis")
     strict = _bound(store, fakeredis.FakeStrictRedis, "StrictRedis")
@@ -90,11 +96,11 @@ def activate(backends: Backends) -> Iterator[RedisStore]:
         mock.patch.object(redis, "Redis", sync),
         mock.patch.object(redis, "StrictRedis", strict),
         mock.patch.object(redis, "from_url", sync.from_url),
-        mock.patch.object(redis.client, "Redis", sync),
-        mock.patch.object(redis.client, "StrictRedis", strict),
-        mock.patch.object(redis.asyncio, "Redis", asynchronous),
-        mock.patch.object(redis.asyncio, "StrictRedis", asynchronous),
-        mock.patch.object(redis.asyncio, "from_url", asynchronous.from_url),
+        mock.patch.object(client, "Redis", sync),
+        mock.patch.object(client, "StrictRedis", strict),
+        mock.patch.object(asynchronous_module, "Redis", asynchronous),
+        mock.patch.object(asynchronous_module, "StrictRedis", asynchronous),
+        mock.patch.object(asynchronous_module, "from_url", asynchronous.from_url),
     ]
     with contextlib.ExitStack() as stack:
         for patch in patches:
