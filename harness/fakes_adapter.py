@@ -124,6 +124,7 @@ class FakesSource:
         return [
             f"{entry.library}.{entry.cls} built at "
             + (f"{display_path(entry.file)}:{entry.line}" if entry.file else "<unknown>")
+            + (f": {entry.detail}" if entry.detail else "")
             for entry in self.backends.clients.entries()[count:]
         ]
 

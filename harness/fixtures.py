@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from harness.fakes.kafka_broker import Broker, Record
     from harness.fakes.s3 import S3Store
     from harness.fakes.schema_registry import SchemaRegistry
+    from harness.fakes.sql import Database, Redirect
     from harness.fakes.tree import ClientBuilt
     from harness.session import HarnessSession
     from harness.threads import InlineRun, RecordedThread
@@ -57,6 +58,7 @@ __all__ = [
     "RedisFixture",
     "S3Fixture",
     "SentryFixture",
+    "SqlFixture",
 ]
 
 
@@ -791,6 +793,62 @@ class S3Fixture:
 
     def create_bucket(self, name: str, region: str | None = None) -> None:
         self._store.create_bucket(name, region)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL
+
+
+class SqlFixture:
+    """The `sql` fixture: the in-memory SQLite databases the loaded services' SQLAlchemy engines
+    were redirected to (one per database their URLs name).
+
+    `sql.rows("orders", status="paid")`: the rows of a table (where each named column has that
+    value), dicts by column name, in insertion order; `sql.insert("orders", {"id": 1, ...}, ...)`
+    seeds rows; `sql.execute(statement, parameters)` runs any statement (`?` or `:name`
+    parameters), `sql.query(statement, parameters)` returns a SELECT's rows; `sql.tables()`.
+    Each takes `url=` when the services use several databases (the URL as the service gave it,
+    or as `sql.urls` shows it, password hidden). Everything is committed at once, and read from
+    the connection the services use: values are as SQLite holds them (a `DateTime` is text).
+    `sql.redirects`: each engine built (URL, file and line, options dropped). Before each test
+    every database is back to its state right after the services' imports.
+    """
+
+    def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
+        self._session = session
+
+    def database(self, url: str | None = None) -> Database:
+        """The database a URL was redirected to (without one: the only database)."""
+        __tracebackhide__ = True
+        try:
+            return self._session.backends.sql.database(url)
+        except LookupError as error:
+            _fail(HarnessError(f"harness: sql: {error.args[0]}"))
+
+    @property
+    def urls(self) -> list[str]:
+        return [database.url for database in self._session.backends.sql.databases()]
+
+    @property
+    def redirects(self) -> list[Redirect]:
+        return list(self._session.backends.sql.redirects)
+
+    def rows(self, table: str, *, url: str | None = None, **equal: Any) -> list[dict[str, Any]]:
+        return self.database(url).rows(table, **equal)
+
+    def insert(self, table: str, *rows: Mapping[str, Any], url: str | None = None) -> None:
+        self.database(url).insert(table, *rows)
+
+    def execute(self, statement: str, parameters: Any = (), *, url: str | None = None) -> int:
+        return self.database(url).execute(statement, parameters)
+
+    def query(
+        self, statement: str, parameters: Any = (), *, url: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.database(url).query(statement, parameters)
+
+    def tables(self, *, url: str | None = None) -> list[str]:
+        return self.database(url).tables()
 
 
 # ---------------------------------------------------------------------------------------------

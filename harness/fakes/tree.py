@@ -108,13 +108,15 @@ class ClientBuilt:
     config: Mapping[str, Any]
     file: str | None
     line: int | None
+    detail: str = ""  # what the fake did with it (an engine's URL redirected to SQLite)
 
     @property
     def location(self) -> str:
         return f"{self.file}:{self.line}" if self.file else "<unknown>"
 
     def __str__(self) -> str:
-        return f"{self.library}.{self.cls} built at {self.location}"
+        built = f"{self.library}.{self.cls} built at {self.location}"
+        return f"{built}: {self.detail}" if self.detail else built
 
 
 class ClientLog:
@@ -124,9 +126,20 @@ class ClientLog:
         self._lock = threading.Lock()
         self._entries: list[ClientBuilt] = []
 
-    def record(self, library: str, cls: str, config: Mapping[str, Any] | None) -> ClientBuilt:
-        file, line = caller_outside_fakes()
-        entry = ClientBuilt(library, cls, dict(config or {}), file, line)
+    def record(
+        self,
+        library: str,
+        cls: str,
+        config: Mapping[str, Any] | None,
+        *,
+        skip: Callable[[str], bool] | None = None,
+        detail: str = "",
+    ) -> ClientBuilt:
+        """Log one client; its location is the nearest caller outside the fakes (and outside
+        the files `skip` names: a library calling the patched function on the service's
+        behalf)."""
+        file, line = caller_outside_fakes(skip)
+        entry = ClientBuilt(library, cls, dict(config or {}), file, line, detail)
         with self._lock:
             self._entries.append(entry)
         return entry

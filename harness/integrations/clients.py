@@ -59,9 +59,25 @@ KNOWN_CLIENTS: dict[str, str] = {
 }
 
 
+# The SQL database drivers (DB-API) among them: SQLAlchemy engines never import them, whatever
+# driver their URL names (the `sql` integration redirects the engines to SQLite); a service
+# calling one itself (`psycopg2.connect(...)`) gets the stub, and the report says so.
+SQL_DRIVERS = frozenset(
+    {"psycopg2", "psycopg", "asyncpg", "pg8000", "pymysql", "MySQLdb", "mysql", "cx_Oracle",
+     "oracledb", "pyodbc", "pymssql"}
+)
+
+
 def note(package: str) -> str:
     """The report line for a known client stubbed for want of an integration."""
     system = KNOWN_CLIENTS.get(package, "network")
+    if package in SQL_DRIVERS:
+        return (
+            f"{package}: a {system} driver used directly: stubbed (MagicMock modules), so its "
+            "connections answer MagicMocks and no query runs. Engines built with SQLAlchemy "
+            "(whatever driver their URL names) get SQLite in memory instead (the sql "
+            f'integration, fixture sql); to keep the real client, keep_real = ["{package}"]'
+        )
     return (
         f"{package}: a {system} client with no integration: stubbed (MagicMock modules). To test "
         "against real behaviour, register an integration (entry point "

@@ -35,6 +35,7 @@ BUILTIN = (
     "harness.integrations.http",
     "harness.integrations.redis",
     "harness.integrations.s3",
+    "harness.integrations.sql",
     "harness.integrations.prometheus",
     "harness.integrations.sentry",
     "harness.integrations.clients",  # last: known clients with no integration, stubbed

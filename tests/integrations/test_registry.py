@@ -66,11 +66,13 @@ def test_the_fidelity_level_is_one_type_read_from_text() -> None:
 
 
 def test_known_network_clients_without_an_integration_are_stubbed_at_every_level() -> None:
-    from harness.integrations.clients import KNOWN_CLIENTS, note
+    from harness.integrations.clients import KNOWN_CLIENTS, SQL_DRIVERS, note
 
     assert integrations.for_package("psycopg2").name == "known_clients"
     assert all(integrations.serves_modules("pika", level) for level in LEVELS)
     assert integrations.provider("pika", Fidelity.FAKE) is None
-    assert note("psycopg2").startswith("psycopg2: a PostgreSQL client with no integration")
+    assert note("pika").startswith("pika: a RabbitMQ client with no integration")
+    assert note("psycopg2").startswith("psycopg2: a PostgreSQL driver used directly: stubbed")
+    assert SQL_DRIVERS < set(KNOWN_CLIENTS)
     # Precision: only clients of one kind of server; general-purpose libraries stay real.
     assert not {"flask", "requests", "sqlalchemy", "celery", "boto3", "google"} & set(KNOWN_CLIENTS)
