@@ -416,19 +416,29 @@ def _project_files(root: Path) -> Callable[[str], bool]:
     file, or a file under the project's root that is not a library, a test or a conftest."""
     prefix = str(root) + os.sep
     is_library_file("")  # its table is built now, not while a read is being decided
+    # Every read of a missing variable asks about each frame it looks through: what depends on
+    # the file alone is worked out once per absolute file name (the legacy files can grow).
+    known: dict[str, tuple[str, bool]] = {}
 
-    def is_project_file(filename: str) -> bool:
+    def classify(filename: str) -> tuple[str, bool]:
         filename = os.path.abspath(filename)
-        if LEGACY_SITES.is_legacy_file(filename):
-            return True
         name = os.path.basename(filename)
-        return (
+        return filename, (
             filename.startswith(prefix)
             and not is_library_file(filename)
             and not name.startswith("test_")
             and not name.endswith("_test.py")
             and name != "conftest.py"
         )
+
+    def is_project_file(filename: str) -> bool:
+        found = known.get(filename)
+        if found is None:
+            found = classify(filename)
+            if os.path.isabs(filename):  # a relative name depends on the working directory
+                known[filename] = found
+        absolute, project = found
+        return project or LEGACY_SITES.is_legacy_file(absolute)
 
     return is_project_file
 

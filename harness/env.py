@@ -328,9 +328,7 @@ def _read_site(
     while frame is not None:
         code = frame.f_code
         filename = code.co_filename
-        if filename in _MAPPING_FILES or (
-            not filename.startswith("<") and os.path.abspath(filename) in _MAPPING_FILES
-        ):  # Mapping.get / __contains__, os.getenv
+        if _is_mapping_file(filename):  # Mapping.get / __contains__, os.getenv
             if code.co_name in ("get", "getenv"):
                 kind, default = "get", frame.f_locals.get("default")
             elif code.co_name == "__contains__":
@@ -354,6 +352,23 @@ def _read_site(
             return kind, default, cast, filename, frame.f_lineno
         return None
     return None
+
+
+_MAPPING_KNOWN: dict[str, bool] = {}  # absolute file names already classified
+
+
+def _is_mapping_file(filename: str) -> bool:
+    """Whether `filename` holds `Mapping.get` / `__contains__` or `os.getenv`. Every read of a
+    missing variable asks this for each frame it looks through (libraries pop and probe unset
+    names by the thousand), so absolute names are classified once."""
+    known = _MAPPING_KNOWN.get(filename)
+    if known is None:
+        if filename.startswith("<") or not os.path.isabs(filename):
+            return filename in _MAPPING_FILES or (
+                not filename.startswith("<") and os.path.abspath(filename) in _MAPPING_FILES
+            )
+        known = _MAPPING_KNOWN[filename] = os.path.abspath(filename) in _MAPPING_FILES
+    return known
 
 
 def _holds(repository: object, name: str) -> bool:
