@@ -473,17 +473,70 @@ def _answer_httpx(router: HttpRouter, request: Any) -> Any:
     return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
 
 
+# respx patches httpcore's connection pools with `mock.patch` each time a router starts, about
+# 2 ms: started per test, it was the largest part of a test's cost wherever httpx is imported (it
+# always is where respx's own pytest plugin is installed). The harness starts one respx router
+# for the process instead, outside any test's scope, and keeps it while a session's HTTP backend
+# uses it; its one route answers from the HTTP backend of the scope that is active, and outside
+# every scope it stands aside: it declines (another respx router registered after it, e.g. a
+# test's own `respx.mock`, answers) or, alone, passes the request to the real transport, as if
+# it were not there. Hand-written: respx has no notion of a router that is idle between uses.
+_HTTPX_SCOPES: list[HttpRouter] = []
+_HTTPX_USERS: list[HttpRouter] = []  # the sessions' HTTP backends that keep it started
+_HTTPX_LOCK = threading.Lock()
+_httpx_mock: Any = None
+
+
+def _httpx_side_effect(request: Any) -> Any:
+    scopes = _HTTPX_SCOPES
+    if scopes:
+        return _answer_httpx(scopes[-1], request)
+    mocker = getattr(_httpx_mock, "Mocker", None)
+    others = [r for r in getattr(mocker, "routers", ()) if r is not _httpx_mock]
+    return None if others else request  # None: no match here; the request: pass through
+
+
+def prepare_httpx(backends: Backends) -> None:
+    """Start the process's respx router (see above) for `backends`, outside any contract scope;
+    closing their HTTP backend releases it (`release_httpx`)."""
+    global _httpx_mock
+    router = backends.http
+    with _HTTPX_LOCK:
+        if not any(user is router for user in _HTTPX_USERS):
+            _HTTPX_USERS.append(router)
+        if _httpx_mock is not None:
+            return
+        import respx
+
+        mock = respx.mock(assert_all_called=False, assert_all_mocked=True)
+        mock.route().mock(side_effect=_httpx_side_effect)
+        mock.start()
+        _httpx_mock = mock
+
+
+def release_httpx(router: HttpRouter) -> None:
+    """`router`'s session no longer answers httpx: the last one to go stops the respx router,
+    and httpx is then as the process had it."""
+    global _httpx_mock
+    with _HTTPX_LOCK:
+        _HTTPX_USERS[:] = [user for user in _HTTPX_USERS if user is not router]
+        if _httpx_mock is None or _HTTPX_USERS or _HTTPX_SCOPES:
+            return
+        mock, _httpx_mock = _httpx_mock, None
+    mock.stop(quiet=True)
+
+
 @contextlib.contextmanager
 def activate_httpx(backends: Backends) -> Iterator[Any]:
     """Answer every `httpx` call (sync and async clients) from `backends.http` while active."""
-    import respx
-
     router = backends.http
-    mock = respx.mock(assert_all_called=False, assert_all_mocked=True)
-    mock.route().mock(side_effect=lambda request: _answer_httpx(router, request))
-    mock.start()
+    prepare_httpx(backends)  # already done outside scopes, unless the session stopped it
+    with _HTTPX_LOCK:
+        _HTTPX_SCOPES.append(router)
     try:
-        yield mock
+        yield _httpx_mock
     finally:
-        mock.stop(quiet=True)
-        mock.reset()
+        with _HTTPX_LOCK:
+            _HTTPX_SCOPES.remove(router)
+            if _httpx_mock is not None and not _HTTPX_SCOPES:
+                _httpx_mock.reset()  # what respx recorded is not kept across tests

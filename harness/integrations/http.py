@@ -47,6 +47,12 @@ def _router(options: Mapping[str, Any]) -> Any:
     return HttpRouter()
 
 
+def _close_router(router: Any) -> None:
+    from harness.fakes.http import release_httpx
+
+    release_httpx(router)  # the process's respx router, if httpx was answered (harness.fakes.http)
+
+
 def _start_server(fake: Any) -> Any:
     from harness.wire.http import LoopbackHttp
 
@@ -84,6 +90,7 @@ INTEGRATION = Integration(
                 Fidelity.FAKE,
                 None,
                 activation="harness.fakes.http:activate_httpx",
+                prepare="harness.fakes.http:prepare_httpx",
                 description="the real httpx, answered through respx by the routed backends",
             ),
         }
@@ -95,6 +102,7 @@ INTEGRATION = Integration(
             reset=lambda router: router.reset(),
             verify=lambda router: router.verify(),
             wire="http",
+            close=_close_router,
         ),
     ),
     wire=Wire(

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import threading
 from collections.abc import Iterator
 
+import httpcore
 import httpx
 import pytest
 import requests
+import respx
 
 from harness.fakes.backends import Backends
 from harness.fakes.http import HttpRouter
@@ -22,8 +26,11 @@ PRICES = "https://prices.invalid/api/"
 @pytest.fixture
 def backends() -> Iterator[Backends]:
     backends = Backends()
-    with provider("requests").activate(backends), provider("httpx").activate(backends):
-        yield backends
+    try:
+        with provider("requests").activate(backends), provider("httpx").activate(backends):
+            yield backends
+    finally:
+        backends.close()
 
 
 @pytest.fixture
@@ -142,9 +149,80 @@ def test_a_route_needs_an_absolute_url() -> None:
 
 def test_activation_is_undone_on_exit() -> None:
     original = requests.adapters.HTTPAdapter.send
-    original_httpx = httpx.HTTPTransport.handle_request
+    before = httpcore.ConnectionPool.handle_request  # patched if another session runs here
     backends = Backends()
-    with provider("requests").activate(backends), provider("httpx").activate(backends):
-        assert requests.adapters.HTTPAdapter.send is not original
-    assert requests.adapters.HTTPAdapter.send is original
-    assert httpx.HTTPTransport.handle_request is original_httpx
+    try:
+        with provider("requests").activate(backends), provider("httpx").activate(backends):
+            assert requests.adapters.HTTPAdapter.send is not original
+            assert httpcore.ConnectionPool.handle_request is not ORIGINAL_POOL
+        assert requests.adapters.HTTPAdapter.send is original
+    finally:
+        backends.close()  # the session's end releases the process's respx router
+    assert httpcore.ConnectionPool.handle_request is before
+
+
+@pytest.fixture
+def loopback_url() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 that answers every GET with "real"."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"real")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def between_scopes() -> Iterator[Backends]:
+    """The HTTP fakes after a scope ended, their session still open (between two tests)."""
+    backends = Backends()
+    try:
+        with provider("httpx").activate(backends):
+            pass
+        yield backends
+    finally:
+        backends.close()
+
+
+def test_between_scopes_httpx_reaches_the_real_transport(
+    between_scopes: Backends, loopback_url: str
+) -> None:
+    between_scopes.http.reply(json={"faked": True})  # would answer, were a scope active
+    assert httpcore.ConnectionPool.handle_request is not ORIGINAL_POOL  # still patched by respx
+    assert httpx.get(loopback_url, timeout=5).text == "real"
+    assert between_scopes.http.requests == []
+
+
+def test_between_scopes_a_tests_own_respx_router_answers(between_scopes: Backends) -> None:
+    with respx.mock(assert_all_called=False) as own:
+        own.get("https://prices.invalid/api/1").respond(json={"own": True})
+        assert httpx.get("https://prices.invalid/api/1").json() == {"own": True}
+
+
+def test_in_a_scope_the_harness_answers_before_a_tests_own_router() -> None:
+    backends = Backends()
+    try:
+        with provider("httpx").activate(backends):
+            backends.http.route("GET", PRICES, json={"harness": True})
+            with respx.mock(assert_all_called=False) as own:
+                own.get(f"{PRICES}1").respond(json={"own": True})
+                assert httpx.get(f"{PRICES}1").json() == {"harness": True}
+    finally:
+        backends.close()
+
+
+ORIGINAL_POOL = httpcore.ConnectionPool.handle_request
