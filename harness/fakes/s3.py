@@ -94,11 +94,12 @@ def aws_environment() -> Iterator[None]:
     if not os.environ.get("AWS_DEFAULT_REGION"):
         values["AWS_DEFAULT_REGION"] = os.environ.get("AWS_REGION") or DEFAULT_REGION
     saved = {name: os.environ.get(name) for name in values}
-    try:
-        _set(values)
+    changed = {name: value for name, value in values.items() if saved[name] != value}
+    try:  # only what differs: each change is a system call, and this runs around every test
+        _set(changed)
         yield
     finally:
-        _set(saved)
+        _set({name: saved[name] for name in changed})
 
 
 def _set(values: dict[str, str | None]) -> None:
