@@ -769,7 +769,9 @@ class S3Fixture:
 
     @property
     def _store(self) -> S3Store:
-        return self._session.backends.s3
+        from harness.fakes.s3 import store_for
+
+        return store_for(self._session.backends)
 
     @property
     def client(self) -> Any:

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -233,6 +233,20 @@ def real_package(top: str, package: ModuleType) -> Iterator[None]:
                     finder._hidden.setdefault(name, built[name])
             finder._adopt(built)
         sys.meta_path[:] = meta_path + [f for f in sys.meta_path if f not in meta_path]
+
+
+@contextmanager
+def outside_scopes() -> Iterator[None]:
+    """For harness code that builds a backend lazily while contract scopes are active (the
+    first S3 client a test makes): the block runs as outside them, without fake finders and with
+    the real modules of faked packages, and what it imports stays loaded after the scopes (each
+    adopts it), instead of being taken back and imported a second time. Outside a scope:
+    nothing to do."""
+    finders = [f for f in sys.meta_path if isinstance(f, FakeTreeFinder)]
+    with ExitStack() as stack:
+        for finder in finders:
+            stack.enter_context(finder._outside())
+        yield
 
 
 class _ServeLoader(importlib.abc.Loader):

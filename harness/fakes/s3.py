@@ -51,7 +51,7 @@ import inspect
 import os
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -262,24 +262,38 @@ class S3Store:
         self._server.stop()
 
 
+def store_for(backends: Backends) -> S3Store:
+    """`backends.s3`, started and warmed up outside any contract scope (modules first imported
+    inside a scope are taken back with it: moto would then meet a second copy of flask's request
+    classes). Built on first use, the first S3 client made or the `s3` fixture: botocore is often
+    imported by a library that never calls S3 (kafka-python's MSK sign-in), and the store costs
+    about a second."""
+    from harness.modules import outside_scopes
+
+    with outside_scopes():
+        store = backends.s3
+        store.warm_up()
+    return store
+
+
 def prepare_boto(backends: Backends) -> None:
-    """The store started, and what its first requests import loaded, before any contract scope
-    (modules first imported inside a scope are taken back with it: moto would then meet a
-    second copy of flask's request classes)."""
-    backends.s3.warm_up()
+    """What `activate_boto` patches, imported before any contract scope (botocore may be
+    imported alone, by a library)."""
+    import boto3  # noqa: F401
+    import botocore.session  # noqa: F401
 
 
 def prepare_minio(backends: Backends) -> None:
-    """As `prepare_boto`, and the MinIO client library, whose class `activate_minio` patches."""
+    """The MinIO client library, whose class `activate_minio` patches, and the store."""
     import minio  # noqa: F401 - imported now, outside any scope
 
-    backends.s3.warm_up()
+    store_for(backends)
 
 
 # -- the clients' construction, pointed at the store -----------------------------------------
 
 
-def _botocore_create_client(store: S3Store, original: Any) -> Any:
+def _botocore_create_client(store: Callable[[], S3Store], original: Any) -> Any:
     signature = inspect.signature(original)
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -298,7 +312,7 @@ def _botocore_create_client(store: S3Store, original: Any) -> Any:
             bound.arguments["config"] = (
                 given.merge(extra) if given is not None else extra
             )
-            bound.arguments["endpoint_url"] = store.url
+            bound.arguments["endpoint_url"] = store().url
             bound.arguments["use_ssl"] = False
         return original(*bound.args, **bound.kwargs)
 
@@ -321,14 +335,14 @@ def _minio_init(store: S3Store, original: Any) -> Any:
 
 
 @contextlib.contextmanager
-def activate_boto(backends: Backends) -> Iterator[S3Store]:
-    """boto3 and botocore S3 clients built while active talk to `backends.s3`."""
+def activate_boto(backends: Backends) -> Iterator[None]:
+    """boto3 and botocore S3 clients built while active talk to `backends.s3` (started by the
+    first one)."""
     from unittest import mock
 
     import boto3
     import botocore.session
 
-    store = backends.s3
     session_class = botocore.session.Session
     with contextlib.ExitStack() as stack:
         stack.enter_context(aws_environment())
@@ -337,10 +351,12 @@ def activate_boto(backends: Backends) -> Iterator[S3Store]:
             mock.patch.object(
                 session_class,
                 "create_client",
-                _botocore_create_client(store, session_class.create_client),
+                _botocore_create_client(
+                    lambda: store_for(backends), session_class.create_client
+                ),
             )
         )
-        yield store
+        yield
 
 
 @contextlib.contextmanager
@@ -350,7 +366,7 @@ def activate_minio(backends: Backends) -> Iterator[S3Store]:
 
     import minio
 
-    store = backends.s3
+    store = store_for(backends)
     with mock.patch.object(
         minio.Minio, "__init__", _minio_init(store, minio.Minio.__init__)
     ):

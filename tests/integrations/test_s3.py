@@ -43,7 +43,36 @@ def credentials():
     return s3._request_signer._credentials.access_key
 """
 
+# botocore imported by a library the service uses but that never calls S3 (kafka-python's MSK
+# sign-in does this): no store is started for it, until a client is made.
+QUIET = """
+import botocore.session
+
+
+def upload(name, data):
+    import boto3
+
+    boto3.client("s3").put_object(Bucket="late", Key=name, Body=data)
+"""
+
 TESTS = """
+import sys
+
+import botocore.session  # loaded before any service, as a library would
+
+
+def test_a_service_that_makes_no_s3_client_starts_no_store(legacy):
+    legacy.load("quiet")
+    assert "moto" not in sys.modules
+
+
+def test_the_first_client_made_in_a_test_starts_the_store(legacy, s3):
+    quiet = legacy.load("quiet")
+    s3.create_bucket("late")
+    quiet.upload("a.txt", b"1")
+    assert s3.keys("late") == ["a.txt"]
+
+
 def test_import_time_bucket_and_object_are_the_baseline(legacy, s3):
     svc = legacy.load("svc")
     assert s3.buckets() == [svc.BUCKET]
@@ -75,7 +104,11 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     project: Project, monkeypatch
 ) -> None:
     project.legacy("svc.py", SERVICE)
-    project.config('[tool.harness.services.svc]\npath = "svc.py"\n')
+    project.legacy("quiet.py", QUIET)
+    project.config(
+        '[tool.harness.services.svc]\npath = "svc.py"\n'
+        '[tool.harness.services.quiet]\npath = "quiet.py"\n'
+    )
     project.tests(TESTS)
     home = project.pytester.path / "home"
     (home / ".aws").mkdir(parents=True)
@@ -87,9 +120,9 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "REAL")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.invalid")
 
-    result = project.run_isolated(timeout=200)
+    result = project.run_isolated("-p", "no:randomly", timeout=200)  # in the order written
 
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=5)
 
 
 def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> (
