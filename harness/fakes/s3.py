@@ -47,6 +47,7 @@ settings made at import (versioning, policies, lifecycle) are not put back.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import threading
@@ -293,8 +294,13 @@ def prepare_minio(backends: Backends) -> None:
 # -- the clients' construction, pointed at the store -----------------------------------------
 
 
+@functools.cache
+def _signature(function: Any) -> inspect.Signature:
+    return inspect.signature(function)  # read once: the clients are patched around every test
+
+
 def _botocore_create_client(store: Callable[[], S3Store], original: Any) -> Any:
-    signature = inspect.signature(original)
+    signature = _signature(original)
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs)
@@ -320,7 +326,7 @@ def _botocore_create_client(store: Callable[[], S3Store], original: Any) -> Any:
 
 
 def _minio_init(store: S3Store, original: Any) -> Any:
-    signature = inspect.signature(original)
+    signature = _signature(original)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         bound = signature.bind(self, *args, **kwargs)
@@ -334,6 +340,9 @@ def _minio_init(store: S3Store, original: Any) -> Any:
     return __init__
 
 
+_BOTO_ACTIVE: list[Backends] = []  # the backends of the activations in force, innermost last
+
+
 @contextlib.contextmanager
 def activate_boto(backends: Backends) -> Iterator[None]:
     """boto3 and botocore S3 clients built while active talk to `backends.s3` (started by the
@@ -343,8 +352,13 @@ def activate_boto(backends: Backends) -> Iterator[None]:
     import boto3
     import botocore.session
 
+    if _BOTO_ACTIVE and _BOTO_ACTIVE[-1] is backends:
+        yield  # boto3 and botocore are both decided: the patches are already on for them
+        return
     session_class = botocore.session.Session
+    _BOTO_ACTIVE.append(backends)
     with contextlib.ExitStack() as stack:
+        stack.callback(_BOTO_ACTIVE.pop)
         stack.enter_context(aws_environment())
         stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", None))
         stack.enter_context(
