@@ -297,14 +297,19 @@ def _database_key(url: Any) -> tuple[str, str, Any]:
     """(key, shown, parsed URL or None): the database a URL names, whatever its driver and
     query (`postgresql+psycopg2://u:p@h/db` and `postgresql://u@h/db` are one database), and
     the URL as the report shows it (password hidden)."""
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine.url import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
         parsed = make_url(url)
     except ArgumentError:
         return str(url), str(url), None
-    shown = parsed.render_as_string(hide_password=True)
+    render = getattr(parsed, "render_as_string", None)  # SQLAlchemy 1.4 and later
+    shown = (
+        render(hide_password=True)
+        if render
+        else parsed.__to_string__(hide_password=True)
+    )
     port = f":{parsed.port}" if parsed.port is not None else ""
     key = f"{parsed.get_backend_name()}://{parsed.host or ''}{port}/{parsed.database or ''}"
     return key, shown, parsed
@@ -387,6 +392,15 @@ def _original(function: Any) -> Any:
     return function
 
 
+def _create_module() -> Any:
+    """The module defining `create_engine` (and where `engine_from_config` looks it up):
+    `sqlalchemy.engine.create` since SQLAlchemy 1.4, `sqlalchemy.engine` before."""
+    try:
+        return importlib.import_module("sqlalchemy.engine.create")
+    except ImportError:
+        return importlib.import_module("sqlalchemy.engine")
+
+
 def prepare(backends: Backends) -> None:
     """SQLAlchemy, its SQLite dialect and what an engine's first connection imports, loaded
     before any contract scope (a scope takes back the modules first imported inside it, and
@@ -395,9 +409,7 @@ def prepare(backends: Backends) -> None:
     import sqlalchemy.dialects.sqlite
     import sqlalchemy.orm  # imported now, outside any scope
 
-    create_engine = _original(
-        importlib.import_module("sqlalchemy.engine.create").create_engine
-    )
+    create_engine = _original(_create_module().create_engine)
     with contextlib.closing(
         sqlite3.connect(":memory:", check_same_thread=False)
     ) as conn:
@@ -421,7 +433,7 @@ def activate(backends: Backends) -> Iterator[SqlStore]:
     # What sys.modules holds, not `sqlalchemy.engine`: when a service's first import of
     # SQLAlchemy is decided while it runs, the import system runs `sqlalchemy/__init__.py` again
     # into a new module object without submodule attributes.
-    create = importlib.import_module("sqlalchemy.engine.create")
+    create = _create_module()
 
     store = backends.sql
     original = _original(create.create_engine)

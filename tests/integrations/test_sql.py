@@ -40,7 +40,7 @@ def backends() -> Iterator[Backends]:
 
 def _count(engine: Any, table: str) -> int:
     with engine.connect() as connection:
-        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
 
 
 def test_engines_for_one_database_share_it_and_another_database_is_apart(
@@ -125,6 +125,7 @@ def test_reset_rolls_back_what_a_test_left_uncommitted(backends) -> None:
         connection.execute(text("CREATE TABLE items (name TEXT)"))
     backends.sql.mark_baseline()
     connection = engine.connect()
+    connection.begin()
     connection.execute(text("INSERT INTO items VALUES ('half done')"))
 
     backends.reset()
