@@ -80,6 +80,14 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     naming the method, the URL and the route to add. At `wire` one loopback server answers
     (routes match by path), and waits are real.
 
+`sql` (SqlFixture)
+    The in-memory SQLite databases every SQLAlchemy engine of the services was redirected to
+    (whatever PostgreSQL, MySQL... URL it was given; one per database the URLs name):
+    `sql.rows(table, **column_equals) -> list[dict]`, `sql.insert(table, *rows)`,
+    `sql.execute(statement, parameters)`, `sql.query(statement, parameters)`, `sql.tables()`,
+    each with `url=` when there are several; `sql.urls`, `sql.redirects`. Back to the state
+    right after the imports before each test (tables and rows made at import kept).
+
 `redis` (RedisFixture), `metrics` (MetricsFixture), `sentry` (SentryFixture)
     The fakeredis server every `redis` client of the services uses (`redis.keys()`, and the
     client's commands to seed and read); the Prometheus registry their metrics live in

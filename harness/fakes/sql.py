@@ -21,9 +21,11 @@ Why the real SQLAlchemy on SQLite rather than a mock: the service's models, `cre
 queries and transactions run for real, so a test reads back the rows its logic wrote. The
 DB-API driver the URL names (psycopg2, pymysql...) is never imported for such an engine; a
 service that imports one itself gets its stub (`harness.integrations.clients`), and nothing
-connects anywhere. What SQLite cannot stand in for (server-side functions, PostgreSQL-only
-column types) fails where it is used, as the error says. `create_async_engine` is not
-redirected (its engines would need an async SQLite driver).
+connects anywhere. What SQLite cannot stand in for fails where it is used, as the error says:
+PostgreSQL-only column types such as `ARRAY`, server functions other than `now()`,
+`gen_random_uuid()`, `uuid_generate_v4()` and MySQL's `uuid()` (which the databases define;
+a `server_default` calling one needs SQLAlchemy 2, which puts it in the parentheses SQLite
+requires). `create_async_engine` is not redirected (it would need an async SQLite driver).
 
 Engine options that only make sense for a server or another driver (`pool_size`,
 `max_overflow`, `pool_timeout`, `connect_args`, an isolation level SQLite has not...) are
@@ -39,12 +41,14 @@ since (rows written, schema changed) costs a comparison of two counters.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import importlib
 import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +82,22 @@ _KEPT_OPTIONS = frozenset(
     }
 )
 _SQLITE_ISOLATION_LEVELS = frozenset({"AUTOCOMMIT", "SERIALIZABLE", "READ UNCOMMITTED"})
+
+
+def _now() -> str:
+    """PostgreSQL's and MySQL's `now()`: the UTC time as SQLAlchemy's SQLite `DateTime` stores
+    it."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# Server functions legacy models name in `server_default=text("now()")` and raw SQL, which
+# SQLite lacks: defined on the redirected databases' connections only.
+SERVER_FUNCTIONS: dict[str, Callable[[], str]] = {
+    "now": _now,
+    "gen_random_uuid": lambda: str(uuid.uuid4()),  # PostgreSQL 13+
+    "uuid_generate_v4": lambda: str(uuid.uuid4()),  # PostgreSQL's uuid-ossp
+    "uuid": lambda: str(uuid.uuid4()),  # MySQL
+}
 
 
 class _SharedConnection(sqlite3.Connection):
@@ -127,6 +147,8 @@ class Database:
         self.connection: _SharedConnection = sqlite3.connect(
             ":memory:", check_same_thread=False, factory=_SharedConnection
         )
+        for name, function in SERVER_FUNCTIONS.items():
+            self.connection.create_function(name, 0, function)
         self._lock = threading.Lock()
         self._baseline: sqlite3.Connection | None = None
         self._mark = self._state()

@@ -8,6 +8,7 @@ run in a network namespace of its own (loopback only): the URLs the services are
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -178,6 +179,34 @@ def test_a_sqlite_file_is_copied_in_and_never_written(backends, tmp_path) -> Non
     assert backends.sql.database().rows("codes") == [{"code": "EUR"}, {"code": "USD"}]
     assert path.read_bytes() == before
     assert "copied in, the file never written" in backends.clients.entries()[0].detail
+
+
+@pytest.mark.skipif(
+    int(sqlalchemy.__version__.split(".")[0]) < 2,
+    reason="SQLAlchemy 1.x writes DEFAULT gen_random_uuid() unparenthesized, which SQLite rejects",
+)
+def test_server_defaults_of_postgres_models_work_on_sqlite(backends) -> None:
+    metadata = sqlalchemy.MetaData()
+    events = sqlalchemy.Table(
+        "events",
+        metadata,
+        sqlalchemy.Column(
+            "id", sqlalchemy.String, server_default=text("gen_random_uuid()")
+        ),
+        sqlalchemy.Column("at", sqlalchemy.DateTime, server_default=text("now()")),
+        sqlalchemy.Column("name", sqlalchemy.String),
+    )
+    with activate(backends):
+        engine = sqlalchemy.create_engine(ORDERS)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(events.insert().values(name="signup"))
+        row = connection.execute(sqlalchemy.select(events)).one()
+
+    assert len(row.id) == 36 and row.name == "signup"
+    assert abs(row.at - datetime.datetime.now(datetime.UTC).replace(tzinfo=None)) < (
+        datetime.timedelta(minutes=1)
+    )
 
 
 def test_the_fixture_view_without_an_engine_names_what_to_do(backends) -> None:
