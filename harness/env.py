@@ -354,20 +354,21 @@ def _read_site(
     return None
 
 
-_MAPPING_KNOWN: dict[str, bool] = {}  # absolute file names already classified
+_MAPPING_KNOWN: dict[str, bool] = {}  # file names already classified
 
 
 def _is_mapping_file(filename: str) -> bool:
     """Whether `filename` holds `Mapping.get` / `__contains__` or `os.getenv`. Every read of a
     missing variable asks this for each frame it looks through (libraries pop and probe unset
-    names by the thousand), so absolute names are classified once."""
+    names by the thousand), so each file name is classified once."""
     known = _MAPPING_KNOWN.get(filename)
     if known is None:
-        if filename.startswith("<") or not os.path.isabs(filename):
-            return filename in _MAPPING_FILES or (
-                not filename.startswith("<") and os.path.abspath(filename) in _MAPPING_FILES
-            )
-        known = _MAPPING_KNOWN[filename] = os.path.abspath(filename) in _MAPPING_FILES
+        generated = filename.startswith("<")
+        known = filename in _MAPPING_FILES or (
+            not generated and os.path.abspath(filename) in _MAPPING_FILES
+        )
+        if generated or os.path.isabs(filename):  # a relative name depends on the cwd
+            _MAPPING_KNOWN[filename] = known
     return known
 
 
