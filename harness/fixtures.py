@@ -813,7 +813,8 @@ class SqlFixture:
     or as `sql.urls` shows it, password hidden). Everything is committed at once, and read from
     the connection the services use: values are as SQLite holds them (a `DateTime` is text).
     `sql.redirects`: each engine built (URL, file and line, options dropped). Before each test
-    every database is back to its state right after the services' imports.
+    every database is back to its state right after the services' imports, and every ORM
+    session is closed (a session the service keeps forgets the objects the last test loaded).
     """
 
     def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:

@@ -32,7 +32,8 @@ Engine options that only make sense for a server or another driver (`pool_size`,
 dropped, and the redirect's line in the import report lists them. A SQLite file URL that
 names an existing file gets a copy of its content; the file is never written.
 
-Fresh state: `reset()` puts back, through SQLite's backup API, each database as it was at the
+Fresh state: `reset()` closes every ORM session (a module-level `Session()` forgets the objects
+the last test loaded) and puts back, through SQLite's backup API, each database as it was at the
 last `mark_baseline()` (right after a service's import: tables `create_all()` made and rows
 the import wrote are kept), or empty when it was created later; a database nothing changed
 since (rows written, schema changed) costs a comparison of two counters.
@@ -104,10 +105,19 @@ class _SharedConnection(sqlite3.Connection):
     """The one connection to a database: an engine's `dispose()` (its pool closing the
     connection) leaves it open for the others; the store closes it at the end."""
 
+    closed_for_good = False
+
     def close(self) -> None:
         """Kept open: see the class docstring."""
 
+    def rollback(self) -> None:
+        """Nothing once closed for good: a service's connection still checked out when the
+        session ends is rolled back by its pool when garbage-collected."""
+        if not self.closed_for_good:
+            super().rollback()
+
     def close_for_good(self) -> None:
+        self.closed_for_good = True
         sqlite3.Connection.close(self)
 
 
@@ -305,14 +315,29 @@ class SqlStore:
             database.mark_baseline()
 
     def reset(self) -> None:
+        """Every ORM session closed (a session a module holds would otherwise answer the next
+        test from the objects it loaded in this one), then every database back to its
+        baseline."""
+        _close_all_sessions()
         for database in self.databases():
             database.reset()
 
     def close(self) -> None:
+        _close_all_sessions()  # their connections given back while the databases are open
         with self._lock:
             databases, self._databases = list(self._databases.values()), {}
         for database in databases:
             database.close()
+
+
+def _close_all_sessions() -> None:
+    """`sqlalchemy.orm.close_all_sessions()` (`Session.close_all()` before 1.4): each session
+    expunges its objects and gives its connection back; it can be used again."""
+    orm = sys.modules.get("sqlalchemy.orm")
+    if orm is None:
+        return
+    close_all = getattr(orm, "close_all_sessions", None) or orm.Session.close_all
+    close_all()
 
 
 def _database_key(url: Any) -> tuple[str, str, Any]:

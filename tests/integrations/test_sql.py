@@ -135,6 +135,48 @@ def test_reset_rolls_back_what_a_test_left_uncommitted(backends) -> None:
     connection.close()
 
 
+def _get(session: Any, cls: type, key: int) -> Any:
+    """`Session.get` (SQLAlchemy 1.4 and later), `Query.get` before."""
+    if hasattr(session, "get"):
+        return session.get(cls, key)
+    return session.query(cls).get(key)
+
+
+def test_a_session_the_service_keeps_forgets_the_last_tests_objects(backends) -> None:
+    from sqlalchemy import orm
+
+    try:
+        from sqlalchemy.orm import declarative_base
+    except ImportError:  # SQLAlchemy 1.3 has it only there
+        from sqlalchemy.ext.declarative import declarative_base
+
+    base = declarative_base()
+
+    class Item(base):
+        __tablename__ = "items"
+        id = sqlalchemy.Column(sqlalchemy.Integer, primary_key=True)
+        name = sqlalchemy.Column(sqlalchemy.String)
+
+    with activate(backends):
+        engine = sqlalchemy.create_engine(ORDERS)
+    base.metadata.create_all(engine)
+    backends.sql.mark_baseline()
+    session = orm.sessionmaker(bind=engine)()  # a module-level session of the service
+    session.add(Item(id=1, name="from the last test"))
+    session.commit()
+    loaded = _get(
+        session, Item, 1
+    )  # held, as a service's cache would: the identity map keeps it
+    assert loaded is not None
+    session.add(Item(id=2, name="left pending"))
+    session.flush()
+
+    backends.reset()
+
+    assert _get(session, Item, 1) is None
+    assert session.query(Item).all() == []
+
+
 def test_dispose_leaves_the_database_to_the_other_engines(backends) -> None:
     with activate(backends):
         first = sqlalchemy.create_engine(ORDERS)
