@@ -82,6 +82,9 @@ _KEPT_OPTIONS = frozenset(
         "use_insertmanyvalues",
     }
 )
+# Packages whose modules bind SQLAlchemy's create_engine under that name (SQLModel re-exports
+# it): each binding is redirected, even one made before the service was loaded.
+_BINDERS = ("sqlalchemy", "sqlmodel")
 _SQLITE_ISOLATION_LEVELS = frozenset({"AUTOCOMMIT", "SERIALIZABLE", "READ UNCOMMITTED"})
 
 
@@ -494,7 +497,7 @@ def activate(backends: Backends) -> Iterator[SqlStore]:
         )
     saved = []
     for name, module in list(sys.modules.items()):
-        if name.startswith("sqlalchemy"):
+        if name.startswith(_BINDERS):
             bound = getattr(module, "__dict__", {}).get("create_engine")
             if bound is not None and _original(bound) is original:
                 saved.append((module, bound))

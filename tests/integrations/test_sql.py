@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import sqlite3
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,6 +75,22 @@ def test_engines_for_one_database_share_it_and_another_database_is_apart(
         store.redirects[1].dropped == ()
     )  # engine_from_config's own option is kept quietly
     assert store.database(ORDERS).rows("items") == [{"id": 1, "name": "bolt"}]
+
+
+def test_a_re_export_bound_before_the_service_loaded_is_redirected_too(
+    backends, monkeypatch
+) -> None:
+    reexport = types.ModuleType(
+        "sqlmodel"
+    )  # SQLModel's `from sqlalchemy import create_engine`
+    reexport.create_engine = sqlalchemy.create_engine
+    monkeypatch.setitem(sys.modules, "sqlmodel", reexport)
+
+    with activate(backends):
+        engine = reexport.create_engine(ORDERS)
+
+    assert engine.dialect.name == "sqlite"
+    assert reexport.create_engine is sqlalchemy.create_engine  # put back after
 
 
 def test_the_redirect_is_logged_where_the_code_asked_for_the_engine(backends) -> None:
