@@ -336,13 +336,20 @@ class SqlStore:
 
 
 def _close_all_sessions() -> None:
-    """`sqlalchemy.orm.close_all_sessions()` (`Session.close_all()` before 1.4): each session
-    expunges its objects and gives its connection back; it can be used again."""
-    orm = sys.modules.get("sqlalchemy.orm")
-    if orm is None:
+    """What `sqlalchemy.orm.close_all_sessions()` does (each session expunges its objects and
+    gives its connection back; it can be used again), one session at a time: a session that
+    cannot close here (an `AsyncSession`'s, whose connection goes back only in its event loop)
+    is left as it is instead of stopping the others. SQLAlchemy keeps them in the weak
+    dictionary `sqlalchemy.orm.session._sessions` (1.3 to 2.1)."""
+    module = sys.modules.get("sqlalchemy.orm.session")
+    sessions = getattr(module, "_sessions", None)
+    if sessions is None:
         return
-    close_all = getattr(orm, "close_all_sessions", None) or orm.Session.close_all
-    close_all()
+    for session in list(sessions.values()):
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001, S112 - see the docstring
+            continue
 
 
 def _database_key(url: Any) -> tuple[str, str, Any]:

@@ -195,6 +195,29 @@ def test_a_session_the_service_keeps_forgets_the_last_tests_objects(backends) ->
     assert session.query(Item).all() == []
 
 
+def test_a_session_that_cannot_close_does_not_keep_the_others_open(backends) -> None:
+    from sqlalchemy import orm
+
+    class Stuck(orm.Session):  # as an AsyncSession's, outside its event loop
+        def close(self) -> None:
+            raise RuntimeError("only in its event loop")
+
+    with activate(backends):
+        engine = sqlalchemy.create_engine(ORDERS)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE items (name TEXT)"))
+    backends.sql.mark_baseline()
+    stuck, session = Stuck(bind=engine), orm.Session(bind=engine)
+    session.execute(text("INSERT INTO items VALUES ('pending')"))
+    in_transaction = getattr(session, "in_transaction", lambda: None)  # 1.4 and later
+    assert in_transaction() in (True, None)
+
+    backends.reset()  # does not raise
+
+    assert in_transaction() in (False, None)
+    assert stuck is not None
+
+
 def test_dispose_leaves_the_database_to_the_other_engines(backends) -> None:
     with activate(backends):
         first = sqlalchemy.create_engine(ORDERS)
