@@ -112,7 +112,7 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
                 return None
             entry = self._decided(top)
             if entry is None:
-                return None
+                return self._loaded_by_decision(fullname)
         source, fidelity = entry
         try:
             module = source(fullname)
@@ -125,6 +125,22 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         # look for `a.b` under an `a` without one, before any finder is asked.
         return importlib.machinery.ModuleSpec(
             fullname, _ServeLoader(module), origin=f"harness {fidelity} fake", is_package=True
+        )
+
+    @staticmethod
+    def _loaded_by_decision(fullname: str) -> importlib.machinery.ModuleSpec | None:
+        """The real module that deciding about its package imported (a provider preparing the
+        real package it leaves in place), served as it is. The import system asked because the
+        name was missing when the import began: left to find it again, it would run the
+        package's `__init__` a second time into a new module object, which lacks the
+        submodules the first one has (`redis.client`, `sqlalchemy.engine`). Taken out of
+        `sys.modules` until the import system puts it back: finding the name there, it would
+        load again from the module's own spec rather than use this one."""
+        module = sys.modules.pop(fullname, None)
+        if module is None:
+            return None
+        return importlib.machinery.ModuleSpec(
+            fullname, _ServeLoader(module), origin=getattr(module, "__file__", None) or "real"
         )
 
     @contextmanager
