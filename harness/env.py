@@ -101,8 +101,23 @@ class EnvValue:
     line: int  # first line that reads it (0: only configured)
 
     def describe(self) -> str:
-        shown = "unset" if self.value is None else repr(self.value)
+        shown = "unset" if self.value is None else repr(shown_value(self.name, self.value))
         return f"{self.name}={shown} ({self.source})"
+
+
+# What a report never prints: a variable named as a secret, and the password of a URL (legacy
+# code often carries a production URL with its credentials as a default). Reports end up in CI
+# logs; the test itself still gets the value.
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL")
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/]+(?=@)")
+HIDDEN = "***"
+
+
+def shown_value(name: str, value: str) -> str:
+    """`value` of variable `name` as a report shows it (see above)."""
+    if value and _SECRET_NAME.search(name.upper()):
+        return HIDDEN
+    return _URL_PASSWORD.sub(rf"\g<head>{HIDDEN}", value)
 
 
 def plan_environment(

@@ -42,6 +42,40 @@ def test_each_read_gets_a_plausible_value_by_its_use_and_code_defaults_win_over_
     result.assert_outcomes(passed=1)
 
 
+def test_the_import_report_hides_passwords_and_secrets_the_module_still_gets(
+    project: Project,
+) -> None:
+    project.legacy(
+        "svc/service.py",
+        """
+import os
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://admin:hunter@2@db.internal:5432/app")
+API_TOKEN = os.environ.get("API_TOKEN", "tok-123")
+""",
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        def test_values(legacy):
+            svc = legacy.load("svc")
+            assert svc.DATABASE_URL == "postgresql://admin:hunter@2@db.internal:5432/app"
+            assert svc.API_TOKEN == "tok-123"
+        """
+    )
+
+    result = project.pytester.runpytest("--harness-report")
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*DATABASE_URL='postgresql://admin:***@db.internal:5432/app' (code default)*",
+            "*API_TOKEN='***' (code default)*",
+        ]
+    )
+    assert "hunter" not in result.stdout.str() and "tok-123" not in result.stdout.str()
+
+
 def test_configured_values_override_analysis(project: Project) -> None:
     project.legacy("svc/service.py", READS_ENV)
     project.config(
