@@ -36,6 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from harness.analysis.packages import project_roots_above
 from harness.env import (
     EnvValue,
     RuntimeEnv,
@@ -98,6 +99,7 @@ def ordered_scope(
     overlay: Mapping[str, object],
     env: Mapping[str, str | None],
     path_entries: Sequence[str],
+    path_tail: Sequence[str] = (),
     on_refusal: Callable[[Refusal], None],
     cwd: Path | None = None,
     what: str,
@@ -124,6 +126,7 @@ def ordered_scope(
             else:
                 os.environ[name] = value
         sys.path[:0] = [entry for entry in path_entries if entry not in sys.path]
+        sys.path.extend(entry for entry in path_tail if entry not in sys.path)
         if cwd is not None:
             os.chdir(cwd)
         # 3. threads, then 4. whatever the block does, under the network guard
@@ -166,6 +169,9 @@ class LoadedService:
     runtime: RuntimeDependencies
     runtime_env: RuntimeEnv
     path_entries: list[str]
+    # Directories above it its own code is imported from (`src.routers` from the repository's
+    # root): searched last, so that nothing else there shadows an installed package.
+    path_tail: list[str] = field(default_factory=list)
     own: list[str] = field(default_factory=list)  # top-level packages of its own modules
     root: Path | None = None  # the directory its dotted name starts in
     refusals: list[Refusal] = field(default_factory=list)  # during the current test
@@ -212,6 +218,7 @@ class LoadedService:
                 overlay=self.overlay,
                 env={name: value.value for name, value in self.env.items()},
                 path_entries=self.path_entries,
+                path_tail=self.path_tail,
                 on_refusal=self.refusals.append,
                 what=f"a test using {self.name}",
                 own=self.own,
@@ -278,6 +285,9 @@ def load_service(
     runtime_env = RuntimeEnv(env, _project_files(root))
     # The file's own directory too: run as a script, a legacy file imports its neighbours by name.
     path_entries = list(dict.fromkeys([str(path.parent), str(root)]))
+    above = project_roots_above(str(path), (b.module for b in facts.imports)) if facts else {}
+    path_tail = list(dict.fromkeys(above.values()))
+    own = [*own, *(top for top in above if top not in own)]
     report = ImportReport(
         service=config.name,
         path=str(path),
@@ -299,6 +309,7 @@ def load_service(
                 overlay={},
                 env={name: value.value for name, value in env.items()},
                 path_entries=path_entries,
+                path_tail=path_tail,
                 on_refusal=report.refusals.append,
                 cwd=config.cwd if config.cwd is not None else root,
                 what=f"importing {config.name}",
@@ -349,6 +360,7 @@ def load_service(
         runtime=runtime,
         runtime_env=runtime_env,
         path_entries=path_entries,
+        path_tail=path_tail,
         own=own,
         root=root,
     )
@@ -590,7 +602,7 @@ def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path, roo
         entry.stem if entry.suffix == ".py" else entry.name
         for directory in {path.parent, root}
         for entry in directory.iterdir()
-    }
+    } | set(project_roots_above(str(path), (b.module for b in facts.imports)))
     with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
         for binding in facts.imports:
             name = binding.module

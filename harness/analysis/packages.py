@@ -112,6 +112,44 @@ def local_packages(path: str, source_roots: Iterable[str] = ()) -> frozenset[str
     return frozenset(names)
 
 
+def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -> dict[str, str]:
+    """Top-level names the module at `path` imports as the project's own code from a directory
+    above its import root, with that directory: `{"src": "/repo"}` for `/repo/src/server.py`
+    importing `src.routers` (a folder without `__init__.py`, imported from the repository's
+    root as the project's run command does). Only a dotted name counts, and only where the
+    whole of it is there (`/repo/src/routers.py`, or a `routers` folder of Python files): a
+    folder named like an installed package (`redis/` holding config files) never does."""
+    start = import_root(path)
+    above: list[str] = []
+    directory = start
+    for _ in range(levels):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        above.append(parent)
+        directory = parent
+    found: dict[str, str] = {}
+    for module in modules:
+        parts = module.split(".")
+        if len(parts) < 2 or module.startswith(".") or is_stdlib(module) or parts[0] in found:
+            continue
+        for root in above:
+            if _resolves_in(root, parts):
+                found[parts[0]] = root
+                break
+    return found
+
+
+def _resolves_in(root: str, parts: list[str]) -> bool:
+    if module_file(".".join(parts), [root]) is not None:
+        return True
+    folder = os.path.join(root, *parts)  # a namespace package: a folder of Python files
+    try:
+        return any(name.endswith(".py") for name in os.listdir(folder))
+    except OSError:  # not a folder, or not readable
+        return False
+
+
 def third_party_packages(
     facts: ModuleFacts | Iterable[ModuleFacts],
     source_roots: Iterable[str] = (),
@@ -138,6 +176,10 @@ def third_party_packages(
             local = local_packages(module_facts.path, roots)
         else:
             local = frozenset().union(*(local_top_names(root) for root in roots))
+        if module_facts.path:
+            local = local | frozenset(
+                project_roots_above(module_facts.path, (b.module for b in module_facts.imports))
+            )
         own_top = (module_facts.module_name or "").split(".", 1)[0]
         for binding in module_facts.imports:
             if not (binding.at_import_time or include_deferred):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from harness.analysis import ImportBinding, analyze_source, third_party_packages
+from harness.analysis.packages import project_roots_above
 
 
 def facts_of(source: str, path: str = "svc.py", module_name: str | None = "svc", **kwargs):
@@ -119,6 +120,25 @@ def test_third_party_leaves_out_siblings_of_a_file_on_disk(tmp_path):
     (tmp_path / "config.py").write_text("")
     facts = facts_of(service.read_text(), str(service), "current")
     assert third_party_packages(facts) == {"flask": ("flask",)}
+
+
+def test_a_src_folder_imported_from_the_repository_root_is_the_projects_own(tmp_path):
+    # /repo/src/server.py run from /repo imports `src.routers` (src/ without __init__.py);
+    # /repo/redis/ holds config files only, and `redis.client` is not there.
+    service = tmp_path / "src" / "server.py"
+    (tmp_path / "src" / "routers").mkdir(parents=True)
+    (tmp_path / "src" / "routers" / "orders.py").write_text("")
+    (tmp_path / "src" / "db.py").write_text("")
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "redis" / "redis.conf").write_text("")
+    source = "from src.routers.orders import x\nimport src.db\nimport redis.client\nimport kafka\n"
+    service.write_text(source)
+    facts = facts_of(source, str(service), "server")
+
+    assert project_roots_above(str(service), [b.module for b in facts.imports]) == {
+        "src": str(tmp_path)
+    }
+    assert set(third_party_packages(facts)) == {"redis", "kafka"}
 
 
 def test_imports_guarded_by_import_error_are_optional():
