@@ -29,7 +29,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,7 +299,7 @@ def load_service(
     )
     if facts is not None:
         report.clients = _clients_expected(facts)
-        _preimport_real_modules(facts, set(finder.packages), path, root)
+        _preimport_real_modules(facts, set(finder.packages), path, root, above)
 
     began = time.perf_counter()
     with ExitStack() as stack:
@@ -588,9 +588,13 @@ def _state_after_import(
     )
 
 
-def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path, root: Path) -> None:
+def _preimport_real_modules(
+    facts: ModuleFacts, faked: set[str], path: Path, root: Path, own_above: Iterable[str]
+) -> None:
     """Import, for real and before the contract, the modules the legacy file imports that stay
-    real (standard library, unfaked third parties), at module level or inside functions.
+    real (standard library, unfaked third parties), at module level or inside functions. Its
+    own code is not among them: its neighbours, and `own_above` (its top-level names found in a
+    directory above it, `harness.analysis.packages.project_roots_above`).
 
     Imported inside a scope, they would be taken out of `sys.modules` with it, and the next
     suite importing them would load a second copy (two `flask`s, two classes for one name; an
@@ -602,7 +606,7 @@ def _preimport_real_modules(facts: ModuleFacts, faked: set[str], path: Path, roo
         entry.stem if entry.suffix == ".py" else entry.name
         for directory in {path.parent, root}
         for entry in directory.iterdir()
-    } | set(project_roots_above(str(path), (b.module for b in facts.imports)))
+    } | set(own_above)
     with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
         for binding in facts.imports:
             name = binding.module

@@ -112,17 +112,23 @@ def local_packages(path: str, source_roots: Iterable[str] = ()) -> frozenset[str
     return frozenset(names)
 
 
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
 def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -> dict[str, str]:
     """Top-level names the module at `path` imports as the project's own code from a directory
     above its import root, with that directory: `{"src": "/repo"}` for `/repo/src/server.py`
     importing `src.routers` (a folder without `__init__.py`, imported from the repository's
     root as the project's run command does). Only a dotted name counts, and only where the
     whole of it is there (`/repo/src/routers.py`, or a `routers` folder of Python files): a
-    folder named like an installed package (`redis/` holding config files) never does."""
-    start = import_root(path)
+    folder named like an installed package (`redis/` holding config files) never does. The
+    search goes up at most `levels` directories and stops at the first that holds a project's
+    or repository's marker (`pyproject.toml`, `setup.py`, `setup.cfg`, `.git`)."""
     above: list[str] = []
-    directory = start
+    directory = import_root(path)
     for _ in range(levels):
+        if any(os.path.exists(os.path.join(directory, m)) for m in _PROJECT_MARKERS):
+            break
         parent = os.path.dirname(directory)
         if parent == directory:
             break
