@@ -268,7 +268,12 @@ def store_for(backends: Backends) -> S3Store:
     inside a scope are taken back with it: moto would then meet a second copy of flask's request
     classes). Built on first use, the first S3 client made or the `s3` fixture: botocore is often
     imported by a library that never calls S3 (kafka-python's MSK sign-in), and the store costs
-    about a second."""
+    about a second. Once it is, every later client gets it as it is: stepping outside the
+    scopes means putting the faked packages' real modules back for a moment, which a service
+    building a client per request must not pay, and its other threads must not see."""
+    store: S3Store | None = backends.built().get("s3")
+    if store is not None and store._warm:
+        return store
     from harness.modules import outside_scopes
 
     with outside_scopes():
