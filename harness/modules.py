@@ -253,11 +253,11 @@ def real_package(top: str, package: ModuleType) -> Iterator[None]:
 
 @contextmanager
 def outside_scopes() -> Iterator[None]:
-    """For harness code that builds a backend lazily while contract scopes are active (the
-    first S3 client a test makes): the block runs as outside them, without fake finders and with
-    the real modules of faked packages, and what it imports stays loaded after the scopes (each
-    adopts it), instead of being taken back and imported a second time. Outside a scope:
-    nothing to do."""
+    """For harness code that builds a backend lazily while contract scopes are active (the S3
+    store a test's `s3` fixture starts): the block runs as outside them, without fake finders
+    and with the real modules of faked packages, and what it imports stays loaded after the
+    scopes (each adopts it), instead of being taken back and imported a second time. Outside a
+    scope: nothing to do."""
     finders = [f for f in sys.meta_path if isinstance(f, FakeTreeFinder)]
     with ExitStack() as stack:
         for finder in finders:
