@@ -269,20 +269,32 @@ def interpreter(
     venv = args.work / "venvs" / slug
     python = venv / "bin" / "python"
     refused = venv / "not-installed.txt"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    # The extras of the fake level only: `wire` needs Werkzeug 3, which would replace the
+    # Werkzeug a service pinning Flask 2 runs on (its test client then fails).
+    this_checkout = [*pip, "-e", f"{ROOT}[kafka,mongo,http,redis]"]
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         failed = []
         if subprocess.run([*pip, "-r", str(repo / trial.requirements)], check=False).returncode:
             # One pin that does not build here (an old C extension) must not cost the others.
             for line in read_requirements(repo / trial.requirements):
                 if subprocess.run([*pip, line], capture_output=True, check=False).returncode:
                     failed.append(line)
-        # The extras of the fake level only: `wire` needs Werkzeug 3, which would replace the
-        # Werkzeug a service pinning Flask 2 runs on (its test client then fails).
-        subprocess.run([*pip, "-e", f"{ROOT}[kafka,mongo,http,redis]"], check=True)
+        subprocess.run(this_checkout, check=True)
         refused.write_text("".join(f"{line}\n" for line in failed))
+    elif _installed_from(python) != ROOT / "harness":
+        subprocess.run(this_checkout, check=True)  # a venv made by another checkout of the toolkit
     return str(python), refused.read_text().split()
+
+
+def _installed_from(python: Path) -> Path | None:
+    """Where the toolkit that `python` imports lives (None: it imports none)."""
+    found = subprocess.run(
+        [str(python), "-c", "import harness, pathlib; print(pathlib.Path(harness.__file__).parent)"],
+        capture_output=True, text=True, check=False, cwd=python.parent,  # not this checkout's
+    )  # fmt: skip
+    return Path(found.stdout.strip()) if found.returncode == 0 else None
 
 
 def read_requirements(path: Path) -> list[str]:
