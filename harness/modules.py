@@ -254,15 +254,46 @@ def real_package(top: str, package: ModuleType) -> Iterator[None]:
 @contextmanager
 def outside_scopes() -> Iterator[None]:
     """For harness code that builds a backend lazily while contract scopes are active (the S3
-    store a test's `s3` fixture starts): the block runs as outside them, without fake finders
-    and with the real modules of faked packages, and what it imports stays loaded after the
-    scopes (each adopts it), instead of being taken back and imported a second time. Outside a
-    scope: nothing to do."""
+    store a service's first S3 client starts): the block runs as outside them, without fake
+    finders and with the real modules of faked packages, and what it imports stays loaded after
+    the scopes (each adopts it), instead of being taken back and imported a second time.
+
+    A package the scopes imported first (the service's Flask) that the block's new modules use
+    (moto's server, a Flask application) stays loaded after the scopes too: otherwise the
+    backend would keep running on a copy the next import replaces, while its lazy imports
+    (`from flask import request` inside a request handler) find the new one. Those packages are
+    told by what the new modules' names refer to (a module, or an object's `__module__`).
+    Outside a scope: nothing to do."""
     finders = [f for f in sys.meta_path if isinstance(f, FakeTreeFinder)]
+    if not finders:
+        yield
+        return
     with ExitStack() as stack:
         for finder in finders:
             stack.enter_context(finder._outside())
+        before = dict(sys.modules)
         yield
+        built = [m for n, m in sys.modules.items() if before.get(n, _MISSING) is not m]
+    # Faked packages are the finders' business: their fakes never outlive a scope.
+    used = _packages_used_by(built).difference(*(f.packages for f in finders))
+    kept = {name: sys.modules[name] for name in tree_names(sys.modules, used)}
+    for finder in finders:
+        finder._adopt(kept)
+
+
+def _packages_used_by(modules: Iterable[object]) -> set[str]:
+    """Top-level packages the names of `modules` refer to (modules, and objects defined in one)."""
+    used: set[str] = set()
+    for module in modules:
+        for value in list(getattr(module, "__dict__", {}).values()):
+            name = (
+                value.__name__
+                if isinstance(value, ModuleType)
+                else getattr(value, "__module__", None)
+            )
+            if isinstance(name, str):
+                used.add(name.partition(".")[0])
+    return used
 
 
 class _ServeLoader(importlib.abc.Loader):

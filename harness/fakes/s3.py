@@ -264,14 +264,14 @@ class S3Store:
 
 
 def store_for(backends: Backends) -> S3Store:
-    """`backends.s3`, started and warmed up outside any contract scope (modules first imported
-    inside a scope are taken back with it: moto would then meet a second copy of flask's request
-    classes). Built when boto3, botocore or MinIO is decided (`prepare_boto`), before the
-    service's code goes on (a project module that imported Flask first would otherwise lend moto
-    its own copy), or by the `s3` fixture. Once it is, every later call gets it as it is:
-    stepping outside the scopes means putting the faked packages' real modules back for a
-    moment, which a service building a client per request must not pay, and its other threads
-    must not see."""
+    """`backends.s3`, started and warmed up as outside any contract scope
+    (`harness.modules.outside_scopes`: what moto imports, and what of the service's own imports
+    it uses, its Flask, stays loaded after the scopes). Built on first use, the first S3 client
+    made or the `s3` fixture: botocore is often imported by a library that never calls S3
+    (kafka-python's MSK sign-in), and the store costs about a second. Once it is, every later
+    client gets it as it is: stepping outside the scopes means putting the faked packages' real
+    modules back for a moment, which a service building a client per request must not pay, and
+    its other threads must not see."""
     store: S3Store | None = backends.built().get("s3")
     if store is not None and store._warm:
         return store
@@ -284,12 +284,10 @@ def store_for(backends: Backends) -> S3Store:
 
 
 def prepare_boto(backends: Backends) -> None:
-    """The store started and warmed up, and what `activate_boto` patches imported, outside the
-    contract's scopes (see `store_for`)."""
+    """What `activate_boto` patches, imported before any contract scope (botocore may be
+    imported alone, by a library). The store waits for the first client (see `store_for`)."""
     import boto3  # noqa: F401
     import botocore.session  # noqa: F401
-
-    store_for(backends)
 
 
 def prepare_minio(backends: Backends) -> None:

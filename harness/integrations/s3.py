@@ -11,9 +11,9 @@ Fixture `s3` (`harness.fixtures.S3Fixture`): put and read objects, list buckets 
 that store. Before each test it is back to its state right after the services' imports
 (buckets created at import are kept, with their objects).
 
-moto is imported and its server started (about 1.5 s) only when a service imports one of these
-packages (or one is imported already: kafka-python imports botocore for its MSK sign-in) or a
-test uses the fixture.
+moto is imported and its server started (about a second) only when a service or a test makes its
+first S3 client, or a test uses the fixture: not merely because boto3 or botocore is imported
+(kafka-python imports botocore for its MSK sign-in).
 """
 
 from __future__ import annotations

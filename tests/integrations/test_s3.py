@@ -43,11 +43,24 @@ def credentials():
     return s3._request_signer._credentials.access_key
 """
 
+# botocore imported by a library the service uses but that never calls S3 (kafka-python's MSK
+# sign-in does this): no store is started for it, until a client is made.
+QUIET = """
+import botocore.session
+
+
+def upload(name, data):
+    import boto3
+
+    boto3.client("s3").put_object(Bucket="late", Key=name, Body=data)
+"""
+
 # A web service whose Flask app and client are built at import in a module of its own, Flask
-# first: moto's server (a Flask application) must not end up on the service's copy of Flask.
+# first: moto's server (a Flask application) is started by that client, inside the import, and
+# must keep working on the same Flask as the service's in every later test.
 WEB_SETUP = """
-import boto3
 from flask import Flask, request
+import boto3
 
 app = Flask(__name__)
 client = boto3.client("s3", region_name="u-west-2")
@@ -64,16 +77,37 @@ def upload():
 """
 
 TESTS = """
-def test_a_web_service_puts_what_it_is_sent_into_the_store(legacy, s3):
-    web = legacy.load("web").app.test_client()
-    s3.create_bucket("uploads")
-    assert web.post("/upload?name=a.txt", data=b"1").status_code == 200
-    assert s3.get("uploads", "a.txt") == b"1"
+import sys
+
+
+def test_a_service_that_makes_no_s3_client_starts_no_store(legacy):
+    assert "flask" not in sys.modules  # the web service below brings it in first
+    legacy.load("quiet")
+    assert "moto" not in sys.modules
+
+
+def test_a_web_service_whose_import_starts_the_store_puts_what_it_is_sent(legacy):
+    web = legacy.load("web")
+    web.client.create_bucket(
+        Bucket="uploads", CreateBucketConfiguration={"LocationConstraint": "u-west-2"}
+    )
+    assert web.app.test_client().post("/upload?name=a.txt", data=b"1").status_code == 200
+    assert web.client.get_object(Bucket="uploads", Key="a.txt")["Body"].read() == b"1"
 
 
 def test_the_next_test_starts_from_the_store_the_imports_left(legacy, s3):
-    legacy.load("web")
+    web = legacy.load("web")
     assert s3.buckets() == []
+    s3.create_bucket("uploads")
+    assert web.app.test_client().post("/upload?name=b.txt", data=b"2").status_code == 200
+    assert s3.get("uploads", "b.txt") == b"2"
+
+
+def test_the_first_client_made_in_a_test_gets_the_store(legacy, s3):
+    quiet = legacy.load("quiet")
+    s3.create_bucket("late")
+    quiet.upload("a.txt", b"1")
+    assert s3.keys("late") == ["a.txt"]
 
 
 def test_import_time_bucket_and_object_are_the_baseline(legacy, s3):
@@ -107,10 +141,12 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     project: Project, monkeypatch
 ) -> None:
     project.legacy("svc.py", SERVICE)
+    project.legacy("quiet.py", QUIET)
     project.legacy("web.py", WEB)
     project.legacy("web_setup.py", WEB_SETUP)
     project.config(
         '[tool.harness.services.svc]\npath = "svc.py"\n'
+        '[tool.harness.services.quiet]\npath = "quiet.py"\n'
         '[tool.harness.services.web]\npath = "web.py"\n'
     )
     project.tests(TESTS)
@@ -126,7 +162,7 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
 
     result = project.run_isolated("-p", "no:randomly", timeout=200)  # in the order written
 
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
 
 
 def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> (
