@@ -286,11 +286,14 @@ def _packages_used_by(modules: Iterable[object]) -> set[str]:
     used: set[str] = set()
     for module in modules:
         for value in list(getattr(module, "__dict__", {}).values()):
-            name = (
-                value.__name__
-                if isinstance(value, ModuleType)
-                else getattr(value, "__module__", None)
-            )
+            try:
+                name = (
+                    value.__name__
+                    if isinstance(value, ModuleType)
+                    else getattr(value, "__module__", None)
+                )
+            except Exception:  # noqa: BLE001, S112  a proxy (flask's `request`) raises outside a request
+                continue
             if isinstance(name, str):
                 used.add(name.partition(".")[0])
     return used

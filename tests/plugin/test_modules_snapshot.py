@@ -7,7 +7,7 @@ import importlib
 import sys
 from types import ModuleType
 
-from harness.modules import FakeTreeFinder, ModulesSnapshot
+from harness.modules import FakeTreeFinder, ModulesSnapshot, outside_scopes
 
 
 def test_a_module_of_the_toolkit_imported_inside_a_scope_stays_after_the_restore() -> None:
@@ -61,3 +61,42 @@ def test_a_package_its_own_decision_imported_is_the_module_the_import_gets(
     assert imported is loaded[0]
     assert imported.client.VALUE == 1
     assert imported.__spec__.origin == str(package / "__init__.py")
+
+
+def test_what_a_block_outside_the_scopes_builds_on_stays_after_them(
+    tmp_path, monkeypatch
+) -> None:
+    # A backend built lazily inside a scope (moto's server, a Flask application) may use a
+    # package the service imported first in that scope (Flask): that copy must outlive the scope
+    # with the backend, or the backend's lazy imports find another copy later. Packages it does
+    # not use are still taken back, and a name answered by a proxy that raises is passed over.
+    for name, source in {
+        "used_web_pkg": "class App:\n    pass\n",
+        "unused_pkg": "",
+        "lazy_backend": (
+            "from used_web_pkg import App\n"
+            "class Proxy:\n"
+            "    def __getattribute__(self, name):\n"
+            "        raise RuntimeError('working outside of a request')\n"
+            "request = Proxy()\n"
+        ),
+    }.items():
+        (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    adopted: dict[str, object] = {}
+    finder = FakeTreeFinder({})
+    finder.hide_real_modules(adopt=adopted.update)
+    sys.meta_path.insert(0, finder)
+    try:
+        web = importlib.import_module("used_web_pkg")  # the service's import, in the scope
+        unused = importlib.import_module("unused_pkg")
+        with outside_scopes():
+            backend = importlib.import_module("lazy_backend")
+    finally:
+        sys.meta_path.remove(finder)
+        for name in ("used_web_pkg", "unused_pkg", "lazy_backend"):
+            sys.modules.pop(name, None)
+
+    assert adopted.get("lazy_backend") is backend
+    assert adopted.get("used_web_pkg") is web
+    assert unused.__name__ not in adopted
