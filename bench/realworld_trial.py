@@ -14,7 +14,8 @@ Without --sources each repository is cloned from GitHub into the work folder. A 
 `requirements` also gets a throwaway virtualenv in the work folder with the service's own
 requirements and this checkout installed (the package index must be reachable); the others run
 with this checkout's interpreter. The pytest run of each trial happens in a network namespace
-of its own when `unshare` is available (we never let fetched code reach the network).
+of its own, with loopback only, when `unshare` is available (we never let fetched code reach
+the network).
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ TRIALS = (
     Trial("thalesapenas/dashboard-1", "9152bdb", "src/server.py",
           "a FastAPI app whose import runs `Base.metadata.create_all()` on a SQLAlchemy engine built "
           "from a hard-coded PostgreSQL URL of a hosted database", requirements="requirements.txt"),
+    Trial("chillagundla/task14", "722337c", "app.py",
+          "a config package imports Flask, then builds a `boto3.client(\"s3\", region_name=\"u-west-2\")`"),
+    Trial("Gidrajke/MLOps_HW2", "e9fc5d9", "app/s3_client.py",
+          "`Minio(\"minio:9000\", ...)`, then `bucket_exists`/`make_bucket` at import"),
 )
 
 TEST = '''
@@ -183,8 +188,9 @@ def run(trial: Trial, args: argparse.Namespace) -> dict:
     python, not_installed = interpreter(trial, slug, project / "repo", args)
     result_file = project / "result.json"
     command = [python, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "test_trial.py"]
-    if shutil.which("unshare") and os.geteuid() == 0:
-        command = ["unshare", "--net", *command]
+    if shutil.which("unshare") and shutil.which("ip") and os.geteuid() == 0:
+        # Loopback only, and up: the S3 integration serves moto on 127.0.0.1.
+        command = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command]
     env = {**os.environ, "HARNESS_TRIAL_RESULT": str(result_file)}
     completed = subprocess.run(
         command, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
