@@ -16,7 +16,6 @@ import functools
 import importlib.abc
 import importlib.machinery
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
