@@ -117,6 +117,11 @@ def shown_value(name: str, value: str) -> str:
     """`value` of variable `name` as a report shows it (see above)."""
     if value and _SECRET_NAME.search(name.upper()):
         return HIDDEN
+    return shown_url(value)
+
+
+def shown_url(value: str) -> str:
+    """`value` with the password of every URL in it hidden, as a report shows it."""
     return _URL_PASSWORD.sub(rf"\g<head>{HIDDEN}", value)
 
 

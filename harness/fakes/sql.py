@@ -359,16 +359,13 @@ def _database_key(url: Any) -> tuple[str, str, Any]:
     from sqlalchemy.engine.url import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from harness.env import shown_url
+
+    shown = shown_url(str(url))  # a URL object's str() hides its password already
     try:
         parsed = make_url(url)
     except ArgumentError:
-        return str(url), str(url), None
-    render = getattr(parsed, "render_as_string", None)  # SQLAlchemy 1.4 and later
-    shown = (
-        render(hide_password=True)
-        if render
-        else parsed.__to_string__(hide_password=True)
-    )
+        return str(url), shown, None
     port = f":{parsed.port}" if parsed.port is not None else ""
     key = f"{parsed.get_backend_name()}://{parsed.host or ''}{port}/{parsed.database or ''}"
     return key, shown, parsed
