@@ -321,11 +321,12 @@ class RuntimeEnv:
         if kind != "subscript" and _given(default):
             return None  # the code's own default applies, as in production
         if kind != "subscript" and off_when_unset(name):
-            self.planned.setdefault(name, EnvValue(name, None, f"off when unset, read at {where}", line))
+            # The source names the file and line (line 0: the report adds none of the service's).
+            self.planned.setdefault(name, EnvValue(name, None, f"off when unset, read at {where}", 0))
             return None
         use = _CASTS.get(cast) or use_by_name(name)
         value = plausible_value(name, use)
-        self.planned[name] = EnvValue(name, value, f"read at {where}, plausible ({use.value})", line)
+        self.planned[name] = EnvValue(name, value, f"read at {where}, plausible ({use.value})", 0)
         os.environ[name] = value
         return value
 

@@ -172,6 +172,7 @@ def test_a_read_analysis_cannot_see_gets_a_value_at_run_time_named_with_file_and
             assert "SVC_USER='svc-user' (read at svc/service.py:5, plausible (text))" in legacy.report
             assert "SVC_PORT='8080' (read at svc/service.py:6, plausible (port))" in legacy.report
             assert "SVC_SENTRY_DSN=unset (off when unset, read at svc/service.py:7)" in legacy.report
+            assert ") (line " not in legacy.report  # the file and line once, not a second line
         """
     )
 
