@@ -409,11 +409,15 @@ def real_name(path: Path) -> tuple[str, Path] | None:
 
     `app/worker.py` beside `app/__init__.py` is `app.worker` from the directory holding `app/`;
     `app/__init__.py` is the package `app`; a file outside any package is its stem from its own
-    directory. None when that name cannot be used: a part that is not an identifier, or a
+    directory. None when that name cannot be used: a part that is not an identifier, a
     top-level name the standard library or an installed package already answers for (importing
-    the service under it would shadow that module for everyone).
+    the service under it would shadow that module for everyone), or a package of the file's own
+    name beside it (`app.py` next to `app/`, run as a script: the import system gives that name
+    to the package, which the script itself imports).
     """
     path = path.resolve()
+    if path.name != "__init__.py" and (path.parent / path.stem / "__init__.py").is_file():
+        return None
     parts = [] if path.name == "__init__.py" else [path.stem]
     directory = path.parent
     while (directory / "__init__.py").is_file() and directory.parent != directory:
