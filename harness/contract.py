@@ -329,12 +329,16 @@ def load_service(
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too
-            raise _import_failure(error, config, reads, env) from error
+            report.env = list(env.values())
+            report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
+            report.loaded_before = sorted(runtime.loaded_before)
+            raise _import_failure(error, config, reads, env, report) from error
         if stopped is not None:
             recorder.add(_module_level_loop(module, path, stopped, config))
     report.seconds = time.perf_counter() - began
     report.env = list(env.values())
     report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
+    report.loaded_before = sorted(runtime.loaded_before)
     report.notes += [d.note for d in runtime.dependencies if getattr(d, "note", None)]
     report.notes += [call.describe() for call in scope.registered_at_exit]
     report.served = [served.name for served in finder.served]
@@ -486,6 +490,9 @@ class RuntimeDependencies:
         self.dependencies = list(dependencies)
         self._stack: ExitStack | None = None
         self.finder: FakeTreeFinder | None = None  # set once the service's finder exists
+        # Decided only because the process had imported them already (respx's pytest plugin
+        # imports httpx in every session): faked in case the service uses them.
+        self.loaded_before: set[str] = set()
         known = {d.package for d in dependencies}
         self.candidates = (
             [p for p in backend_packages() if p not in known and p not in config.keep_real]
@@ -522,6 +529,7 @@ class RuntimeDependencies:
                 decided = {d.package for d in self.dependencies}
                 for package in self.candidates:
                     if package not in decided and package in sys.modules:
+                        self.loaded_before.add(package)
                         if self.finder is not None:
                             self.finder.decide_loaded(package)
                         else:
@@ -630,9 +638,14 @@ def _is_under(filename: str | None, directory: Path) -> bool:
 
 
 def _import_failure(
-    error: BaseException, config: ServiceConfig, reads: Sequence[Any], env: Mapping[str, EnvValue]
+    error: BaseException,
+    config: ServiceConfig,
+    reads: Sequence[Any],
+    env: Mapping[str, EnvValue],
+    report: ImportReport,
 ) -> HarnessError:
-    """One message naming the legacy file and line where the import failed, and the fix."""
+    """One message naming the legacy file and line where the import failed, and the fix (with
+    what the import ran with, when the failure is not one the harness can name the cause of)."""
     frames = traceback.extract_tb(error.__traceback__)
     legacy = [f for f in frames if LEGACY_SITES.is_legacy_file(os.path.abspath(f.filename))]
     frame = legacy[-1] if legacy else (frames[-1] if frames else None)
@@ -674,9 +687,14 @@ def _import_failure(
             f"{code}. Values given: {values or 'none'}. Fix: set a working value in env of "
             f"{config.origin or '[tool.harness.services]'}"
         )
+    message = " ".join(str(error).split())  # a library's message may span lines
+    ran_with = "\n".join(report.details())
     return LegacyImportError(
         f"harness: importing {config.name} ({display_path(str(config.path))}) failed at {where}:{code} "
-        f"{type(error).__name__}: {error}. The module ran with the fakes, env and thread capture "
-        "listed by `pytest -v`; if it needs a dependency the analysis did not see, declare it "
-        'with fake = ["<package>"] or env = {...} in [tool.harness.services]'
+        f"{type(error).__name__}: {message}\n"
+        + (f"The import ran with:\n{ran_with}\n" if ran_with else "")
+        + "Fix: if it needs a backend or a variable the harness did not give it, declare it with "
+        f'fake = ["<package>"] or env = {{...}} in {config.origin or "[tool.harness.services]"}; '
+        "an error of the code itself (or of a library version it was not written for) is the "
+        "code's to fix"
     )

@@ -22,6 +22,7 @@ class ImportReport:
     module_name: str  # the private name it was imported under
     seconds: float = 0.0
     faked: list[tuple[str, str]] = field(default_factory=list)  # (package, level)
+    loaded_before: list[str] = field(default_factory=list)  # faked as imported before the service
     kept_real: list[str] = field(default_factory=list)
     clients: list[str] = field(default_factory=list)  # from static analysis, with lines
     env: list[EnvValue] = field(default_factory=list)
@@ -32,13 +33,21 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)  # what analysis could not decide, and such
 
     def render(self) -> str:
-        lines = [
-            f"{self.service}: {display_path(self.path)} imported as {self.module_name} in {self.seconds * 1000:.0f} ms"
-        ]
+        headline = f"{self.service}: {display_path(self.path)} imported as {self.module_name} in {self.seconds * 1000:.0f} ms"
+        return "\n".join([headline, *self.details()])
+
+    def details(self) -> list[str]:
+        """The report's lines after its headline (what the import ran with and did)."""
+        lines: list[str] = []
         if self.faked:
             lines.append(
                 "  faked:      "
-                + ", ".join(f"{package} ({level})" for package, level in self.faked)
+                + ", ".join(
+                    f"{package} ({level}, imported before the service)"
+                    if package in self.loaded_before
+                    else f"{package} ({level})"
+                    for package, level in self.faked
+                )
             )
         if self.kept_real:
             lines.append("  kept real:  " + ", ".join(self.kept_real))
@@ -57,4 +66,4 @@ class ImportReport:
             lines.append(f"  refused:    {refusal.describe()}")
         for note in self.notes:
             lines.append(f"  note:       {note}")
-        return "\n".join(lines)
+        return lines

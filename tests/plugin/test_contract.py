@@ -230,6 +230,63 @@ def test_the_import_report_is_attached_to_a_failing_test(project: Project) -> No
     result.stdout.fnmatch_lines(["*- harness -*", "svc: *imported as service in*"])
 
 
+def test_a_failed_import_says_what_it_ran_with_and_the_error_on_one_line(
+    project: Project,
+) -> None:
+    project.legacy(
+        "svc/service.py",
+        """
+        import os
+
+        import requests  # a backend's client, faked
+        import json  # imported by the process before the service: nothing to say of it
+
+        DSN = os.environ["ORDERS_DSN"]
+
+
+        def connect():
+            raise RuntimeError("no application context.\\n\\nPush one first.")
+
+
+        connect()
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.pytester.runpytest()
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*importing svc (svc/service.py) failed at svc/service.py:11:*"
+            "RuntimeError: no application context. Push one first.",
+            "The import ran with:",
+            "*faked:*requests (fake)*",
+            "*env:*ORDERS_DSN=*",
+            "Fix: if it needs a backend or a variable the harness did not give it, declare it with "
+            "fake = *pyproject.toml [[]tool.harness.services.svc[]]; an error of the code itself*",
+        ]
+    )
+
+
+def test_a_backend_package_imported_before_the_service_is_reported_as_such(
+    project: Project,
+) -> None:
+    # Faked in case the service uses it (its import would bypass the finder): said so, not
+    # listed as if the service had imported it.
+    project.legacy("svc/service.py", "VALUE = 1\n")
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        "import requests  # noqa: F401\n\n\n"
+        "def test_load(legacy):\n    legacy.load('svc')\n"
+    )
+
+    result = project.pytester.runpytest("-v")
+
+    result.stdout.fnmatch_lines(["*faked:*requests (fake, imported before the service)*"])
+
+
 def test_a_difference_left_after_the_restore_is_named(monkeypatch) -> None:
     from harness.restore import ProcessSnapshot
 
