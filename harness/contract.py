@@ -657,6 +657,11 @@ def _import_failure(
     code = f" `{frame.line.strip()}`" if frame and frame.line else ""
     if isinstance(error, IncompleteFakeTree):
         return LegacyImportError(str(error))
+    from harness.extras import install_hint
+
+    hint = install_hint(error)  # a backend the harness built while the service ran (moto's S3)
+    if hint is not None:
+        return LegacyImportError(f"harness: importing {config.name} failed at {where}:{code} {hint}")
     if isinstance(error, NetworkRefused):
         return LegacyImportError(
             f"harness: importing {config.name} failed at {where}:{code} {error}"

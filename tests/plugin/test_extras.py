@@ -70,6 +70,38 @@ def test_a_missing_fake_library_fails_the_test_with_the_extra_to_install(project
     assert "Traceback" not in result.stdout.str() and "fakes/mongo.py" not in result.stdout.str()
 
 
+def test_a_backend_built_while_the_service_imports_names_its_missing_extra(
+    project: Project,
+) -> None:
+    # moto's S3 store starts at the service's first S3 client, inside its import: the failure
+    # names the extra, not the service's line as if its own code lacked a module.
+    project.legacy(
+        "svc/service.py",
+        'import boto3\n\nS3 = boto3.client("s3", region_name="eu-west-1")\n',
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        import sys
+
+        def test_load(legacy, monkeypatch):
+            monkeypatch.setitem(sys.modules, "moto", None)  # as if it were not installed
+            legacy.load("svc")
+        """
+    )
+
+    result = project.pytester.runpytest_subprocess()
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*importing svc failed at svc/service.py:3:*the harness needs moto, which is not "
+            "installed: pip install 'legacy-harness[[]s3[]]'"
+        ]
+    )
+    assert "fake = [" not in result.stdout.str()
+
+
 def test_a_library_the_users_own_code_fails_to_import_keeps_its_traceback(monkeypatch):
     monkeypatch.setitem(sys.modules, "mongomock", None)  # noqa: LH201 (not installed, on purpose)
     with pytest.raises(ModuleNotFoundError) as raised:
