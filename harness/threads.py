@@ -171,6 +171,8 @@ class _Sites:
     def is_legacy_file(self, filename: str) -> bool:
         if filename in self._files:
             return True
+        if filename.endswith(">"):  # code a library generated (`<string>`), made absolute
+            return False
         return any(
             key.endswith(os.sep) and filename.startswith(key) and not is_library_file(filename)
             for key in self._importing

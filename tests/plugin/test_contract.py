@@ -270,6 +270,31 @@ def test_a_failed_import_says_what_it_ran_with_and_the_error_on_one_line(
     )
 
 
+def test_a_failed_import_names_the_service_line_not_code_a_library_generated(
+    project: Project,
+) -> None:
+    # SQLAlchemy, attrs and dataclasses compile functions under `<string>`: made absolute, that
+    # name looked like a file of the service's directory.
+    project.legacy(
+        "svc/service.py",
+        """
+        generated = {}
+        exec(compile("def parse(text):\\n    return int(text)\\n", "<string>", "exec"), generated)
+
+        LIMIT = generated["parse"]("ten")
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.pytester.runpytest()
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*importing svc (svc/service.py) failed at svc/service.py:5: `LIMIT = generated*"]
+    )
+
+
 def test_a_backend_package_imported_before_the_service_is_reported_as_such(
     project: Project,
 ) -> None:
