@@ -119,6 +119,7 @@ def ordered_scope(
         finder.hide_real_modules(adopt=result.before.modules.modules.update)
         sys.modules.update(overlay)
         sys.meta_path.insert(0, finder)
+        sys.meta_path.append(finder.last)  # asked only about what no other finder found
         # 2. env (None: unset), and where the module's siblings are found
         for name, value in env.items():
             if value is None:
@@ -241,11 +242,13 @@ def load_service(
     source: DependencySource | None = None,
     kept_real: Sequence[str] = (),
     notes: Sequence[str] = (),
+    imported: Sequence[ModuleFacts] = (),
 ) -> LoadedService:
     """Import `config.path` under the ordered contract (see the module docstring).
 
     `dependencies`: what is known to need faking before the import (the configuration's `fake`,
-    the packages analysis sees); `source` decides the others as the code imports them."""
+    the packages analysis sees); `source` decides the others as the code imports them.
+    `imported`: the project modules the service imports (their own code above it counts too)."""
     path = config.path
     reads = facts.env_reads if facts is not None else ()
     env = plan_environment(
@@ -263,6 +266,7 @@ def load_service(
         decide=runtime.decide,
         hides=runtime.hides(),
         watches=runtime.candidates,
+        stub_missing=runtime.stub_missing,
     )
     runtime.finder = finder
     recorder = ThreadRecorder(config.name)
@@ -285,7 +289,11 @@ def load_service(
     runtime_env = RuntimeEnv(env, _project_files(root))
     # The file's own directory too: run as a script, a legacy file imports its neighbours by name.
     path_entries = list(dict.fromkeys([str(path.parent), str(root)]))
-    above = project_roots_above(str(path), (b.module for b in facts.imports)) if facts else {}
+    above: dict[str, str] = {}
+    for module_facts in [facts, *imported] if facts is not None else ():
+        found = project_roots_above(module_facts.path, (b.module for b in module_facts.imports))
+        for top, directory in found.items():
+            above.setdefault(top, directory)
     path_tail = list(dict.fromkeys(above.values()))
     own = [*own, *(top for top in above if top not in own)]
     report = ImportReport(
@@ -517,6 +525,24 @@ class RuntimeDependencies:
             if self._stack is not None:
                 self._stack.enter_context(dependency.activate())
         return (dependency.module, dependency.fidelity) if dependency.serves_modules else None
+
+    def stub_missing(self, package: str) -> tuple[TreeSource, str] | None:
+        """A stub for `package`, which is not installed, imported unguarded by the service's own
+        code where analysis did not look (a module imported inside a factory function, a
+        project folder above the service): as if analysis had seen it, with the same note."""
+        from harness.dependencies import not_installed_note
+        from harness.fidelity import Fidelity
+
+        if self._source is None or package in self._config.keep_real:
+            return None
+        dependency = self._source.get(package, Fidelity.STUB)
+        if dependency is None:
+            return None
+        dependency.note = not_installed_note(package)  # type: ignore[attr-defined]
+        self.dependencies.append(dependency)
+        if self._stack is not None:
+            self._stack.enter_context(dependency.activate())
+        return (dependency.module, dependency.fidelity)
 
     @contextmanager
     def activated(self) -> Iterator[None]:

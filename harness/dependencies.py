@@ -129,12 +129,15 @@ def resolve(
                 raise ConfigError(f"{config.origin}: no stub level available for {package!r}")
             resolution.dependencies.append(stub)
             if not installed and level != Fidelity.STUB:
-                resolution.notes.append(
-                    f"{package} is not installed and has no fake: stubbed (MagicMock tree)"
-                )
+                resolution.notes.append(not_installed_note(package))
         else:
             resolution.kept_real.append(package)
     return resolution
+
+
+def not_installed_note(package: str) -> str:
+    """The report's line for a package stubbed because it is not installed."""
+    return f"{package} is not installed and has no fake: stubbed (MagicMock tree)"
 
 
 def _level(config: ServiceConfig, package: str) -> Fidelity:

@@ -74,8 +74,11 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         decide: Decide | None = None,
         hides: Iterable[str] = (),
         watches: Iterable[str] = (),
+        stub_missing: Decide | None = None,
     ) -> None:
         self._trees = dict(trees)  # top-level package -> (source, fidelity)
+        # Installed last on sys.meta_path by the scope: see `_MissingPackages`.
+        self.last = _MissingPackages(self, stub_missing)
         self._is_legacy_file = is_legacy_file
         self._decide = decide
         self._hides = frozenset(hides) | frozenset(self._trees)
@@ -154,6 +157,9 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         installed = self in sys.meta_path
         if installed:
             sys.meta_path.remove(self)
+        last = self.last in sys.meta_path
+        if last:
+            sys.meta_path.remove(self.last)
         for name, module in self._hidden.items():
             sys.modules.setdefault(name, module)
         try:
@@ -166,6 +172,8 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
                     del sys.modules[name]
             if installed:
                 sys.meta_path.insert(0, self)
+            if last:
+                sys.meta_path.append(self.last)
             self._adopt(built)
 
     @property
@@ -297,6 +305,59 @@ def _packages_used_by(modules: Iterable[object]) -> set[str]:
             if isinstance(name, str):
                 used.add(name.partition(".")[0])
     return used
+
+
+class _MissingPackages(importlib.abc.MetaPathFinder):
+    """Last on `sys.meta_path` while a scope is on, so asked only about a top-level package no
+    finder found: one the service's own code imports (the importing frame is a legacy file)
+    where analysis did not look (a module imported inside a factory function, a project folder
+    above the service), unguarded (not inside a `try` that catches its `ImportError`). Such a
+    package gets the stub analysis would have given it, and the same report note; anything else
+    fails to import as it would without the harness."""
+
+    def __init__(self, head: FakeTreeFinder, stub: Decide | None) -> None:
+        self._head = head
+        self._stub = stub
+
+    def find_spec(self, fullname, path=None, target=None):
+        if self._stub is None or path is not None or "." in fullname:
+            return None
+        site = _importer(self._head._is_legacy_file)
+        if site is None or _guarded_import(*site, fullname):
+            return None
+        entry = self._stub(fullname)
+        if entry is None:
+            return None
+        self._head._trees[fullname] = entry
+        return self._head.find_spec(fullname)
+
+
+def _importer(is_legacy_file: Callable[[str], bool]) -> tuple[str, int] | None:
+    """(file, line) of the import statement running now, when a legacy file holds it."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_IMPORT_MACHINERY):
+        frame = frame.f_back
+    if frame is None or not is_legacy_file(frame.f_code.co_filename):
+        return None
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _guarded_import(filename: str, line: int, package: str) -> bool:
+    """Whether the import of `package` at `filename:line` copes with it failing (analysis's
+    `optional`: inside a `try` catching `ImportError`); unreadable: taken as guarded."""
+    from harness.analysis import analyze_file
+    from harness.analysis.model import AnalysisError
+
+    try:
+        facts = analyze_file(filename)
+    except (AnalysisError, OSError, RecursionError, ValueError):
+        return True
+    bindings = [
+        b
+        for b in facts.imports
+        if b.line == line and b.module.lstrip(".").partition(".")[0] == package
+    ]
+    return not bindings or any(b.optional for b in bindings)
 
 
 class _ServeLoader(importlib.abc.Loader):

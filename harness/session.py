@@ -226,9 +226,8 @@ class HarnessSession:
                 f"{error}: the legacy module cannot be read, so it cannot be imported"
             ) from None
         source = self._source_for(service)
-        resolution = resolve(
-            service, facts, source, imported_project_modules(facts, analyze_file)
-        )
+        imported = imported_project_modules(facts, analyze_file)
+        resolution = resolve(service, facts, source, imported)
         clients_before = source.client_count()
         loaded = load_service(
             service,
@@ -237,6 +236,7 @@ class HarnessSession:
             source=source,
             kept_real=resolution.kept_real,
             notes=resolution.notes,
+            imported=imported,
         )
         source.mark_baseline(loaded.dependencies)
         built = source.clients_since(clients_before)

@@ -112,7 +112,10 @@ def local_packages(path: str, source_roots: Iterable[str] = ()) -> frozenset[str
     return frozenset(names)
 
 
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# Where the search for the project's own code stops: the repository's root. A project file
+# (`pyproject.toml`, `setup.py`) does not stop it: in a repository of several services each has
+# one, and their shared code sits above them (`/repo/shared`, imported as `shared.settings`).
+_PROJECT_MARKERS = (".git",)
 
 
 def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -> dict[str, str]:
@@ -122,8 +125,7 @@ def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -
     root as the project's run command does). Only a dotted name counts, and only where the
     whole of it is there (`/repo/src/routers.py`, or a `routers` folder of Python files): a
     folder named like an installed package (`redis/` holding config files) never does. The
-    search goes up at most `levels` directories and stops at the first that holds a project's
-    or repository's marker (`pyproject.toml`, `setup.py`, `setup.cfg`, `.git`)."""
+    search goes up at most `levels` directories and stops at the repository's root (`.git`)."""
     above: list[str] = []
     directory = import_root(path)
     for _ in range(levels):

@@ -141,6 +141,29 @@ def test_a_src_folder_imported_from_the_repository_root_is_the_projects_own(tmp_
     assert set(third_party_packages(facts)) == {"redis", "kafka"}
 
 
+def test_code_shared_by_the_services_of_a_repository_is_its_own_up_to_its_root(tmp_path):
+    # /repo/services/api/src/config.py imports `shared.settings` from /repo/shared: the service's
+    # own pyproject.toml does not end the search, the repository's root (.git) does.
+    (tmp_path / "outside" / "vendored").mkdir(parents=True)
+    (tmp_path / "outside" / "vendored" / "client.py").write_text("")
+    repo = tmp_path / "outside" / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "shared").mkdir()
+    (repo / "shared" / "settings.py").write_text("")
+    api = repo / "services" / "api"
+    (api / "src").mkdir(parents=True)
+    (api / "pyproject.toml").write_text("[project]\nname = 'api'\n")
+    (api / "src" / "__init__.py").write_text("")
+    config = api / "src" / "config.py"
+    source = "from shared.settings import load\nimport vendored.client\n"
+    config.write_text(source)
+    facts = facts_of(source, str(config), "src.config")
+
+    assert project_roots_above(str(config), [b.module for b in facts.imports]) == {
+        "shared": str(repo)
+    }
+
+
 def test_imports_guarded_by_import_error_are_optional():
     facts = facts_of(
         """\
