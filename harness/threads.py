@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import _thread
 import ast
+import concurrent.futures
 import linecache
 import os
 import signal
@@ -43,6 +44,7 @@ from harness.locations import display_path, is_library_file
 
 _THIS_FILE = os.path.abspath(__file__)
 _THREADING_FILE = os.path.abspath(threading.__file__)
+_FUTURES_DIR = os.path.dirname(os.path.abspath(concurrent.futures.__file__)) + os.sep
 
 
 @dataclass
@@ -315,9 +317,22 @@ _REAL_START_NEW_THREAD = _thread.start_new_thread
 _REAL_SUBMIT = ThreadPoolExecutor.submit
 
 
+def _direct_caller() -> tuple[Any, ThreadRecorder | None]:
+    """For `submit` and `start_new_thread`: the frame that called it (past `concurrent.futures`,
+    whose `map` submits for its caller), and its service. A library calling it keeps the real
+    thing: boto3's managed transfers (`upload_file`, `download_fileobj`) wait on their own
+    pool's futures, which a recorded submit would leave pending for ever."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_FUTURES_DIR):
+        frame = frame.f_back
+    if frame is None or is_library_file(frame.f_code.co_filename):
+        return None, None
+    return frame, LEGACY_SITES.recorder_for(frame)
+
+
 def _start_new_thread(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> int:
     """`_thread.start_new_thread` while recording: legacy callers get a recorded thread."""
-    frame, recorder = legacy_caller()
+    frame, recorder = _direct_caller()
     if recorder is None:
         return _REAL_START_NEW_THREAD(function, args, *([kwargs] if kwargs is not None else []))
     record_start(recorder, frame, "_thread.start_new_thread", function, args, kwargs, daemon=True)
@@ -327,7 +342,7 @@ def _start_new_thread(function: Callable[..., Any], args: tuple, kwargs: dict | 
 def _submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
     """`ThreadPoolExecutor.submit` while recording: a legacy caller's work is recorded (runnable
     inline) and its future stays pending; no worker thread is started."""
-    frame, recorder = legacy_caller()
+    frame, recorder = _direct_caller()
     if recorder is None:
         return _REAL_SUBMIT(self, fn, *args, **kwargs)
     record_start(recorder, frame, "ThreadPoolExecutor.submit", fn, args, kwargs)

@@ -118,6 +118,41 @@ def test_threads_built_by_libraries_during_a_test_are_real(project: Project) -> 
     _project(project).pytester.runpytest().assert_outcomes(passed=1)
 
 
+def test_a_pool_a_library_submits_to_and_waits_on_runs_for_real(project: Project) -> None:
+    # asyncio's run_in_executor (as boto3's managed transfers) submits to its own pool and waits:
+    # recorded, its future would stay pending and the service's call would wait for ever.
+    project.legacy(
+        "svc/service.py",
+        """
+        import asyncio
+
+
+        def square(number):
+            return number * number
+
+
+        async def _compute(number):
+            return await asyncio.get_running_loop().run_in_executor(None, square, number)
+
+
+        def compute(number):
+            return asyncio.run(_compute(number))
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        import pytest
+
+        @pytest.mark.timeout(20)
+        def test_compute(legacy):
+            assert legacy.load("svc").compute(7) == 49
+        """
+    )
+
+    project.pytester.runpytest_subprocess(timeout=60).assert_outcomes(passed=1)
+
+
 def test_threads_built_during_a_test_are_recorded_then_forgotten(project: Project) -> None:
     project.legacy(
         "svc/service.py",
