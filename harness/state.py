@@ -95,25 +95,30 @@ class ModuleState:
                 current.update(attributes)
 
     def _record(self, value: Any, seen: set[int], owner_module: str) -> None:
-        if isinstance(value, _ATOMS) or id(value) in seen:
+        # By `type(value)`, never `isinstance` or an attribute of the value: a lazy object
+        # (celery's task proxy, Django's LazyObject, werkzeug's LocalProxy) answers those by
+        # resolving itself, which would run its setup here, after the import's environment.
+        cls = type(value)
+        if issubclass(cls, _ATOMS) or id(value) in seen:
             return
-        if isinstance(value, _CONTAINERS):
+        if issubclass(cls, _CONTAINERS):
             seen.add(id(value))
             items = _shallow_copy(value)
             self._containers.append(_Container(value, items))
             for child in items.values() if isinstance(items, dict) else items:
                 self._record(child, seen, owner_module)
-        elif isinstance(value, tuple):
+        elif issubclass(cls, tuple):
             seen.add(id(value))
             for child in value:
                 self._record(child, seen, owner_module)
-        elif (
-            getattr(type(value), "__module__", None) == owner_module
-            and not isinstance(value, type)
-            and isinstance(getattr(value, "__dict__", None), dict)
-        ):
-            seen.add(id(value))
-            self._instances.append((value, dict(value.__dict__)))
+        elif getattr(cls, "__module__", None) == owner_module and not issubclass(cls, type):
+            try:
+                attributes = object.__getattribute__(value, "__dict__")
+            except (AttributeError, TypeError):  # a class with __slots__ only
+                return
+            if isinstance(attributes, dict):
+                seen.add(id(value))
+                self._instances.append((value, dict(attributes)))
 
     def _replace_mocks(self) -> None:
         fresh_roots: dict[int, Any] = {}

@@ -84,3 +84,31 @@ def test_restore_rebinds_refills_and_replaces_mocks_unit() -> None:
     assert namespace["collection"].find.return_value != [{"a": 1}]
     assert namespace["client"]["db"]["coll"] is namespace["collection"]  # relations kept
     assert state.mock_count == 3
+
+
+def test_recording_the_import_state_never_resolves_a_lazy_global() -> None:
+    # celery's task proxy, Django's LazyObject and werkzeug's LocalProxy answer `__class__` (so
+    # `isinstance`) and `__dict__` by resolving themselves: that would run their setup at the
+    # snapshot, after the import's environment is gone.
+    resolved: list[str] = []
+
+    class LazyTask:
+        @property
+        def __class__(self):  # type: ignore[override]
+            resolved.append("__class__")
+            return dict
+
+        def __getattribute__(self, name):
+            if name not in ("__class__",):
+                resolved.append(name)
+            return object.__getattribute__(self, name)
+
+    LazyTask.__module__ = "celery.local"  # a library's proxy, held by the service
+    namespace = {"debug_task": LazyTask(), "items": [1]}
+    state = ModuleState([namespace], owner_module="svc")
+    namespace["items"].append(2)
+
+    state.restore()
+
+    assert resolved == []
+    assert namespace["items"] == [1]
