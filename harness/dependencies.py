@@ -112,6 +112,7 @@ def resolve(
         # importing `schema` reaches the service's own schema.py, not a package to stub.
         service_roots = (str(config.path.parent), import_root(str(config.path)))
         packages |= set(third_party_packages(imported, service_roots))
+    guarded = _guarded_everywhere([*([facts] if facts is not None else []), *imported])
     resolution = Resolution()
     for package in sorted(packages):
         if package in config.keep_real:
@@ -123,6 +124,14 @@ def resolve(
             resolution.dependencies.append(dependency)
             continue
         installed = importlib.util.find_spec(package) is not None  # a top-level name: no import
+        if not installed and package in guarded and package not in config.fake:
+            # A stub would make the import succeed and the code take its "present" branch with
+            # MagicMocks: left missing, the code falls back as it does without the package.
+            resolution.notes.append(
+                f"{package} is not installed; every import of it is guarded by an except "
+                "ImportError: left missing, so the code takes its fallback"
+            )
+            continue
         if level == Fidelity.STUB or package in config.fake or not installed:
             stub = source.get(package, Fidelity.STUB)
             if stub is None:
@@ -133,6 +142,18 @@ def resolve(
         else:
             resolution.kept_real.append(package)
     return resolution
+
+
+def _guarded_everywhere(modules: Sequence[ModuleFacts]) -> set[str]:
+    """Top-level packages every import of which copes with it failing (analysis's `optional`:
+    inside a `try` whose handler catches `ImportError`)."""
+    guarded: dict[str, bool] = {}
+    for module in modules:
+        for binding in module.imports:
+            if binding.module and not binding.module.startswith("."):
+                top = binding.module.partition(".")[0]
+                guarded[top] = guarded.get(top, True) and binding.optional
+    return {top for top, every in guarded.items() if every}
 
 
 def not_installed_note(package: str) -> str:

@@ -180,3 +180,20 @@ def test_imports_guarded_by_import_error_are_optional():
     assert [(b.module, b.optional) for b in facts.imports] == [
         ("ujson", True), ("json", False), ("kafka", False),
     ]
+
+
+def test_imports_guarded_by_import_error_inside_a_function_are_optional():
+    facts = facts_of(
+        """\
+        def has_feature():
+            try:
+                from feature_pkg.routes import router
+            except ImportError:
+                return False
+            import kafka
+            return True
+        """
+    )
+    assert [(b.module, b.optional) for b in facts.imports] == [
+        ("feature_pkg.routes", True), ("kafka", False),
+    ]

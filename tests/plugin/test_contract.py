@@ -295,6 +295,48 @@ def test_a_failed_import_names_the_service_line_not_code_a_library_generated(
     )
 
 
+def test_a_missing_package_every_import_of_which_is_guarded_is_left_missing(
+    project: Project,
+) -> None:
+    # A stub would make the import succeed, and the code take its "installed" branch with
+    # MagicMocks; a missing package imported unguarded is still stubbed.
+    project.legacy(
+        "svc/service.py",
+        """
+        import harness_example_agent_not_installed as agent
+
+        try:
+            import harness_example_speedups_not_installed as fast_json
+        except ImportError:
+            import json as fast_json
+
+
+        def _has_reports():
+            try:
+                from harness_example_reports_not_installed import render  # noqa: F401
+            except ImportError:
+                return False
+            return True
+
+
+        REPORTS = _has_reports()
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        def test_load(legacy):
+            svc = legacy.load("svc")
+            assert svc.fast_json.dumps([1]) == "[1]"
+            assert svc.REPORTS is False
+            assert "harness_example_agent_not_installed (stub)" in legacy.report
+            assert "harness_example_speedups_not_installed is not installed; every import" in legacy.report
+        """
+    )
+
+    project.pytester.runpytest().assert_outcomes(passed=1)
+
+
 def test_a_backend_package_imported_before_the_service_is_reported_as_such(
     project: Project,
 ) -> None:

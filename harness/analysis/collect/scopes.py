@@ -136,6 +136,17 @@ class ScopeWalker(FastVisitor):
                 self.visit_FunctionDef(statement)  # type: ignore[arg-type]
             elif kind is ast.ClassDef:
                 self._scan_statements(statement.body)  # type: ignore[attr-defined]
+            elif kind is ast.Try or kind is getattr(ast, "TryStar", ast.Try):
+                guarded = any(_catches_import_error(h.type) for h in statement.handlers)  # type: ignore[attr-defined]
+                self.optional_depth += guarded
+                try:
+                    self._scan_statements(statement.body)  # type: ignore[attr-defined]
+                finally:
+                    self.optional_depth -= guarded
+                for part in (statement.orelse, statement.finalbody):  # type: ignore[attr-defined]
+                    self._scan_statements(part)
+                for handler in statement.handlers:  # type: ignore[attr-defined]
+                    self._scan_statements(handler.body)
             else:
                 for name in ("body", "orelse", "finalbody"):
                     inner = getattr(statement, name, None)
