@@ -28,9 +28,12 @@ service's later tests, and is listed in the report (`legacy.report`).
 
 **The "off when unset" rule.** Real services read some variables as a switch: `if
 os.environ.get("SENTRY_DSN"):`, `os.getenv("ENABLE_METRICS")`, a proxy, a debug flag. Any value
-would switch on an integration that reaches the network, so a read that tolerates absence (a
-`.get`, `getenv`, `in`, or a helper's read without default) of a name saying DSN, SENTRY, PROXY,
-DEBUG, ENABLE(D), DISABLE(D), USE_, FEATURE or FLAG stays unset. Every other such read gets a
+would switch on an integration that reaches the network, or the code's local-development
+branch (`if os.getenv("AWS_SAM_LOCAL"):` points its clients at localhost), so a read that
+tolerates absence (a `.get`, `getenv`, `in`, or a helper's read without default) of a name
+saying DSN, SENTRY, PROXY, DEBUG, ENABLE(D), DISABLE(D), USE_, FEATURE or FLAG, starting with
+IS_, or ending with LOCAL, OFFLINE, TESTING, DEV_MODE, TEST_MODE, MOCK, DRY_RUN or SANDBOX stays
+unset, as where it is deployed. Every other such read gets a
 value: a `None` database, collection or topic name breaks the code that uses it. A required read
 (`os.environ["X"]`) always gets a value; a read with a default keeps the code's default.
 
@@ -73,6 +76,7 @@ _TIMEOUT = re.compile(r"TIMEOUT")
 # Names whose absence means "off" (see the module docstring).
 _OFF_WHEN_UNSET = re.compile(
     r"(^|_)(DSN|SENTRY|PROXY|DEBUG|ENABLE|ENABLED|DISABLE|DISABLED|FEATURE|FLAG)(_|$)|^USE_"
+    r"|^IS_|(^|_)(LOCAL|OFFLINE|TESTING|DEV_MODE|TEST_MODE|MOCK|DRY_RUN|SANDBOX)$"
 )
 # The use a name suggests, for reads analysis did not see (first match wins).
 _USE_BY_NAME = (

@@ -269,3 +269,29 @@ def test_an_optional_read_whose_none_the_code_handles_stays_unset(
     monkeypatch.setenv("SENTRY_DSN", "https://key@sentry.example.com/1")  # from the shell
 
     project.pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_local_development_switch_stays_off_at_import_and_in_a_call(project: Project) -> None:
+    # A value would point the clients at localhost (SAM local, serverless-offline).
+    project.legacy(
+        "svc/service.py",
+        """
+        import os
+
+        AT_IMPORT = "http://localhost:8000/" if os.environ.get("IS_OFFLINE") else None
+
+
+        def endpoint():
+            return "http://localhost:4569/" if os.getenv("AWS_SAM_LOCAL") else None
+        """,
+    )
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        def test_load(legacy):
+            svc = legacy.load("svc")
+            assert (svc.AT_IMPORT, svc.endpoint()) == (None, None)
+        """
+    )
+
+    project.pytester.runpytest().assert_outcomes(passed=1)
