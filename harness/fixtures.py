@@ -171,8 +171,8 @@ class LegacyFixture:
         raise AssertionError("unreachable")
 
     def env(self, name: str | None = None) -> dict[str, str]:
-        """The environment the (only, or named) loaded service was imported with (variables it
-        reads and the harness left unset are not listed)."""
+        """The environment the (only, or `name`d) loaded service was imported with (variables it
+        reads and the harness left unset are not listed): `legacy.env()["DB_HOST"]`."""
         loaded = self._only(name)
         return {v: value.value for v, value in loaded.env.items() if value.value is not None}
 
