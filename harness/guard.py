@@ -280,55 +280,96 @@ def guard_child_process() -> None:
     NETWORK_GUARD.hold(on_refusal=report)
 
 
-# C-backed clients: (module, class names). Each class is swapped, while a scope is active, for
-# a subclass that checks its configuration's address keys before the real constructor runs.
-_C_CLIENTS = (
-    ("confluent_kafka", ("Producer", "Consumer", "SerializingProducer", "DeserializingConsumer")),
-    ("confluent_kafka.cimpl", ("Producer", "Consumer")),
-    ("confluent_kafka.admin", ("AdminClient",)),
-)
+# C-backed clients: librdkafka resolves and connects from C, where no audit hook sees it, so
+# their configuration is checked when they are built. Their types (in `confluent_kafka.cimpl`)
+# are immutable C types: neither their `__init__` nor their `__init_subclass__` can be
+# replaced. So, while a scope is active, each is put behind a guarded subclass (same name, same
+# instance layout) whose `__init__` checks the configuration, then runs the C one:
+# - a module that offers the type by name (`confluent_kafka.Producer`) offers the guarded
+#   subclass instead: direct construction and classes defined meanwhile go through it;
+# - every Python class already deriving from the type directly (confluent's own
+#   SerializingProducer and AdminClient, confluent_kafka.avro's AvroProducer, a service's or a
+#   library's `class P(Producer)`, defined before the scope) gets the guarded subclass in its
+#   bases in the type's place, so the `super().__init__(conf)` that reaches librdkafka is
+#   checked; the classes deriving from those follow (their MRO goes through their bases).
+# `isinstance` and `issubclass` against the C type answer as before. At the scope's end the
+# names are put back and every class with a guarded subclass among its bases (those defined
+# during the scope too) gets the C type back there: outside a scope no class goes through one.
+# Not seen: a class defined during a scope on a reference to the C type taken before it, and
+# a reference taken before the scope (`from confluent_kafka import Producer` in a library
+# imported earlier) called directly.
+_C_CLIENT_MODULE = "confluent_kafka.cimpl"
+_C_CLIENT_TYPES = ("Producer", "Consumer", "ShareConsumer", "_AdminClientImpl")
+_C_CLIENT_NAMESPACES = ("confluent_kafka", "confluent_kafka.cimpl")
 _C_CLIENT_ADDRESS_KEYS = ("bootstrap.servers", "metadata.broker.list")
-_GUARDED: dict[type, type] = {}
+_GUARDED: dict[type, type] = {}  # C type -> its guarded subclass, one each, kept
 
 
 def _guarded(cls: type) -> type:
-    """A subclass of `cls` whose constructor asks the guard first (one per class, kept)."""
+    """The guarded subclass of the C client type `cls`."""
     if cls not in _GUARDED:
 
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            config = args[0] if args else kwargs.get("conf", kwargs)
-            NETWORK_GUARD.check_client_config(cls.__name__, config)
+            config = dict(args[0]) if args and isinstance(args[0], Mapping) else {}
+            config.update(kwargs)  # librdkafka takes configuration keys as keywords too
+            NETWORK_GUARD.check_client_config(_client_name(type(self)), config)
             cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
 
-        guarded = type(cls.__name__, (cls,), {"__init__": __init__, "__module__": cls.__module__})
+        namespace = {"__init__": __init__, "__module__": cls.__module__, "__slots__": ()}
+        guarded = type(cls.__name__, (cls,), namespace)
         guarded.__qualname__ = cls.__qualname__
         _GUARDED[cls] = guarded
     return _GUARDED[cls]
 
 
+def _client_name(cls: type) -> str:
+    """The class the legacy code built, as it knows it: the wire level's own subclasses
+    (`harness.wire.confluent.WireProducer`) stand for the class they replace."""
+    return next(c for c in cls.__mro__ if not c.__module__.startswith("harness.")).__name__
+
+
+def _c_client_types() -> list[type]:
+    """The real C client types, when their extension is loaded (not a fake served in its place)."""
+    module = sys.modules.get(_C_CLIENT_MODULE)
+    found = [getattr(module, name, None) for name in _C_CLIENT_TYPES] if module else []
+    return [
+        cls
+        for cls in found
+        if isinstance(cls, type) and not cls.__module__.startswith("harness.")
+    ]
+
+
+def _rebase(cls: type, old: type, new: type) -> None:
+    """`cls` with `new` in its bases where `old` is."""
+    try:
+        cls.__bases__ = tuple(new if base is old else base for base in cls.__bases__)
+    except TypeError:  # a class defined in C: its bases are fixed (none in confluent-kafka)
+        pass
+
+
 def _guard_c_clients() -> list[tuple[Any, str, type]]:
-    """Swap the real C-backed client classes of the modules already imported; returns what to
-    put back. (A fake tree served in their place has nothing to swap.)"""
+    """Put each C client type behind its guarded subclass; returns the names to put back."""
     swapped = []
-    for module_name, names in _C_CLIENTS:
-        module = sys.modules.get(module_name)
-        if module is None:
-            continue
-        for name in names:
-            cls = getattr(module, name, None)
-            if (
-                isinstance(cls, type)
-                and not cls.__module__.startswith("harness.")  # not a fake served in its place
-                and cls not in _GUARDED.values()
-            ):
-                setattr(module, name, _guarded(cls))
-                swapped.append((module, name, cls))
+    for cls in _c_client_types():
+        guarded = _guarded(cls)
+        for module_name in _C_CLIENT_NAMESPACES:
+            module = sys.modules.get(module_name)
+            for name, value in list(vars(module).items()) if module else ():
+                if value is cls:
+                    setattr(module, name, guarded)
+                    swapped.append((module, name, cls))
+        for subclass in cls.__subclasses__():
+            if subclass is not guarded:
+                _rebase(subclass, cls, guarded)
     return swapped
 
 
 def _unguard_c_clients(swapped: list[tuple[Any, str, type]]) -> None:
     for module, name, cls in swapped:
         setattr(module, name, cls)
+    for cls, guarded in _GUARDED.items():
+        for subclass in guarded.__subclasses__():
+            _rebase(subclass, guarded, cls)
 
 
 def _host_of(address: str) -> str:

@@ -170,3 +170,39 @@ def test_a_failing_test_shows_what_was_refused_during_it(project: Project) -> No
             "  connect 192.0.2.50:80 from svc/service.py:6*",
         ]
     )
+
+
+def test_the_c_kafka_client_types_are_given_back_exactly_and_isinstance_holds_meanwhile() -> None:
+    # Nothing here builds a client: the refusals themselves are tested in a network namespace
+    # (tests/plugin/test_hostile.py), since a guard that failed here would let librdkafka out.
+    import confluent_kafka
+    from confluent_kafka import cimpl
+    from confluent_kafka.admin import AdminClient
+
+    class Defined(confluent_kafka.Producer):  # before the scope, on the C type
+        pass
+
+    class Deeper(Defined):
+        pass
+
+    def state() -> tuple:
+        classes = (Defined, Deeper, confluent_kafka.SerializingProducer, AdminClient)
+        return (
+            confluent_kafka.Producer, confluent_kafka.Consumer, cimpl.Producer,
+            *((cls.__bases__, cls.__mro__) for cls in classes),
+        )
+
+    real, real_admin = cimpl.Producer, cimpl._AdminClientImpl
+    before = state()
+    with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
+        assert state() != before  # the guarded classes are in place
+
+        class During(confluent_kafka.Producer):
+            pass
+
+        for cls in (Defined, Deeper, During, confluent_kafka.SerializingProducer):
+            assert issubclass(cls, real)
+            assert isinstance(cls.__new__(cls), real)  # allocated only: no librdkafka handle
+        assert issubclass(AdminClient, real_admin)
+    assert state() == before
+    assert During.__bases__ == (real,)

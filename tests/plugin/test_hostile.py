@@ -242,6 +242,95 @@ def test_a_real_c_kafka_client_aimed_at_a_remote_broker_is_refused_when_built(
     )
 
 
+def _with_kafkalib(project: Project) -> None:
+    """The service plus `kafkalib`, a library of ours imported (by the conftest) before the
+    service is: its subclass of the C `Producer` exists before the guard's first scope."""
+    project.hostile("subclasses_kafka_client.py")
+    project.hostile("kafkalib.py", "lib/kafkalib.py")
+    project.pytester.makeconftest(
+        "import pathlib, sys\n"
+        "sys.path.insert(0, str(pathlib.Path(__file__).parent / 'lib'))\n"
+        "import kafkalib  # noqa: E402, F401\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("built_by", "client", "line_text"),
+    [
+        ("library", "TracingProducer", "producer = kafkalib.TracingProducer("),
+        ("own", "Publisher", "super().__init__({"),  # the innermost line of the service
+    ],
+    ids=["library", "own"],
+)
+def test_a_real_c_kafka_client_built_through_a_subclass_is_refused_when_built(
+    project: Project, built_by: str, client: str, line_text: str
+) -> None:
+    _with_kafkalib(project)
+    project.config(
+        SERVICE + f'keep_real = ["confluent_kafka"]\nenv = {{ KAFKA_BUILD_AT_IMPORT = "{built_by}" }}\n'
+    )
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.run_isolated("-p", "no:randomly")
+
+    result.assert_outcomes(failed=1)
+    line = _line("subclasses_kafka_client.py", line_text)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                f"*importing svc failed at svc/service.py:{line}:*network guard refused "
+                f"{client}(bootstrap.servers) kafka.invalid:9092 from svc/service.py:{line}*"
+                "connects from C*"
+            )
+        ]
+    )
+
+
+def test_c_kafka_clients_and_their_subclasses_are_refused_off_host_and_work_on_loopback_at_wire(
+    project: Project,
+) -> None:
+    _with_kafkalib(project)
+    project.config(SERVICE + 'env = { KAFKA_BUILD_AT_IMPORT = "" }\n')
+    lines = [
+        _line("subclasses_kafka_client.py", text)
+        for text in ("return Producer(", "super().__init__({", "return kafkalib.TracingProducer(")
+    ]
+    project.tests(
+        f"""
+        import confluent_kafka, kafkalib, pytest
+        from confluent_kafka.cimpl import Producer as CProducer  # the C type itself
+
+        def test_off_host_refused(legacy):
+            svc = legacy.load("svc")
+            for build in (svc.plain, svc.own, svc.library):
+                with pytest.raises(ConnectionRefusedError, match="kafka.invalid:9092"):
+                    build("kafka.invalid:9092")
+            assert [r.partition(" `")[0] for r in legacy.refused] == [
+                f"{{client}}(bootstrap.servers) kafka.invalid:9092 from svc/service.py:{{line}} (module service)"
+                for client, line in zip(("Producer", "Publisher", "TracingProducer"), {lines})
+            ]
+
+        def test_loopback_works(legacy, kafka):
+            svc = legacy.load("svc")
+            for build in (svc.plain, svc.own, svc.library):
+                producer = build(svc.SERVERS)
+                assert isinstance(producer, CProducer)
+                producer.produce("orders", build.__name__.encode())
+                assert producer.flush(10) == 0
+            assert sorted(kafka.values("orders")) == ["library", "own", "plain"]
+            assert not legacy.refused
+
+        def test_the_classes_are_given_back_outside_the_scopes():
+            assert kafkalib.TracingProducer.__bases__ == (CProducer,)
+            assert confluent_kafka.Producer is CProducer
+        """
+    )
+
+    result = project.run_isolated("-p", "no:randomly", "--harness-fidelity=wire")
+
+    result.assert_outcomes(passed=3)
+
+
 @pytest.mark.parametrize("fidelity", ["fake", "wire"])
 def test_a_loop_that_swallows_the_stop_still_ends_and_never_takes_the_next_tests_messages(
     project: Project, fidelity: str
