@@ -175,9 +175,10 @@ def _is_mock(value: Any) -> bool:
     # unittest.mock than the one in sys.modules now (one imported inside a contract scope).
     # The harness's own mock classes (the stub level's) say so with `_harness_fresh_like`.
     cls = type(value)
-    if cls.__module__ == "unittest.mock":
-        return hasattr(cls, "_mock_add_spec")
-    return getattr(cls, "_harness_fresh_like", False) is True
+    marked = getattr(cls, "_harness_fresh_like", None)
+    if marked is not None:  # False: an object of the service's own class over a stubbed base
+        return marked is True
+    return cls.__module__ == "unittest.mock" and hasattr(cls, "_mock_add_spec")
 
 
 def _find_mocks(holders: Iterable[MutableMapping[str, Any]]) -> list[_MockSlot]:

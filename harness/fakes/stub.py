@@ -46,6 +46,18 @@ class _StubMock(MagicMock):
             return made
         return super().__getattr__(name)
 
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
+        """As a base class (`class Settings(BaseModel):` over a stubbed pydantic): a real class
+        of its name whose instances are mocks (keyword arguments become attributes). Subclassing
+        the mock itself would make the derived class a mock too, and two stubbed bases (each
+        mock has a class of its own) a metaclass conflict."""
+        made = self.__dict__.get("_harness_base")
+        if made is None:
+            path = self._extract_mock_name()
+            made = type(path.rpartition(".")[2], (_StubBase,), {"__module__": path.rpartition(".")[0]})
+            self.__dict__["_harness_base"] = made
+        return (made,)
+
     def _exception_base(self, name: str) -> type[BaseException]:
         """`Warning` for a warning; for any other `...Error`, the package's own `Error` (the
         DB-API's shape, PEP 249: `except psycopg2.Error` catches `OperationalError`); else
@@ -58,6 +70,14 @@ class _StubMock(MagicMock):
         while root._mock_new_parent is not None:
             root = root._mock_new_parent
         return root.Error
+
+
+class _StubBase(MagicMock):
+    """The base of a class the service derives from a stubbed one (see `__mro_entries__`): its
+    instances are the service's own objects, which `harness.state` keeps (not mocks to replace
+    by fresh ones per test)."""
+
+    _harness_fresh_like = False
 
 
 # Shown as what it is to the code and the test: a MagicMock (`<MagicMock name='psycopg2.connect()'
