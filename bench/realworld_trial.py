@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,25 @@ TRIALS = (
           "a config package imports Flask, then builds a `boto3.client(\"s3\", region_name=\"u-west-2\")`"),
     Trial("Gidrajke/MLOps_HW2", "e9fc5d9", "app/s3_client.py",
           "`Minio(\"minio:9000\", ...)`, then `bucket_exists`/`make_bucket` at import"),
+    Trial("alkc/flask-mongomock-example", "72a3b0d", "app.py",
+          "a `MongoDB()` wrapper building a `MongoClient` at import; its Flask app made by a factory"),
+    Trial("cy-rae/dhbw-tube-stream", "bc31154", "app/__init__.py",
+          "a `Minio` client, a pymemcache `Client` and Flask-SQLAlchemy, all at import"),
+    Trial("skippaDaBitFlippa/news-sentiment-tracker", "2bb8316", "news_kafka_consumer.py",
+          "a kafka-python consumer loop in `main()`"),
+    Trial("pratikrvyas/AWS_Serverless_Solution_Lambda", "117f6d6",
+          "task07/src/lambdas/uuid_generator/handler.py",
+          "a Lambda handler: `boto3.client(\"s3\")` at import, its helpers in `src/commons` two levels up"),
+    Trial("aupire/movie-data-platform", "e8e9f28", "main.py",
+          "a Flask app served by waitress, host and port from the environment"),
+    Trial("twaslowski/telegram-mood-tracker", "78b8b59", "src/app.py",
+          "`src.*` imports from the repository's root, settings from the environment, a Telegram bot"),
+    Trial("GovWizely/lambda-contractsfinder", "7b4fdcf", "service.py",
+          "a Lambda handler: `boto3.client(\"s3\")` at import, a MechanicalSoup scraper",
+          requirements="requirements.txt"),
+    Trial("imhireki/ecommerce", "89d5fae", "core/celery.py",
+          "Django settings and a Celery app at import, a task defined on it",
+          requirements="requirements.txt"),
 )
 
 TEST = '''
@@ -276,9 +296,8 @@ def interpreter(
     python = venv / "bin" / "python"
     refused = venv / "not-installed.txt"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    # The extras of the fake level only: `wire` needs Werkzeug 3, which would replace the
-    # Werkzeug a service pinning Flask 2 runs on (its test client then fails).
-    this_checkout = [*pip, "-e", f"{ROOT}[kafka,mongo,http,redis]"]
+    extras = ",".join(fake_level_extras(read_requirements(repo / trial.requirements)))
+    this_checkout = [*pip, "-e", f"{ROOT}[{extras}]"]
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         failed = []
@@ -292,6 +311,23 @@ def interpreter(
     elif _installed_from(python) != ROOT / "harness":
         subprocess.run(this_checkout, check=True)  # a venv made by another checkout of the toolkit
     return str(python), refused.read_text().split()
+
+
+def fake_level_extras(requirements: list[str]) -> list[str]:
+    """The toolkit's extras a trial venv gets: those of the fake level, and `s3` only for a
+    service requiring a client the S3 integration serves (moto's server brings Flask 3, which
+    would replace the Flask a service pinning Flask 2 runs on). Never `wire`: its Werkzeug 3
+    would do the same."""
+    from harness.extras import extra_for_module
+    from harness.integrations import for_package
+
+    extras = ["kafka", "mongo", "http", "redis", "prometheus", "sentry"]
+    for line in requirements:
+        name = re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].replace("-", "_").lower()
+        if name and for_package(name) is not None and extra_for_module(name) == "s3":
+            extras.append("s3")
+            break
+    return extras
 
 
 def _installed_from(python: Path) -> Path | None:
