@@ -753,14 +753,19 @@ class RedisFixture:
 
 
 class S3Fixture:
-    """The `s3` fixture: the S3 (moto) every loaded service's boto3 and MinIO clients use.
+    """The `s3` fixture: moto's server, which every loaded service's boto3 and MinIO clients use
+    (S3, and every other AWS service moto implements: DynamoDB, SQS, SNS, SSM...).
 
     `s3.put(bucket, key, body, **extra)` (bytes or text; `extra`: `put_object`'s arguments,
     e.g. `ContentType`), `s3.get(bucket, key)` (bytes), `s3.keys(bucket, prefix="")` and
     `s3.buckets()` (sorted), `s3.create_bucket(name, region=None)`; `s3.client` is a boto3 S3
-    client on the same store for anything else, `s3.url` its endpoint. Before each test the
-    store is back to its state right after the services' imports: buckets (and objects) created
-    at import are kept, anything else is gone.
+    client on the same store for anything else, `s3.url` its endpoint.
+    `s3.aws_client("dynamodb", region=None)` and `s3.aws_resource("sqs", region=None)`: a boto3
+    client or resource of any service on the same server, to seed and read what the services
+    use (`region`: by default the one a service's client that names none gets; pass the
+    service's own when it names one). Before each test the store is back to its state right
+    after the services' imports: buckets (and objects) and what other services were asked to
+    do at import (tables, queues...) are kept, anything else is gone.
     """
 
     def __init__(self, session: HarnessSession, legacy: LegacyFixture) -> None:
@@ -794,6 +799,12 @@ class S3Fixture:
 
     def create_bucket(self, name: str, region: str | None = None) -> None:
         self._store.create_bucket(name, region)
+
+    def aws_client(self, service: str, region: str | None = None) -> Any:
+        return self._store.aws_client(service, region)
+
+    def aws_resource(self, service: str, region: str | None = None) -> Any:
+        return self._store.aws_resource(service, region)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,12 +1,17 @@
-"""S3 at level `fake`: the real boto3/botocore and MinIO clients, answered by moto's server.
+"""AWS at level `fake`: the real boto3/botocore and MinIO clients, answered by moto's server.
 
-moto is the S3 here: its server application (`moto.moto_server`) runs in this process on
-127.0.0.1 (an ephemeral port, a daemon thread), and every S3 client a service builds while
-`activate(backends)` is on talks to it, whatever endpoint, region or credentials it was given::
+moto is the AWS here: its server application (`moto.moto_server`, no service pinned) runs in
+this process on 127.0.0.1 (an ephemeral port, a daemon thread), and every botocore client a
+service builds while `activate(backends)` is on talks to it, of S3 or of any other service
+(DynamoDB, SQS, SNS, SSM, Secrets Manager...), whatever endpoint, region or credentials it was
+given; so does every MinIO client. moto tells the services apart by the service each request is
+signed for. A service moto does not implement gets, at the call, an error naming it
+(`NotImplemented`, "moto implements no AWS service ..."), never a connection elsewhere::
 
     store = backends.s3                      # an S3Store: moto's server, started on first use
     store.url                                # http://127.0.0.1:<port>
-    store.client.put_object(Bucket="in", Key="a.csv", Body=b"...")   # a boto3 client on it
+    store.client.put_object(Bucket="in", Key="a.csv", Body=b"...")   # a boto3 S3 client on it
+    store.aws_client("dynamodb", "eu-west-1")   # a client (or `aws_resource`) of any service
     store.buckets(); store.keys("in"); store.get("in", "a.csv")
     store.mark_baseline()                    # what the store holds now is where tests start
     store.reset()                            # back to that baseline
@@ -22,9 +27,9 @@ HTTP, signing and XML parsing run for real.
 What `activate` changes while on (and gives back after):
 
 - `botocore.session.Session.create_client` (boto3's `client`, `resource` and
-  `Session().client` all go through it): an S3 client gets the store's URL as `endpoint_url`,
-  path-style addressing, no accelerate or dual-stack endpoint. Clients of other AWS services
-  are left as they are (the network guard refuses them);
+  `Session().client` all go through it): every client gets the store's URL as `endpoint_url`,
+  without TLS, proxy or host prefix (`client_config`); an S3 client also path-style addressing,
+  no accelerate or dual-stack endpoint;
 - `minio.Minio.__init__`: the endpoint becomes the store's `127.0.0.1:<port>` without TLS;
   anonymous clients get test credentials (moto needs a signature to know the service);
 - `boto3.DEFAULT_SESSION` is None (a default session made earlier, with the user's profile,
@@ -35,13 +40,23 @@ What `activate` changes while on (and gives back after):
   variables are unset. `AWS_DEFAULT_REGION` is `us-east-1` unless the service's environment
   gives one.
 
-A client built at import keeps the store's endpoint for the session: the server lives as long.
+A client built at import keeps the store's endpoint for the session: the server lives as long
+(a queue URL got at import, `http://127.0.0.1:<port>/...`, stays right).
 
 Fresh state: `reset()` runs only when a request that can change the store (anything but GET,
-HEAD and OPTIONS) reached the server since the baseline, so a test that does not touch S3 pays
-nothing. It empties moto (its reset API) and puts back the baseline: each bucket present at
-`mark_baseline()` (with its region) and its objects (bytes, content type, user metadata). Bucket
-settings made at import (versioning, policies, lifecycle) are not put back.
+HEAD and OPTIONS: every DynamoDB or SQS call, reads included, is a POST) reached the server since
+the baseline, so a test that does not touch AWS pays nothing. It empties moto (its reset API,
+every service) and puts back the baseline, what the imports left (and what a test made before
+the import that marked it, e.g. a queue the service looks up at import):
+
+- S3: each bucket present at `mark_baseline()` (with its region) and its objects (bytes, content
+  type, user metadata). Bucket settings made at import (versioning, policies, lifecycle) are not
+  put back;
+- every other service: the requests that reached it since the last reset are sent again, in
+  order (tables, items, queues, messages, parameters, secrets are as the imports left them).
+  What moto draws at random is drawn again: a secret's ARN suffix, a message id, a timestamp.
+  moto's own recorder does this job but writes a file in the working directory and replays
+  through `requests`, which a test's `responses` mock would catch: hence the short journal here.
 """
 
 from __future__ import annotations
@@ -49,8 +64,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import io
+import json
 import os
 import threading
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +97,10 @@ _UNSET = (
     "AWS_USE_FIPS_ENDPOINT",
 )
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Headers of one connection, not of the request: not sent again when a request is replayed.
+_HOP_HEADERS = frozenset({"HOST", "CONNECTION", "TRANSFER_ENCODING", "EXPECT", "KEEP_ALIVE"})
+# The store's own requests (moto's reset API) go straight to it, whatever proxy is configured.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @contextlib.contextmanager
@@ -93,7 +116,7 @@ def aws_environment() -> Iterator[None]:
         AWS_EC2_METADATA_DISABLED="true",
     )
     if not os.environ.get("AWS_DEFAULT_REGION"):
-        values["AWS_DEFAULT_REGION"] = os.environ.get("AWS_REGION") or DEFAULT_REGION
+        values["AWS_DEFAULT_REGION"] = default_region()
     saved = {name: os.environ.get(name) for name in values}
     changed = {name: value for name, value in values.items() if saved[name] != value}
     try:  # only what differs: each change is a system call, and this runs around every test
@@ -103,12 +126,83 @@ def aws_environment() -> Iterator[None]:
         _set({name: saved[name] for name in changed})
 
 
+def default_region() -> str:
+    """The region a client that names none gets: the environment's `AWS_DEFAULT_REGION`, else
+    its `AWS_REGION`, else `us-east-1` (what `aws_environment` sets)."""
+    return (
+        os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    )
+
+
 def _set(values: dict[str, str | None]) -> None:
     for name, value in values.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The AWS service a request is signed for (its SigV4 credential scope, in the
+    `Authorization` header or a presigned URL's `X-Amz-Credential`), or None when unsigned."""
+    credential = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2]
+    if not credential:
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        credential = (query.get("X-Amz-Credential") or [""])[0]
+    scope = credential.split(",")[0].split("/")  # key/date/region/service/aws4_request
+    return scope[3].lower() if len(scope) == 5 else None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A request that may have changed a service other than S3, kept to be sent again."""
+
+    method: str
+    uri: str
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def read(cls, environ: dict[str, Any]) -> _Request:
+        """The request `environ` carries; its body is read and put back for moto to read."""
+        stream = environ["wsgi.input"]
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            body = stream.read(int(length))
+        else:
+            body = stream.read() if environ.get("wsgi.input_terminated") else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {
+            key[5:].replace("_", "-"): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_") and key[5:] not in _HOP_HEADERS
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        uri = environ.get("RAW_URI") or urllib.parse.quote(environ.get("PATH_INFO", "/"))
+        if "RAW_URI" not in environ and environ.get("QUERY_STRING"):
+            uri += "?" + environ["QUERY_STRING"]
+        return cls(environ["REQUEST_METHOD"], uri, headers, body)
+
+
+def _not_served(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The answer to a request moto has no backend for: an error the client raises at the call,
+    naming the service, rather than moto's internal error (which botocore retries)."""
+    service = signing_service(environ) or "unsigned request"
+    message = (
+        f"harness: moto implements no AWS service {service!r}, so nothing answers this client "
+        "here; patch the call in the test, or load the service with fidelity={'boto3': 'stub'}"
+    )
+    body = json.dumps({"__type": "NotImplemented", "message": message}).encode()
+    start_response(
+        "501 Not Implemented",
+        [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-ErrorType", "NotImplemented"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
 
 
 @dataclass
@@ -131,11 +225,21 @@ class S3Store:
             werkzeug_app.create_backend_app
         )
         self._changed = threading.Event()
+        # Requests to services other than S3 since the last reset, in order (see `reset`).
+        self._journal: list[_Request] = []
 
         def app(environ: dict[str, Any], start_response: Any) -> Any:
             if environ.get("REQUEST_METHOD") not in _READ_ONLY_METHODS:
                 self._changed.set()
-            return inner(environ, start_response)
+                if not environ.get("PATH_INFO", "").startswith("/moto-api") and (
+                    signing_service(environ) != "s3"
+                ):
+                    self._journal.append(_Request.read(environ))
+            try:  # what moto's own `__call__` does, but a service it lacks is said so
+                backend_app = inner.get_application(environ)
+            except Exception:  # noqa: BLE001 - moto found no backend: it fails building one for None
+                return _not_served(environ, start_response)
+            return backend_app(environ, start_response)
 
         # moto's handler keeps S3 metadata headers spelled with underscores (moto 5.1 and later).
         handler = getattr(werkzeug_app, "MotoRequestHandler", None)
@@ -146,25 +250,39 @@ class S3Store:
         self.host: str = self.url.removeprefix(
             "http://"
         )  # what a MinIO client is given
-        self._client: Any = None
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._warm = False
         self._baseline: dict[tuple[str, str | None], list[_Object]] = {}
+        self._baseline_requests: list[_Request] = []
 
     @property
     def client(self) -> Any:
         """A boto3 S3 client on the store: the test's view of the services' data."""
-        if self._client is None:
+        return self.aws_client("s3", DEFAULT_REGION)
+
+    def aws_client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client of any AWS service moto implements, on this server, in `region`
+        (by default `default_region()`, as a service's client that names none)."""
+        return self._boto("client", service, region)
+
+    def aws_resource(self, service: str, region: str | None = None) -> Any:
+        """A boto3 resource (`dynamodb`, `sqs`, `sns`, `s3`...) on this server, as `aws_client`."""
+        return self._boto("resource", service, region)
+
+    def _boto(self, kind: str, service: str, region: str | None) -> Any:
+        key = (kind, service, region or default_region())
+        if key not in self._clients:
             import boto3
-            from botocore.config import Config
 
             with aws_environment():
-                self._client = boto3.session.Session().client(
-                    "s3",
+                self._clients[key] = getattr(boto3.session.Session(), kind)(
+                    service,
                     endpoint_url=self.url,
-                    region_name=DEFAULT_REGION,
-                    config=Config(s3={"addressing_style": "path"}, proxies={}),
+                    use_ssl=False,
+                    region_name=key[2],
+                    config=client_config(service, None),
                 )
-        return self._client
+        return self._clients[key]
 
     # -- the test's view ------------------------------------------------------------------
 
@@ -218,7 +336,8 @@ class S3Store:
     # -- fresh state ----------------------------------------------------------------------
 
     def mark_baseline(self) -> None:
-        """Remember every bucket and object as the state `reset` goes back to."""
+        """Remember every bucket and object, and the requests made to other services since
+        the last reset, as the state `reset` goes back to."""
         baseline: dict[tuple[str, str | None], list[_Object]] = {}
         for name in self.buckets():
             region = self.client.get_bucket_location(Bucket=name).get(
@@ -237,13 +356,17 @@ class S3Store:
                 )
             baseline[(name, region)] = objects
         self._baseline = baseline
+        self._baseline_requests = list(self._journal)
         self._changed.clear()
 
     def reset(self) -> None:
-        """Back to the baseline (empty when none was marked); free when nothing changed."""
+        """Back to the baseline (empty when none was marked); free when nothing changed.
+        S3 is put back from its contents; every other service by sending its baseline requests
+        again, in order (moto's state is not copyable: its queues hold locks)."""
         if not self._changed.is_set():
             return
         self._empty()
+        self._journal.clear()
         for (name, region), objects in self._baseline.items():
             self.create_bucket(name, region)
             for item in objects:
@@ -251,12 +374,27 @@ class S3Store:
                 if item.content_type:
                     extra["ContentType"] = item.content_type
                 self.put(name, item.key, item.body, **extra)
+        for request in self._baseline_requests:  # journaled again as they pass
+            self._send(request)
         self._changed.clear()
+
+    def _send(self, request: _Request) -> None:
+        sent = urllib.request.Request(
+            self.url + request.uri,
+            data=request.body or None,
+            headers=request.headers,
+            method=request.method,
+        )
+        try:
+            with _DIRECT.open(sent, timeout=10) as answer:
+                answer.read()
+        except urllib.error.HTTPError as error:  # an error the first time too: the same state
+            error.close()
 
     def _empty(self) -> None:
         """No bucket left: moto's own reset (its API; every moto backend is emptied)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with _DIRECT.open(request, timeout=10) as answer:
             answer.read()
 
     def close(self) -> None:
@@ -305,27 +443,33 @@ def _signature(function: Any) -> inspect.Signature:
     return inspect.signature(function)  # read once: the clients are patched around every test
 
 
+def client_config(service: str, given: Any) -> Any:
+    """`given` (a botocore `Config` or None) with what every client on the store needs: no
+    proxy, no host prefix on data-plane operations (`data-<host>` cannot resolve on a bare
+    address); for S3 also path-style addressing, no accelerate or dual-stack endpoint."""
+    from botocore.config import Config
+
+    extra: dict[str, Any] = {"proxies": {}, "inject_host_prefix": False}
+    if service == "s3":
+        extra["s3"] = {
+            **((given.s3 if given is not None else None) or {}),
+            "addressing_style": "path",
+            "use_accelerate_endpoint": False,
+            "use_dualstack_endpoint": False,
+        }
+    config = Config(**extra)
+    return given.merge(config) if given is not None else config
+
+
 def _botocore_create_client(store: Callable[[], S3Store], original: Any) -> Any:
     signature = _signature(original)
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs)
-        if bound.arguments.get("service_name") == "s3":
-            from botocore.config import Config
-
-            given = bound.arguments.get("config")
-            s3 = {
-                **((given.s3 if given is not None else None) or {}),
-                "addressing_style": "path",
-                "use_accelerate_endpoint": False,
-                "use_dualstack_endpoint": False,
-            }
-            extra = Config(s3=s3, proxies={})
-            bound.arguments["config"] = (
-                given.merge(extra) if given is not None else extra
-            )
-            bound.arguments["endpoint_url"] = store().url
-            bound.arguments["use_ssl"] = False
+        service = bound.arguments.get("service_name")
+        bound.arguments["config"] = client_config(service, bound.arguments.get("config"))
+        bound.arguments["endpoint_url"] = store().url
+        bound.arguments["use_ssl"] = False
         return original(*bound.args, **bound.kwargs)
 
     return create_client
@@ -351,7 +495,8 @@ _BOTO_ACTIVE: list[Backends] = []  # the backends of the activations in force, i
 
 @contextlib.contextmanager
 def activate_boto(backends: Backends) -> Iterator[None]:
-    """boto3 and botocore S3 clients built while active talk to `backends.s3`."""
+    """boto3 and botocore clients (of any AWS service) built while active talk to
+    `backends.s3`."""
     from unittest import mock
 
     import boto3

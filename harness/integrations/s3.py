@@ -1,18 +1,23 @@
-"""S3: `boto3`/`botocore` (clients, resources, sessions) and MinIO's `minio`, served by moto.
+"""AWS: `boto3`/`botocore` (clients, resources, sessions) and MinIO's `minio`, served by moto.
+
+Named after S3, its first service: it now serves every AWS service moto implements.
 
 | level  | what serves it                                                                        |
 |--------|---------------------------------------------------------------------------------------|
-| `fake` | the real clients against moto's S3 server on 127.0.0.1 (in this process): every S3    |
-|        | client a service builds gets its endpoint, whatever URL, region or keys it was given; |
-|        | nothing of the user's AWS configuration is read (`harness.fakes.s3`)                  |
+| `fake` | the real clients against moto's server on 127.0.0.1 (in this process): every client a |
+|        | service builds, S3, MinIO or any other AWS service (DynamoDB, SQS, SNS, SSM...), gets |
+|        | its endpoint, whatever URL, region or keys it was given; a service moto lacks fails   |
+|        | at the call, saying so; nothing of the user's AWS configuration is read               |
+|        | (`harness.fakes.s3`)                                                                  |
 | `wire` | none: the `fake` level is used (noted in the report), see `WIRE_FALLBACK`            |
 
-Fixture `s3` (`harness.fixtures.S3Fixture`): put and read objects, list buckets and keys on
-that store. Before each test it is back to its state right after the services' imports
-(buckets created at import are kept, with their objects).
+Fixture `s3` (`harness.fixtures.S3Fixture`): put and read objects, list buckets and keys, and a
+boto3 client or resource of any service (`aws_client`, `aws_resource`) on that server. Before
+each test it is back to its state right after the services' imports: buckets created at import
+are kept, with their objects, and so is what other services were asked to do at import.
 
 moto is imported and its server started (about a second) only when a service or a test makes its
-first S3 client, or a test uses the fixture: not merely because boto3 or botocore is imported
+first AWS client, or a test uses the fixture: not merely because boto3 or botocore is imported
 (kafka-python imports botocore for its MSK sign-in).
 """
 
@@ -25,8 +30,8 @@ from harness.fidelity import Fidelity
 from harness.integrations.base import Backend, Integration, Provider, Wire
 
 WIRE_FALLBACK = (
-    "moto's S3 server on 127.0.0.1 already answers at the fake level (the clients' own HTTP, "
-    "signing and XML parsing run): the fake level is used"
+    "moto's server on 127.0.0.1 already answers at the fake level (the clients' own HTTP, "
+    "signing and parsing run): the fake level is used"
 )
 
 
@@ -43,7 +48,7 @@ def _provider(package: str, client: str) -> Provider:
         None,
         activation=f"harness.fakes.s3:activate_{client}",
         prepare=f"harness.fakes.s3:prepare_{client}",
-        description=f"the real {package}, its S3 clients on moto's server on 127.0.0.1",
+        description=f"the real {package}, its clients on moto's server on 127.0.0.1",
     )
 
 
@@ -68,5 +73,5 @@ INTEGRATION = Integration(
     ),
     wire=Wire(fallback=WIRE_FALLBACK),
     fixture="harness.fixtures:S3Fixture",
-    description="S3 (boto3, botocore, MinIO) through moto",
+    description="AWS (boto3, botocore: S3, DynamoDB, SQS... ; MinIO) through moto",
 )

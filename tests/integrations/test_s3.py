@@ -165,6 +165,120 @@ def test_boto3_and_minio_clients_of_a_service_share_moto_with_the_test(
     result.assert_outcomes(passed=7)
 
 
+# A Lambda handler writing the DynamoDB table its environment names; its `except Exception`
+# would make a refused connection look like a handled error.
+ORDERS = """
+import os
+
+import boto3
+
+TABLE = boto3.resource(
+    "dynamodb", region_name="eu-west-1", endpoint_url="https://dynamodb.invalid"
+).Table(os.environ["ORDERS_TABLE"])
+
+
+def handler(event, context):
+    try:
+        TABLE.put_item(Item={"id": event["id"], "total": event["total"]})
+    except Exception as error:
+        return {"statusCode": 500, "error": str(error)}
+    return {"statusCode": 201}
+"""
+
+# A notifier whose queue is created at import, and which looks up another one the service
+# expects to exist (made by the test before the import).
+NOTIFIER = """
+import boto3
+
+SQS = boto3.client("sqs")
+QUEUE_URL = SQS.create_queue(QueueName="notifications")["QueueUrl"]
+ALERTS_URL = SQS.get_queue_url(QueueName="alerts")["QueueUrl"]
+
+
+def notify(text):
+    SQS.send_message(QueueUrl=QUEUE_URL, MessageBody=text)
+
+
+def prices():
+    return boto3.client("pricing").describe_services()
+"""
+
+AWS_TESTS = """
+import pytest
+from botocore.exceptions import ClientError
+
+TABLE = {
+    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def bodies(s3, url):
+    got = s3.aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    return sorted(m["Body"] for m in got.get("Messages", []))
+
+
+def test_a_queue_the_service_expects_is_made_through_the_fixture_before_the_import(legacy, s3):
+    s3.aws_client("sqs").create_queue(QueueName="alerts")
+    notifier = legacy.load("notifier")
+    assert notifier.ALERTS_URL.endswith("/alerts")
+
+
+def test_a_dynamodb_table_written_by_a_handler_is_read_back_by_the_test(legacy, s3):
+    orders = legacy.load("orders")
+    s3.aws_client("dynamodb", region="eu-west-1").create_table(TableName="orders", **TABLE)
+    assert orders.handler({"id": "1", "total": 3}, None) == {"statusCode": 201}
+    item = s3.aws_resource("dynamodb", region="eu-west-1").Table("orders").get_item(
+        Key={"id": "1"}
+    )
+    assert item["Item"] == {"id": "1", "total": 3}
+
+
+def test_a_table_made_in_a_test_is_gone_in_the_next(legacy, s3):
+    orders = legacy.load("orders")
+    assert s3.aws_client("dynamodb", region="eu-west-1").list_tables()["TableNames"] == []
+    assert orders.handler({"id": "2", "total": 1}, None)["statusCode"] == 500
+
+
+def test_a_queue_made_at_import_takes_a_message(legacy, s3):
+    notifier = legacy.load("notifier")
+    notifier.notify("first")
+    assert bodies(s3, notifier.QUEUE_URL) == ["first"]
+
+
+def test_the_queue_made_at_import_is_kept_and_emptied_for_the_next_test(legacy, s3):
+    notifier = legacy.load("notifier")
+    notifier.notify("second")
+    assert bodies(s3, notifier.QUEUE_URL) == ["second"]
+    assert s3.aws_client("sqs").get_queue_url(QueueName="alerts")["QueueUrl"]
+
+
+def test_a_service_moto_lacks_fails_at_the_call_saying_so(legacy):
+    notifier = legacy.load("notifier")
+    with pytest.raises(ClientError, match="moto implements no AWS service 'pricing'"):
+        notifier.prices()
+"""
+
+
+@pytest.mark.timeout(240)
+def test_dynamodb_and_sqs_clients_of_a_service_get_moto_with_fresh_state_per_test(
+    project: Project,
+) -> None:
+    project.legacy("orders.py", ORDERS)
+    project.legacy("notifier.py", NOTIFIER)
+    project.config(
+        '[tool.harness.services.orders]\npath = "orders.py"\n'
+        '[tool.harness.services.orders.env]\nORDERS_TABLE = "orders"\n'
+        '[tool.harness.services.notifier]\npath = "notifier.py"\n'
+    )
+    project.tests(AWS_TESTS)
+
+    result = project.run_isolated("-p", "no:randomly", timeout=200)  # in the order written
+
+    result.assert_outcomes(passed=6)
+
+
 def test_s3_packages_belong_to_the_s3_integration_whose_wire_level_is_its_fake() -> (
     None
 ):
