@@ -8,7 +8,11 @@ The module is imported once per session; its globals are the state a test must n
 * every dict, list, set, deque and bytearray reachable from a global through other such
   containers (and tuples) is refilled *in place* with the items it held after the import, so a
   reference held elsewhere (`app.config["STATE"]`, a closure) sees the fresh content;
-* the instance attributes of objects whose class the module defines are put back too;
+* the instance attributes of objects whose class the module defines are put back too, and so
+  is the state those classes hold themselves: a class-level container (a cache `seen = {}`
+  shared by every instance) is refilled in place, a plain value (`Registry.count += 1`) rebound;
+  an attribute added to a class later is left alone (SQLAlchemy adds backrefs at the first
+  query);
 * every `unittest.mock` object the module holds is *replaced* by a fresh one, never
   `reset_mock()`ed: a test that set `collection.find.return_value = [...]` replaced the child
   mock that `.find(...).sort(...)` needs, and `reset_mock()` does not bring it back (the
@@ -64,6 +68,7 @@ class ModuleState:
         self._bindings = [dict(namespace) for namespace in self._namespaces]
         self._containers: list[_Container] = []
         self._instances: list[tuple[Any, dict[str, Any]]] = []
+        self._classes: list[tuple[type, dict[str, Any]]] = []  # (class, its plain values)
         seen: set[int] = set()
         for namespace in self._namespaces[:1]:  # containers and instances: the module's own
             for name, value in namespace.items():
@@ -93,6 +98,11 @@ class ModuleState:
             if current != attributes:
                 current.clear()
                 current.update(attributes)
+        for cls, atoms in self._classes:
+            current = vars(cls)
+            for name, value in atoms.items():
+                if current.get(name, _MISSING) is not value:
+                    setattr(cls, name, value)
 
     def _record(self, value: Any, seen: set[int], owner_module: str) -> None:
         # By `type(value)`, never `isinstance` or an attribute of the value: a lazy object
@@ -111,7 +121,19 @@ class ModuleState:
             seen.add(id(value))
             for child in value:
                 self._record(child, seen, owner_module)
-        elif getattr(cls, "__module__", None) == owner_module and not issubclass(cls, type):
+        elif issubclass(cls, type):
+            if value.__module__ == owner_module:  # a class the module defines
+                seen.add(id(value))
+                attributes = {n: v for n, v in vars(value).items() if not n.startswith("__")}
+                # Its plain values rebound, its containers refilled (below); nothing else is
+                # touched: a library may add to a class later (SQLAlchemy's backrefs, at the
+                # first query), which must stay.
+                atoms = {n: v for n, v in attributes.items() if issubclass(type(v), _ATOMS)}
+                if atoms:
+                    self._classes.append((value, atoms))
+                for child in attributes.values():
+                    self._record(child, seen, owner_module)
+        elif getattr(cls, "__module__", None) == owner_module:
             try:
                 attributes = object.__getattribute__(value, "__dict__")
             except (AttributeError, TypeError):  # a class with __slots__ only

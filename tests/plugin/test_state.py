@@ -112,3 +112,23 @@ def test_recording_the_import_state_never_resolves_a_lazy_global() -> None:
 
     assert resolved == []
     assert namespace["items"] == [1]
+
+
+def test_the_state_a_class_of_the_module_holds_is_put_back_and_later_additions_stay() -> None:
+    class Registry:
+        seen: dict = {}  # shared by every instance
+        count = 0
+
+    Registry.__module__ = "svc"
+    namespace = {"Registry": Registry}
+    state = ModuleState([namespace], owner_module="svc")
+    cache = Registry.seen
+    Registry.seen["k"] = 1
+    Registry.count += 1
+    Registry.parent = "added later"  # as SQLAlchemy adds a backref at the first query
+
+    state.restore()
+
+    assert Registry.seen == {} and Registry.seen is cache
+    assert Registry.count == 0
+    assert Registry.parent == "added later"
