@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from harness.errors import ChildProcessRefused, NetworkRefused
@@ -285,8 +286,9 @@ def guard_child_process() -> None:
 # are immutable C types: neither their `__init__` nor their `__init_subclass__` can be
 # replaced. So, while a scope is active, each is put behind a guarded subclass (same name, same
 # instance layout) whose `__init__` checks the configuration, then runs the C one:
-# - a module that offers the type by name (`confluent_kafka.Producer`) offers the guarded
-#   subclass instead: direct construction and classes defined meanwhile go through it;
+# - a module global naming the type (`confluent_kafka.Producer`, and the `Producer` a library
+#   or a test module took from it when imported) names the guarded subclass instead: direct
+#   construction and classes defined meanwhile go through it;
 # - every Python class already deriving from the type directly (confluent's own
 #   SerializingProducer and AdminClient, confluent_kafka.avro's AvroProducer, a service's or a
 #   library's `class P(Producer)`, defined before the scope) gets the guarded subclass in its
@@ -295,12 +297,10 @@ def guard_child_process() -> None:
 # `isinstance` and `issubclass` against the C type answer as before. At the scope's end the
 # names are put back and every class with a guarded subclass among its bases (those defined
 # during the scope too) gets the C type back there: outside a scope no class goes through one.
-# Not seen: a class defined during a scope on a reference to the C type taken before it, and
-# a reference taken before the scope (`from confluent_kafka import Producer` in a library
-# imported earlier) called directly.
+# Not seen: the C type kept elsewhere than in a module global (a class attribute, a closure)
+# before the scope, and used to build a client or define a class during it.
 _C_CLIENT_MODULE = "confluent_kafka.cimpl"
 _C_CLIENT_TYPES = ("Producer", "Consumer", "ShareConsumer", "_AdminClientImpl")
-_C_CLIENT_NAMESPACES = ("confluent_kafka", "confluent_kafka.cimpl")
 _C_CLIENT_ADDRESS_KEYS = ("bootstrap.servers", "metadata.broker.list")
 _GUARDED: dict[type, type] = {}  # C type -> its guarded subclass, one each, kept
 
@@ -347,17 +347,48 @@ def _rebase(cls: type, old: type, new: type) -> None:
         pass
 
 
+class _Globals:
+    """Which globals of each module name a C client type. A module's globals are read once
+    (reading them all takes milliseconds, once per process; a scope then costs one look-up
+    per module), again only when another module took its name in `sys.modules`."""
+
+    def __init__(self) -> None:
+        # name -> (id of the module read, its globals naming a type); an id, not a weak
+        # reference: some extension modules take none (cffi's)
+        self._read: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+    def naming(self, types: list[type]) -> Iterator[tuple[ModuleType, str, type]]:
+        """(module, name, C type) for each module global naming one of `types` now."""
+        wanted = {id(cls) for cls in types}
+        for module_name, module in list(sys.modules.items()):
+            if not isinstance(module, ModuleType):
+                continue
+            read = self._read.get(module_name)
+            if read is None or read[0] != id(module):
+                names = tuple(
+                    name for name, value in list(vars(module).items()) if id(value) in wanted
+                )
+                read = self._read[module_name] = (id(module), names)
+            for name in read[1]:
+                value = vars(module).get(name)
+                if isinstance(value, type) and id(value) in wanted:
+                    yield module, name, value
+
+
+_C_CLIENT_GLOBALS = _Globals()
+
+
 def _guard_c_clients() -> list[tuple[Any, str, type]]:
     """Put each C client type behind its guarded subclass; returns the names to put back."""
     swapped = []
-    for cls in _c_client_types():
+    types = _c_client_types()
+    if not types:
+        return swapped
+    for module, name, cls in _C_CLIENT_GLOBALS.naming(types):
+        setattr(module, name, _guarded(cls))
+        swapped.append((module, name, cls))
+    for cls in types:
         guarded = _guarded(cls)
-        for module_name in _C_CLIENT_NAMESPACES:
-            module = sys.modules.get(module_name)
-            for name, value in list(vars(module).items()) if module else ():
-                if value is cls:
-                    setattr(module, name, guarded)
-                    swapped.append((module, name, cls))
         for subclass in cls.__subclasses__():
             if subclass is not guarded:
                 _rebase(subclass, cls, guarded)
@@ -366,7 +397,8 @@ def _guard_c_clients() -> list[tuple[Any, str, type]]:
 
 def _unguard_c_clients(swapped: list[tuple[Any, str, type]]) -> None:
     for module, name, cls in swapped:
-        setattr(module, name, cls)
+        if vars(module).get(name) is _GUARDED[cls]:  # else the module changed it meanwhile
+            setattr(module, name, cls)
     for cls, guarded in _GUARDED.items():
         for subclass in guarded.__subclasses__():
             _rebase(subclass, guarded, cls)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
+import types
 
 import pytest
 
@@ -172,7 +174,9 @@ def test_a_failing_test_shows_what_was_refused_during_it(project: Project) -> No
     )
 
 
-def test_the_c_kafka_client_types_are_given_back_exactly_and_isinstance_holds_meanwhile() -> None:
+def test_the_c_kafka_client_types_are_given_back_exactly_and_isinstance_holds_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Nothing here builds a client: the refusals themselves are tested in a network namespace
     # (tests/plugin/test_hostile.py), since a guard that failed here would let librdkafka out.
     import confluent_kafka
@@ -185,22 +189,26 @@ def test_the_c_kafka_client_types_are_given_back_exactly_and_isinstance_holds_me
     class Deeper(Defined):
         pass
 
+    library = types.ModuleType("kafka_library")  # took the name before the scope
+    library.Producer = cimpl.Producer
+    monkeypatch.setitem(sys.modules, library.__name__, library)
+
     def state() -> tuple:
         classes = (Defined, Deeper, confluent_kafka.SerializingProducer, AdminClient)
         return (
-            confluent_kafka.Producer, confluent_kafka.Consumer, cimpl.Producer,
+            confluent_kafka.Producer, confluent_kafka.Consumer, cimpl.Producer, library.Producer,
             *((cls.__bases__, cls.__mro__) for cls in classes),
         )
 
     real, real_admin = cimpl.Producer, cimpl._AdminClientImpl
     before = state()
     with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
-        assert state() != before  # the guarded classes are in place
+        assert library.Producer is not real  # the guarded subclass, in its place
 
         class During(confluent_kafka.Producer):
             pass
 
-        for cls in (Defined, Deeper, During, confluent_kafka.SerializingProducer):
+        for cls in (Defined, Deeper, During, confluent_kafka.SerializingProducer, library.Producer):
             assert issubclass(cls, real)
             assert isinstance(cls.__new__(cls), real)  # allocated only: no librdkafka handle
         assert issubclass(AdminClient, real_admin)

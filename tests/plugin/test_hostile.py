@@ -293,36 +293,43 @@ def test_c_kafka_clients_and_their_subclasses_are_refused_off_host_and_work_on_l
     project.config(SERVICE + 'env = { KAFKA_BUILD_AT_IMPORT = "" }\n')
     lines = [
         _line("subclasses_kafka_client.py", text)
-        for text in ("return Producer(", "super().__init__({", "return kafkalib.TracingProducer(")
+        for text in (
+            "return Producer(",
+            "return kafkalib.make_producer(",
+            "super().__init__({",
+            "return kafkalib.TracingProducer(",
+        )
     ]
     project.tests(
         f"""
         import confluent_kafka, kafkalib, pytest
-        from confluent_kafka.cimpl import Producer as CProducer  # the C type itself
+        from confluent_kafka.cimpl import Producer as CProducer
+
+        C_TYPE = (CProducer,)  # the C type itself: a module global naming it is guarded meanwhile
 
         def test_off_host_refused(legacy):
             svc = legacy.load("svc")
-            for build in (svc.plain, svc.own, svc.library):
+            for build in (svc.plain, svc.factory, svc.own, svc.library):
                 with pytest.raises(ConnectionRefusedError, match="kafka.invalid:9092"):
                     build("kafka.invalid:9092")
             assert [r.partition(" `")[0] for r in legacy.refused] == [
                 f"{{client}}(bootstrap.servers) kafka.invalid:9092 from svc/service.py:{{line}} (module service)"
-                for client, line in zip(("Producer", "Publisher", "TracingProducer"), {lines})
+                for client, line in zip(("Producer", "Producer", "Publisher", "TracingProducer"), {lines})
             ]
 
         def test_loopback_works(legacy, kafka):
             svc = legacy.load("svc")
-            for build in (svc.plain, svc.own, svc.library):
+            for build in (svc.plain, svc.factory, svc.own, svc.library):
                 producer = build(svc.SERVERS)
-                assert isinstance(producer, CProducer)
+                assert isinstance(producer, C_TYPE)
                 producer.produce("orders", build.__name__.encode())
                 assert producer.flush(10) == 0
-            assert sorted(kafka.values("orders")) == ["library", "own", "plain"]
+            assert sorted(kafka.values("orders")) == ["factory", "library", "own", "plain"]
             assert not legacy.refused
 
         def test_the_classes_are_given_back_outside_the_scopes():
             assert kafkalib.TracingProducer.__bases__ == (CProducer,)
-            assert confluent_kafka.Producer is CProducer
+            assert confluent_kafka.Producer is kafkalib.Producer is CProducer
         """
     )
 

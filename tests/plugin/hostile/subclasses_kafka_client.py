@@ -1,5 +1,6 @@
-"""Builds real (C-backed) Kafka producers through subclasses of the C `Producer`: its own, and
-one of a library imported before it (`kafkalib`), aimed wherever the caller says."""
+"""Builds real (C-backed) Kafka producers: through the C `Producer`, through subclasses of it
+(its own, and one of a library imported before it, `kafkalib`) and through that library's
+factory, aimed wherever the caller says."""
 
 import os
 
@@ -16,6 +17,10 @@ class Publisher(Producer):
 
 def plain(servers):
     return Producer({"bootstrap.servers": servers, "socket.timeout.ms": 100})
+
+
+def factory(servers):
+    return kafkalib.make_producer({"bootstrap.servers": servers, "socket.timeout.ms": 100})
 
 
 def own(servers):
