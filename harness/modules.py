@@ -153,6 +153,8 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         What the block imports (a fake's construction imports real modules: the confluent-kafka
         fake uses the real `KafkaError`) comes from the real packages, once, and is adopted by
         the scope, so it stays loaded after it; real modules of hidden packages leave again."""
+        from harness.threads import not_counted
+
         before = dict(sys.modules)
         installed = self in sys.meta_path
         if installed:
@@ -163,7 +165,8 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         for name, module in self._hidden.items():
             sys.modules.setdefault(name, module)
         try:
-            yield
+            with not_counted():  # the harness's work, not the service's import
+                yield
         finally:
             built = {n: m for n, m in sys.modules.items() if before.get(n, _MISSING) is not m}
             for name in tree_names(sys.modules, self.packages) if rehide else ():
