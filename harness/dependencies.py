@@ -20,7 +20,7 @@ package is stubbed only when it is named: `fidelity = { flask = "stub" }` or `fa
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -73,6 +73,10 @@ class DependencySource(Protocol):
 
     def drain(
         self, *, empty_polls: int, max_messages: int | None
+    ) -> AbstractContextManager[Any]: ...
+
+    def watch_thread(
+        self, *, on_swallowed: Callable[[Any], object] | None = None
     ) -> AbstractContextManager[Any]: ...
 
     def describe_consumers(self) -> str: ...

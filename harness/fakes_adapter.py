@@ -10,7 +10,7 @@ comes from the registry (`harness.integrations`); the `wire` level stands in fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,6 +114,13 @@ class FakesSource:
             empty_polls=empty_polls, max_messages=max_messages
         )
 
+    def watch_thread(
+        self, *, on_swallowed: Callable[[DrainSession], object] | None = None
+    ) -> AbstractContextManager[DrainSession]:
+        """The calling thread (the test's own) watched for a consumer loop that would wait for
+        ever on a drained log (see `Broker.watch_thread`)."""
+        return self.backends.kafka.watch_thread(on_swallowed=on_swallowed)
+
     def describe_consumers(self) -> str:
         return ""
 
@@ -162,11 +169,6 @@ def drain_mode(
         yield _Drain(drain, source)
 
 
-# Consecutive empty polls after which a consumer polled during an import stops: a loop at module
-# level polls on and on, a single poll at import (to join the group early) still gets None.
-IMPORT_EMPTY_POLLS = 20
-
-
 @contextmanager
 def loops_at_import(
     source: Any, dependencies: Iterable[Dependency]
@@ -176,24 +178,30 @@ def loops_at_import(
     (`while True: msg = consumer.poll(1.0)`, `for message in consumer:`) delivers what there is
     and stops (`ConsumerStopped`) instead of polling until `import_timeout`. Yields the
     exceptions that may end the import that way (none when the drain is not on)."""
+    from harness.fakes.stop import LOOP_EMPTY_POLLS
+
+    if source is None or not consumes_kafka(dependencies):
+        yield ()
+        return
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(source.drain(empty_polls=LOOP_EMPTY_POLLS, max_messages=None))
+        except RuntimeError:  # already draining: a service loaded inside an inline run
+            yield ()
+            return
+        yield stop_signal_types()
+
+
+def consumes_kafka(dependencies: Iterable[Dependency]) -> bool:
+    """True when a service gets Kafka at `fake` or `wire` (its consumers read the session's)."""
     from harness.integrations import for_package
 
-    consumes_kafka = any(
+    return any(
         d.fidelity != Fidelity.STUB
         and (integration := for_package(d.package)) is not None
         and integration.name == "kafka"
         for d in dependencies
     )
-    if source is None or not consumes_kafka:
-        yield ()
-        return
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(source.drain(empty_polls=IMPORT_EMPTY_POLLS, max_messages=None))
-        except RuntimeError:  # already draining: a service loaded inside an inline run
-            yield ()
-            return
-        yield stop_signal_types()
 
 
 def stop_signal_types() -> tuple[type[BaseException], ...]:

@@ -87,6 +87,8 @@ class LegacyFixture:
         self._active: list[LoadedService] = []
         self._fixtures: dict[str, Any] = {}
         self._stack = ExitStack()
+        self._watch: Any = None  # the broker's watch of the test's thread (DrainSession)
+        self._stop_reported = False
         self.threads = LegacyThreads(self)
         self._names = _ServiceNames(self)
         sys.meta_path.insert(0, self._names)
@@ -132,7 +134,46 @@ class LegacyFixture:
             except HarnessError as error:
                 _fail(error)
             self._active.append(loaded)
+            self._watch_test_thread(loaded)
         return loaded.module
+
+    def _watch_test_thread(self, loaded: LoadedService) -> None:
+        """A consumer loop the test calls in its own thread (`svc.main()`, not through
+        `legacy.threads.run`) is stopped once it keeps waiting on a drained log, and the test
+        fails saying so (`stopped_loop`), instead of hanging."""
+        from harness.fakes_adapter import consumes_kafka
+
+        if self._watch is None and consumes_kafka(loaded.dependencies):
+            self._watch = self._stack.enter_context(
+                self._session.source.watch_thread(on_swallowed=self._end_session)
+            )
+
+    def _end_session(self, watch: Any) -> NoReturn:
+        """The stopped loop caught the stop and polled again (a bare `except:` around its
+        poll): whatever it is raised, it goes round again, and the test's thread cannot be
+        parked as an inline run's is. The one way out that is no hang: say so and end the
+        process (under xdist, the worker: the test is reported as crashed)."""
+        message = (
+            f"{watch.stop}. It caught the stop in {watch.swallowed} and polled again, so nothing "
+            "can end that loop in the test's thread: the harness ends the test process here."
+        )
+        capture = self._node.config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.suspend_global_capture(in_=True)
+        sys.stderr.write(f"\n{self._node.nodeid}: {message}\n")
+        sys.stderr.flush()
+        from harness.processes import _REAL_EXIT
+
+        _REAL_EXIT(1)  # not os._exit: refused while legacy frames are on the stack
+
+    def stopped_loop(self) -> str | None:
+        """Once: the message of the consumer loop stopped in the test's own thread since the last
+        call (it fails the test, whether the loop's caller let the stop through or not)."""
+        stop = getattr(self._watch, "stop", None)
+        if stop is None or self._stop_reported:
+            return None
+        self._stop_reported = True
+        return str(stop)
 
     def _skip_unless_pinned_level(self, config: ServiceConfig) -> None:
         """Skip the test, before any import, when a `harness_fidelity` marker excludes a level
@@ -232,6 +273,7 @@ class LegacyFixture:
             _fail(error)
         finally:
             self._active.clear()
+            self._watch = None
             if self._names in sys.meta_path:
                 sys.meta_path.remove(self._names)
         problems = self._session.backends_for(loaded).problems()

@@ -50,7 +50,8 @@ Fixtures (classes in `harness.fixtures`, to annotate with)
     empty poll or after `max_messages` records. `InlineRun.ended` is "stopped" (with `.stop`)
     or "returned". An exception of the target propagates. A loop still running after `timeout`
     seconds (default `inline_timeout` of `[tool.harness]`, 5) is interrupted and the test fails
-    with where it was (file, line, code).
+    with where it was (file, line, code). Called directly in the test's thread instead, a loop
+    on a drained log fails the test with its line and the fix (`ConsumerWouldHang`).
 
 `kafka` (KafkaFixture)
     `kafka.produce(topic, value, key=None, *, schema=None, headers=None, partition=None)`:
@@ -324,6 +325,12 @@ def pytest_runtest_makereport(
         if hint is not None:
             report.longrepr = hint
     fixture = item.stash.get(_LEGACY_KEY, None)
+    stopped = fixture.stopped_loop() if fixture is not None else None
+    if stopped is not None:
+        # A consumer loop the test called in its own thread, stopped on a drained log: the test
+        # fails with that line, even when the loop's caller caught the stop and returned.
+        report.outcome = "failed"
+        report.longrepr = stopped
     if fixture is not None and report.failed and fixture.loaded:
         text = fixture.report
         refused = fixture.refused

@@ -573,12 +573,33 @@ def _inject(ident: int | None, exc_type: type[BaseException]) -> None:
         set_async_exc(ident, None)
 
 
-def legacy_site() -> tuple[str, int] | None:
-    """(file, line) of the innermost legacy frame of the calling thread."""
+def legacy_frame() -> Any:
+    """The innermost legacy frame of the calling thread (None outside legacy code)."""
     frame = sys._getframe(1)
     while frame is not None and not LEGACY_SITES.is_legacy_file(frame.f_code.co_filename):
         frame = frame.f_back
+    return frame
+
+
+def legacy_site() -> tuple[str, int] | None:
+    """(file, line) of the innermost legacy frame of the calling thread."""
+    frame = legacy_frame()
     return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+
+
+def legacy_entry() -> str:
+    """'relay.main': the outermost legacy function the calling thread is in (the one a test
+    called, to hand to `legacy.threads.run`); "" outside legacy code."""
+    frame, entry = sys._getframe(1), None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name != "<module>" and LEGACY_SITES.is_legacy_file(code.co_filename):
+            entry = frame
+        frame = frame.f_back
+    if entry is None:
+        return ""
+    stem = os.path.splitext(os.path.basename(entry.f_code.co_filename))[0]
+    return f"{stem}.{entry.f_code.co_qualname}"
 
 
 def _current_site(ident: int | None, is_legacy_file: Callable[[str], bool]) -> tuple[str, int] | None:

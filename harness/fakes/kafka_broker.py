@@ -66,6 +66,15 @@ loop that builds a new consumer on every run (same `group.id`) gets the partitio
 time, not the abandoned consumer of the previous run. If the stopped consumer polls again it
 rejoins and resumes from the group's committed offsets.
 
+**The test's own thread.** Outside drain mode, a consumer loop the test calls directly (`svc.main()`
+instead of `legacy.threads.run(svc.main)`) would wait for ever once the log is drained. While
+`Broker.watch_thread()` is active (the `legacy` fixture switches it on for each test), a consumer
+polled from the watched thread counts its empty polls as drain mode does, and raises
+`harness.fakes.stop.ConsumerWouldHang` (a `ConsumerStopped`) on a poll that would wait for ever
+with nothing left, or on its `empty_polls`-th consecutive empty poll (`LOOP_EMPTY_POLLS`; each
+still waits its timeout, so a loop that ends by itself after a few empty polls is not stopped).
+Other threads, drain mode, and a consumer that delivers something in between are unaffected.
+
 Thread safety: one lock guards all state; a consumer blocked in `poll(timeout)` on another
 thread wakes up when a record is produced, when drain mode starts, or when it is closed.
 Written by hand: no maintained library offers an in-memory broker without librdkafka (see
@@ -80,12 +89,18 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
-from harness.fakes.stop import ConsumerStopped, DrainPolicy, StopReason
+from harness.fakes.stop import (
+    LOOP_EMPTY_POLLS,
+    ConsumerStopped,
+    ConsumerWouldHang,
+    DrainPolicy,
+    StopReason,
+)
 
 HeaderList = tuple[tuple[str, bytes | None], ...]
 # What a producer may pass as headers: a mapping or (name, value) pairs, `str` values UTF-8 encoded.
@@ -240,6 +255,8 @@ class Broker:
         self._members: weakref.WeakSet[ConsumerCore] = weakref.WeakSet()
         self._join_order = itertools.count()
         self._drain: DrainSession | None = None
+        # see watch_thread(): (thread, session, on_swallowed)
+        self._watch: tuple[int, DrainSession, Callable[[DrainSession], object] | None] | None = None
         items = topics.items() if isinstance(topics, Mapping) else ((t, None) for t in topics)
         for name, partitions in items:
             self.create_topic(name, partitions)
@@ -409,6 +426,46 @@ class Broker:
         finally:
             with self._changed:
                 self._drain = None
+
+    @contextmanager
+    def watch_thread(
+        self,
+        ident: int | None = None,
+        *,
+        empty_polls: int = LOOP_EMPTY_POLLS,
+        on_swallowed: Callable[[DrainSession], object] | None = None,
+    ) -> Iterator[DrainSession]:
+        """Stop a consumer loop in thread `ident` (default: the calling thread, the test's own)
+        that keeps waiting on a drained log, outside drain mode; see the module docstring.
+
+        The session yielded records the `ConsumerWouldHang` raised (`.stop`), even when the
+        loop caught it. A loop that caught it and polls again (a bare `except:`) gets it again,
+        after `on_swallowed(session)` (`.swallowed` says where it was caught): the caller's way
+        out, as that thread cannot be parked (it is the test's).
+        """
+        session = DrainSession(DrainPolicy(empty_polls=empty_polls))
+        with self._changed:
+            if self._watch is not None:
+                raise RuntimeError("this broker already watches a thread (contexts do not nest)")
+            self._watch = (threading.get_ident() if ident is None else ident, session, on_swallowed)
+        try:
+            yield session
+        finally:
+            with self._changed:
+                self._watch = None
+
+    def _watching_caller(self) -> DrainSession | None:
+        """The watch session when the calling thread is the watched one (lock held)."""
+        if self._watch is None or self._watch[0] != threading.get_ident():
+            return None
+        _, session, on_swallowed = self._watch
+        stop = session.stop
+        if isinstance(stop, ConsumerWouldHang) and stop.polled_again_by_its_loop():
+            session.caught()  # says where (`swallowed`)
+            if on_swallowed is not None:
+                on_swallowed(session)
+            raise stop  # the loop caught it and polled again: again
+        return session
 
     @property
     def draining(self) -> DrainSession | None:
@@ -653,6 +710,7 @@ class ConsumerCore:
         `ConsumerStopped` instead.
         """
         deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+        counted = False
         with self.broker._changed:
             while True:
                 self._check_open()
@@ -663,9 +721,15 @@ class ConsumerCore:
                     self._park()
                 if session is not None:
                     return self._fetch_draining(session, max_records)
+                watch = self.broker._watching_caller()
                 items = self._take(max_records, limit=None)
                 if items:
+                    if watch is not None:
+                        self._delivered(watch, items)
                     return items
+                if watch is not None and not counted:
+                    counted = True
+                    self._watched_empty_poll(watch, waits_for_ever=deadline is None)
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return []
@@ -680,14 +744,40 @@ class ConsumerCore:
             raise self._stop(session, StopReason.MAX_MESSAGES)
         items = self._take(max_records, limit=limit)
         if items:
-            session._empty[id(self)] = 0
-            session.delivered += sum(isinstance(i, Record) for i in items)
+            self._delivered(session, items)
             return items
-        empty = session._empty.get(id(self), 0) + 1
-        session._empty[id(self)] = empty
-        if empty >= policy.empty_polls:
+        if self._empty_poll(session):
             raise self._stop(session, StopReason.DRAINED)
         return []
+
+    def _delivered(self, session: DrainSession, items: list[Record | ConsumerEvent]) -> None:
+        session._empty[id(self)] = 0
+        session.delivered += sum(isinstance(i, Record) for i in items)
+
+    def _empty_poll(self, session: DrainSession) -> bool:
+        """Count a poll that found nothing to deliver; True when the policy says stop."""
+        empty = session._empty.get(id(self), 0) + 1
+        session._empty[id(self)] = empty
+        return empty >= session.policy.empty_polls
+
+    def _watched_empty_poll(self, watch: DrainSession, *, waits_for_ever: bool) -> None:
+        """In the watched thread (the test's own), outside drain mode: raise `ConsumerWouldHang`
+        on a poll that would wait for ever with nothing left (nothing in that thread can produce
+        while it waits), or on the policy's `empty_polls`-th empty poll in a row."""
+        if not self._empty_poll(watch) and not waits_for_ever:
+            return
+        from harness.threads import legacy_entry, legacy_frame
+
+        self._in_group = False
+        raise watch.stopped_here(
+            ConsumerWouldHang(
+                self.name,
+                watch.delivered,
+                frame=legacy_frame(),
+                entry=legacy_entry(),
+                empty_polls=None if waits_for_ever else watch.policy.empty_polls,
+            )
+        )
 
     def _rejoin(self) -> None:
         """Back in the group after a stop: partitions restart from the committed offsets."""

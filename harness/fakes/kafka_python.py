@@ -12,7 +12,8 @@
   the position stays on that record: it is handed out again, also to the group's next consumer
   once this one is closed).
   Iterating yields `ConsumerRecord` namedtuples (13 fields, headers `[]` when none) and blocks
-  until a record arrives, or raises `StopIteration` after `consumer_timeout_ms`.
+  until a record arrives, or raises `StopIteration` after `consumer_timeout_ms` (in the test's
+  own thread, a drained log raises `ConsumerWouldHang` instead: see `Broker.watch_thread`).
   `poll(timeout_ms=0, max_records=None)` returns `{TopicPartition: [ConsumerRecord, ...]}`.
   A subscription to a missing topic waits silently (no error event, unlike librdkafka).
 - `KafkaProducer(**configs)`: `send(topic, value=None, key=None, headers=None,
