@@ -103,7 +103,6 @@ class ConsumerWouldHang(ConsumerStopped):
         )
         self.args = (message,)
 
-
     def polled_again_by_its_loop(self) -> bool:
         """True when the calling thread polls from the frame and line that got this stop: its
         loop caught it (a bare `except:`, `except BaseException:`) and went round again."""
