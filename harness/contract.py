@@ -337,14 +337,14 @@ def load_service(
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too
-            report.env = list(env.values())
+            report.env = runtime_env.reported()
             report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
             report.loaded_before = sorted(runtime.loaded_before)
             raise _import_failure(error, config, reads, env, report) from error
         if stopped is not None:
             recorder.add(_module_level_loop(module, path, stopped, config))
     report.seconds = time.perf_counter() - began
-    report.env = list(env.values())
+    report.env = runtime_env.reported()
     report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
     report.loaded_before = sorted(runtime.loaded_before)
     report.notes += [d.note for d in runtime.dependencies if getattr(d, "note", None)]

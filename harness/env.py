@@ -313,7 +313,14 @@ class RuntimeEnv:
         self, planned: dict[str, EnvValue], is_project_file: Callable[[str], bool]
     ) -> None:
         self.planned = planned
+        self.defaulted: dict[str, EnvValue] = {}  # missing, the code's default used: for reports
         self._is_project_file = is_project_file
+
+    def reported(self) -> list[EnvValue]:
+        """What the import report lists: the planned values, then the reads the code's own
+        default answered."""
+        extra = [value for name, value in self.defaulted.items() if name not in self.planned]
+        return [*self.planned.values(), *extra]
 
     def missing(self, name: str, frame: FrameType | None) -> str | None:
         """The value for a read of `name` that found nothing (None: let it fail or default)."""
@@ -323,7 +330,12 @@ class RuntimeEnv:
         kind, default, cast, filename, line = site
         where = f"{display_path(filename)}:{line}"
         if kind != "subscript" and _given(default):
-            return None  # the code's own default applies, as in production
+            # The code's own default applies, as in production; listed, as it may decide much
+            # (`os.environ.get("TEST_ENVIRONMENT", "False")` choosing whether a pool is built).
+            # Not planned: a later scope leaves the variable as the test has it.
+            shown = f"code default {default!r}, read at {where}"
+            self.defaulted.setdefault(name, EnvValue(name, None, shown, 0))
+            return None
         if kind != "subscript" and off_when_unset(name):
             # The source names the file and line (line 0: the report adds none of the service's).
             self.planned.setdefault(name, EnvValue(name, None, f"off when unset, read at {where}", 0))

@@ -295,3 +295,37 @@ def test_a_local_development_switch_stays_off_at_import_and_in_a_call(project: P
     )
 
     project.pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_read_the_codes_default_answers_in_an_imported_module_is_listed_and_left_alone(
+    project: Project,
+) -> None:
+    # It may decide much (whether a pool is built); listed, never set by a later scope, so
+    # what a test sets itself still reaches the code.
+    project.legacy(
+        "svc/settings.py",
+        """
+        import os
+
+        MODE = os.environ.get("ETL_MODE", "full")
+
+
+        def mode_now():
+            return os.environ.get("ETL_MODE", "full")
+        """,
+    )
+    project.legacy("svc/service.py", "from settings import MODE, mode_now\n")
+    project.config('[tool.harness.services.svc]\npath = "svc/service.py"\n')
+    project.tests(
+        """
+        def test_listed(legacy):
+            assert legacy.load("svc").MODE == "full"
+            assert "ETL_MODE=unset (code default 'full', read at svc/settings.py:4)" in legacy.report
+
+        def test_left_alone(legacy, monkeypatch):
+            monkeypatch.setenv("ETL_MODE", "delta")
+            assert legacy.load("svc").mode_now() == "delta"
+        """
+    )
+
+    project.pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
