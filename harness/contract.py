@@ -337,16 +337,12 @@ def load_service(
         except (KeyboardInterrupt, HarnessError):
             raise
         except BaseException as error:  # SystemExit at import is a failed import too
-            report.env = runtime_env.reported()
-            report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
-            report.loaded_before = sorted(runtime.loaded_before)
+            _ran_with(report, runtime, runtime_env)
             raise _import_failure(error, config, reads, env, report) from error
         if stopped is not None:
             recorder.add(_module_level_loop(module, path, stopped, config))
     report.seconds = time.perf_counter() - began
-    report.env = runtime_env.reported()
-    report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
-    report.loaded_before = sorted(runtime.loaded_before)
+    _ran_with(report, runtime, runtime_env)
     report.notes += [d.note for d in runtime.dependencies if getattr(d, "note", None)]
     report.notes += [call.describe() for call in scope.registered_at_exit]
     report.served = [served.name for served in finder.served]
@@ -661,6 +657,14 @@ def _preimport_real_modules(
 
 def _is_under(filename: str | None, directory: Path) -> bool:
     return bool(filename) and os.path.abspath(filename).startswith(str(directory) + os.sep)
+
+
+def _ran_with(report: ImportReport, runtime: RuntimeDependencies, runtime_env: RuntimeEnv) -> None:
+    """The report's lines of what the import ran with, as decided by now (a failed import's
+    message shows them too): the environment, and the packages faked."""
+    report.env = runtime_env.reported()
+    report.faked = [(d.package, d.fidelity) for d in runtime.dependencies]
+    report.loaded_before = sorted(runtime.loaded_before)
 
 
 def _import_failure(
