@@ -214,19 +214,20 @@ class HarnessSession:
             raise ConfigError(
                 f"{service.origin}: another file is already loaded as {service.name!r}"
             )
-        from harness.analysis import AnalysisError, analyze_file
+        from harness.analysis import AnalysisError
         from harness.dependencies import resolve
-        from harness.scaffold.env_helpers import with_helper_env_reads
+        from harness.scaffold.module_facts import ModuleReader
         from harness.scaffold.project import imported_project_modules
 
+        reader = ModuleReader()
         try:  # the facts `harness scan` and `harness init` show, read the same way
-            facts = with_helper_env_reads(analyze_file(service.path))
+            facts = reader(str(service.path))
         except AnalysisError as error:
             raise LegacyImportError(
                 f"{error}: the legacy module cannot be read, so it cannot be imported"
             ) from None
         source = self._source_for(service)
-        imported = imported_project_modules(facts, analyze_file)
+        imported = imported_project_modules(facts, reader.analysed)
         resolution = resolve(service, facts, source, imported)
         clients_before = source.client_count()
         loaded = load_service(

@@ -24,13 +24,19 @@ unreadable path, file above `max_bytes`); `str(error)` is the one line to show a
   `use` from conversions (int/float/bool comparison) and names (`_PORT`, `_URL`, `_HOST`/`_IP`).
   Reads through a module-level helper (`def env(name): return os.environ[name]`) are resolved
   where the helper is called with a literal.
-- `effects`: what runs at import (`SideEffect.kind`): CLIENT (third-party constructor whose
-  name says client/consumer/producer/session…, with `assigned_to`; objects reached from one,
-  `db = client["x"]`, are CLIENT too with `derived_from="client"`), CALL (other third-party
-  calls, and method calls on those clients), THREAD (`threading.Thread`/`Timer`, `from threading
+- `effects`: what runs at import (`SideEffect.kind`): CLIENT (third-party constructor an
+  integration declares, `harness.integrations` `client_constructors`, or whose name says
+  client/consumer/producer/session…, with `assigned_to`; objects reached from one,
+  `db = client["x"]`, are CLIENT too with `derived_from="client"`), NETWORK for a method of such
+  a client that reaches its server at once (the integration's `connecting_methods`:
+  `db.create_all()`), CALL (other third-party calls, and other method calls on those
+  clients), THREAD (`threading.Thread`/`Timer`, `from threading
   import Thread`, Thread subclasses, `multiprocessing.Process`, executors; `detail` is
   `"target=<fn>; started at line N"` or `"target=<fn>; not started at import"`), FILESYSTEM,
   LOGGING, SIGNAL, NETWORK, LOOP (`while True`).
+- `clients`: module globals holding a client after the import, with what built it; with
+  `imported_clients` (`{"ext.db": "flask_sqlalchemy.SQLAlchemy"}`), a client another module
+  builds and this one imports counts as one of its own.
 - `definitions`: names bound at module level (plus names a function declares `global`).
 - `unknowable`: what cannot be decided statically (star imports, computed env names, env helpers,
   dynamic imports of computed names, `globals()` writes, `exec`, module `__getattr__`).
@@ -49,7 +55,7 @@ a file imports under and the directory that must be on `sys.path` for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from harness.analysis.collect import collect
 from harness.analysis.depth import NESTED_TOO_DEEPLY, deeply
@@ -97,11 +103,15 @@ def analyze_source(
     module_name: str | None = None,
     *,
     local_packages: Collection[str] = (),
+    imported_clients: Mapping[str, str] | None = None,
 ) -> ModuleFacts:
-    """Facts of one module given as text; `path` is only used in messages and `facts.path`."""
+    """Facts of one module given as text; `path` is only used in messages and `facts.path`.
+    `imported_clients`: see `harness.analysis.collect.collect`."""
     tree = parse(source, path)
     try:
-        return deeply(collect, tree, source, path, module_name, frozenset(local_packages))
+        return deeply(
+            collect, tree, source, path, module_name, frozenset(local_packages), imported_clients
+        )
     except RecursionError:
         raise AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}") from None
 
@@ -112,10 +122,13 @@ def analyze_file(
     *,
     source_roots: Collection[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    imported_clients: Mapping[str, str] | None = None,
 ) -> ModuleFacts:
     """Facts of one file; its dotted name is derived from `__init__.py` packages when not given."""
     path = os.fspath(path)
     text = decode(read_bytes(path, max_bytes), path)
     name = module_name or module_name_for(path)
     local = local_packages(path, source_roots)  # the module-level function, not the keyword
-    return analyze_source(text, path, name, local_packages=local)
+    return analyze_source(
+        text, path, name, local_packages=local, imported_clients=imported_clients
+    )

@@ -114,6 +114,10 @@ class ModuleFacts:
     effects: tuple[SideEffect, ...] = ()
     definitions: frozenset[str] = field(default_factory=frozenset)  # top-level names bound
     unknowable: tuple[Unknowable, ...] = ()
+    # Module globals holding a client once the import is done: (name, the callable that built
+    # it), e.g. ("db", "flask_sqlalchemy.SQLAlchemy"); objects reached from one and clients
+    # imported from project modules (`imported_clients`) included.
+    clients: tuple[tuple[str, str], ...] = ()
 
     def binding(self, local_name: str) -> ImportBinding | None:
         """The import that binds `local_name` at module level, if any (the last one wins)."""

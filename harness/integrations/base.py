@@ -151,7 +151,13 @@ class Integration:
     - `backends`: the in-memory backends its fakes and its fixture share;
     - `wire`: its `wire` level, if any;
     - `fixture`: "module:Class" of the object its pytest fixture gives the test, built as
-      `Class(session, legacy)`; `fixture_name` the fixture's name (default: `name`).
+      `Class(session, legacy)`; `fixture_name` the fixture's name (default: `name`);
+    - `client_constructors`: the callables of its packages that build a client of the system
+      (`"flask_sqlalchemy.SQLAlchemy"`, as the code imports them), and `connecting_methods`
+      the methods of such a client (or of an object reached from one) that reach the server
+      at once (`create_all`): what `harness scan` and `harness init` call a client and a
+      connection at import. A callable no integration declares is a client when its name
+      says so (`harness.analysis.collect.effects`).
     """
 
     name: str
@@ -162,6 +168,8 @@ class Integration:
     fixture: str | None = None
     fixture_name: str | None = None
     description: str = ""
+    client_constructors: tuple[str, ...] = ()
+    connecting_methods: tuple[str, ...] = ()
 
     def provider(self, package: str, level: Fidelity) -> Provider | None:
         """What serves `package` at `level` (None: this integration has nothing at that level)."""

@@ -48,4 +48,11 @@ INTEGRATION = Integration(
     wire=Wire(fallback="no MongoDB server runs in-process: mongomock (the fake level) is used"),
     fixture="harness.fixtures:MongoFixture",
     description="MongoDB (pymongo) through mongomock",
+    client_constructors=("pymongo.MongoClient",),
+    connecting_methods=(
+        "server_info", "command", "list_database_names", "list_collection_names",
+        "create_index", "create_indexes", "drop", "drop_database", "drop_collection",
+        "find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one",
+        "delete_one", "delete_many", "count_documents",
+    ),
 )

@@ -43,4 +43,9 @@ INTEGRATION = Integration(
     wire=Wire(fallback="no Redis server runs in-process: fakeredis (the fake level) is used"),
     fixture="harness.fixtures:RedisFixture",
     description="Redis (redis-py) through fakeredis",
+    client_constructors=("redis.Redis", "redis.StrictRedis", "redis.from_url"),
+    connecting_methods=(
+        "ping", "get", "set", "delete", "exists", "expire", "incr", "decr", "keys", "hget",
+        "hset", "hgetall", "lpush", "rpush", "sadd", "publish", "flushdb", "flushall",
+    ),
 )

@@ -197,7 +197,34 @@ def packages_at(level: Fidelity) -> list[str]:
     return sorted({p.package for p in iter_providers(level)})
 
 
+@cache
+def _client_constructors() -> frozenset[str]:
+    return frozenset(
+        _package_and_name(c) for i in all_integrations() for c in i.client_constructors
+    )
+
+
+def builds_client(qualified: str) -> bool:
+    """Whether the callable `qualified` (`flask_sqlalchemy.SQLAlchemy`, or as deep as the code
+    imports it: `flask_sqlalchemy.extension.SQLAlchemy`) is one an integration declares to build
+    a client of its system."""
+    return _package_and_name(qualified) in _client_constructors()
+
+
+def connects(built_by: str, method: str) -> bool:
+    """Whether calling `method` on a client built by `built_by` (or on an object reached from
+    one) reaches the server at once, as the integration covering its package declares."""
+    integration = for_package(built_by)
+    return integration is not None and method in integration.connecting_methods
+
+
+def _package_and_name(qualified: str) -> str:
+    """`top.name`: the top-level package and the last name of a dotted name."""
+    top, _, rest = qualified.partition(".")
+    return f"{top}.{rest.rpartition('.')[2]}" if rest else top
+
+
 def clear_cache() -> None:
     """Read the entry points again on next use (after installing a distribution)."""
-    for cached in (builtin, registered, _by_package):
+    for cached in (builtin, registered, _by_package, _client_constructors):
         cached.cache_clear()

@@ -74,4 +74,10 @@ INTEGRATION = Integration(
     wire=Wire(fallback=WIRE_FALLBACK),
     fixture="harness.fixtures:S3Fixture",
     description="AWS (boto3, botocore: S3, DynamoDB, SQS... ; MinIO) through moto",
+    client_constructors=("boto3.client", "boto3.resource", "minio.Minio"),
+    connecting_methods=(
+        "create_bucket", "head_bucket", "list_buckets", "put_object", "get_object",
+        "delete_object", "upload_file", "download_file", "list_objects", "list_objects_v2",
+        "make_bucket", "bucket_exists", "create_table", "create_queue", "get_queue_url",
+    ),
 )

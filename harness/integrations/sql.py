@@ -83,4 +83,13 @@ INTEGRATION = Integration(
     wire=Wire(fallback=WIRE_FALLBACK),
     fixture="harness.fixtures:SqlFixture",
     description="SQL databases (SQLAlchemy engines) on SQLite in memory",
+    # `db = SQLAlchemy(app)` builds an engine (Flask-SQLAlchemy 2 on first use, 3 at once), and
+    # `db.create_all()` at module level (a create.py, or after the models) runs DDL on it.
+    client_constructors=(
+        "sqlalchemy.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "flask_sqlalchemy.SQLAlchemy",
+        "sqlmodel.create_engine",
+    ),
+    connecting_methods=("create_all", "drop_all", "reflect", "connect", "begin", "execute"),
 )

@@ -25,7 +25,7 @@ from harness.analysis.model import (
 from harness.analysis.packages import import_root, is_stdlib, module_name_for
 from harness.analysis.source import decode, parse, read_bytes
 from harness.env import describe_use, off_when_unset, value_for_read
-from harness.scaffold.env_helpers import with_helper_env_reads
+from harness.scaffold.module_facts import ModuleReader
 from harness.scaffold.project import imported_project_modules, module_file
 from harness.scaffold.scan import FakeTree, package_trees
 from harness.scaffold.service_shape import ServiceShape, service_shape
@@ -137,13 +137,10 @@ def build_plan(
     choosing, including ones the module has a default for. Either naming something the module
     does not import or read is an `AnalysisError`.
     """
-    if analyze is None:
-        from harness.analysis import analyze_file as analyze
-    facts = with_helper_env_reads(analyze(str(path)))
+    reader = ModuleReader(analyze)
+    facts = reader(str(path))
     tree = _parse(path)
-    followed = imported_project_modules(
-        facts, lambda path: with_helper_env_reads(analyze(path)), limit=_MAX_FOLLOWED_MODULES
-    )
+    followed = imported_project_modules(facts, reader, limit=_MAX_FOLLOWED_MODULES)
     everything = [facts, *followed]
 
     trees = _with_requested_fakes(_merged_trees(everything), also_fake, source)

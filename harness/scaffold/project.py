@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from harness.analysis.model import AnalysisError, ModuleFacts
+from harness.analysis.model import AnalysisError, ImportBinding, ModuleFacts
 from harness.analysis.packages import import_root
 from harness.analysis.packages import module_file as _module_file
 from harness.analysis.source import link_leaves
@@ -73,13 +73,21 @@ def project_imports(facts: ModuleFacts) -> list[str]:
 
 def project_import_sites(facts: ModuleFacts) -> list[tuple[int, str]]:
     """(line, file) of each import-time import of a project file, in the order of the code."""
+    return [(binding.line, target) for binding, target, _ in project_bindings(facts)]
+
+
+def project_bindings(facts: ModuleFacts) -> list[tuple[ImportBinding, str, bool]]:
+    """Each import-time import of a project file, in the order of the code: the binding, the
+    file, and whether the name it binds is that module itself (`import shop`, `from shop
+    import views` for shop/views.py) rather than a name the module defines (`from shop import
+    app`)."""
     if not facts.path or not os.path.exists(facts.path):
         return []
     roots = list(
         dict.fromkeys([import_root(facts.path), os.path.dirname(os.path.abspath(facts.path))])
     )
     own = os.path.abspath(facts.path)
-    found: list[tuple[int, str]] = []
+    found: list[tuple[ImportBinding, str, bool]] = []
     for binding in sorted(facts.imports, key=lambda b: b.line):
         if not binding.at_import_time or binding.module.startswith("."):
             continue
@@ -87,7 +95,7 @@ def project_import_sites(facts: ModuleFacts) -> list[tuple[int, str]]:
         for candidate in candidates:
             target = module_file(candidate, roots)
             if target and target != own:
-                found.append((binding.line, target))
+                found.append((binding, target, candidate == binding.qualified))
                 break
     return found
 

@@ -24,7 +24,7 @@ from harness.analysis.model import (
 )
 from harness.analysis.packages import module_name_for, third_party_packages
 from harness.locations import display_path
-from harness.scaffold.env_helpers import with_helper_env_reads
+from harness.scaffold.module_facts import ModuleReader
 from harness.scaffold.packages import PackageInfo, package_info
 from harness.scaffold.project import (
     collect_sources,
@@ -107,8 +107,14 @@ class ModuleScan:
 
     @property
     def finding_count(self) -> int:
+        """What runs at import: its own findings, and the effects of the project modules it
+        imports (`chains`)."""
         return (
-            len(self.effects) + len(self.import_time_env) + len(self.to_fake) + len(self.unknowable)
+            len(self.effects)
+            + len(self.import_time_env)
+            + len(self.to_fake)
+            + len(self.unknowable)
+            + len(self.chains)
         )
 
 
@@ -145,18 +151,17 @@ class ScanReport:
 
 def scan_paths(paths: Sequence[str], analyze: Analyze | None = None) -> ScanReport:
     """Scan every Python file under `paths`; nothing is imported or run."""
-    if analyze is None:
-        from harness.analysis import analyze_file as analyze
+    reader = ModuleReader(analyze)
     files, errors = collect_sources(paths)
     facts: list[ModuleFacts] = []
     for path in files:
         try:
-            facts.append(deeply(lambda p: with_helper_env_reads(analyze(p)), path))
+            facts.append(deeply(reader, path))
         except AnalysisError as error:
             errors.append(error)
         except RecursionError:
             errors.append(AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}"))
-    return scan_facts(facts, errors, analyze)
+    return scan_facts(facts, errors, reader)
 
 
 def scan_facts(

@@ -195,3 +195,57 @@ def test_a_module_replacing_itself_in_sys_modules_has_unknowable_attributes():
     )
     assert [u.line for u in facts.unknowable] == [3, 4]
     assert all("replaces itself" in u.message for u in facts.unknowable)
+
+
+def test_a_client_an_integration_declares_is_one_whatever_its_name_and_its_ddl_connects():
+    # `SQLAlchemy` says nothing by its name; the sql integration declares it (one source of
+    # truth: harness.integrations.sql), and `create_all()` reaches the database at once.
+    effects = effects_of(
+        """\
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+        class Order(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+        db.create_all()
+        db.init_app(app)
+        """
+    )
+    assert effects == [
+        (EffectKind.CALL, "flask.Flask", 3, ("app",), ""),
+        (EffectKind.CLIENT, "flask_sqlalchemy.SQLAlchemy", 4, ("db",), ""),
+        (EffectKind.NETWORK, "db.create_all", 7, (),
+         "on the client built as flask_sqlalchemy.SQLAlchemy"),
+        (EffectKind.CALL, "db.init_app", 8, (), "on the client built as flask_sqlalchemy.SQLAlchemy"),
+    ]
+
+
+def test_a_client_imported_from_a_project_module_is_followed_when_the_importer_says_so():
+    source = """\
+        from ext import app, db
+        session = db.session
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        def later():
+            db.create_all()
+        """
+    assert effects_of(source, local_packages={"ext"}) == []
+
+    facts = analyze_source(
+        textwrap.dedent(source), "create.py", "create", local_packages={"ext"},
+        imported_clients={"ext.db": "flask_sqlalchemy.SQLAlchemy"},
+    )
+
+    assert [(e.kind, e.target, e.line, e.detail) for e in facts.effects] == [
+        (EffectKind.CLIENT, "flask_sqlalchemy.SQLAlchemy", 2, "reached from db"),
+        (EffectKind.NETWORK, "db.drop_all", 4,
+         "on the client built as flask_sqlalchemy.SQLAlchemy, imported from ext"),
+        (EffectKind.NETWORK, "db.create_all", 5,
+         "on the client built as flask_sqlalchemy.SQLAlchemy, imported from ext"),
+    ]
+    # What the module holds once imported, for the modules importing it in turn.
+    assert dict(facts.clients) == {
+        "db": "flask_sqlalchemy.SQLAlchemy", "session": "flask_sqlalchemy.SQLAlchemy"
+    }

@@ -231,3 +231,101 @@ def test_scan_shows_effects_of_imported_project_modules_as_a_chain_of_import_lin
     (chain,) = data["modules"][0]["chains"]
     assert chain["steps"] == [{"path": "app.py", "line": 4}, {"path": "handlers.py", "line": 1}]
     assert (chain["path"], chain["line"], chain["kind"]) == ("messaging.py", 6, "client")
+
+
+def test_a_client_built_in_a_project_module_is_followed_into_the_modules_importing_it(
+    harness_cli, monkeypatch
+):
+    # shop/extensions.py builds `db = SQLAlchemy()`, shop/__init__.py re-exports it, create.py
+    # does `from shop import app, db` then `db.drop_all(); db.create_all()` at module level.
+    monkeypatch.chdir(FIXTURES / "shop_package")
+
+    text = harness_cli("scan", "create.py")
+    data = json.loads(harness_cli("scan", "--format", "json", "create.py").out)
+
+    assert text.exit_code == 1
+    assert (
+        "  clients and connections built at import\n"
+        "    create.py:6: db.drop_all(...)  [on the client built as flask_sqlalchemy.SQLAlchemy,"
+        " imported from shop]\n"
+        "    create.py:7: db.create_all(...)  [on the client built as flask_sqlalchemy.SQLAlchemy,"
+        " imported from shop]\n"
+    ) in text.out
+    assert (
+        "    create.py:2 -> shop/__init__.py:6 -> shop/extensions.py:4"
+        " flask_sqlalchemy.SQLAlchemy(...)\n"
+    ) in text.out
+    assert "nothing runs at import" not in text.out
+    jsonschema.validate(data, SCHEMA)
+    effects = data["modules"][0]["effects"]
+    assert [(e["kind"], e["target"], e["line"]) for e in effects] == [
+        ("network", "db.drop_all", 6),
+        ("network", "db.create_all", 7),
+    ]
+
+
+def test_a_module_whose_only_effects_come_through_its_imports_is_not_called_clean(
+    harness_cli, monkeypatch
+):
+    monkeypatch.chdir(FIXTURES / "shop_package")
+
+    result = harness_cli("scan", "app.py")
+
+    assert result.exit_code == 1
+    assert "app.py:2 -> shop/__init__.py:6 -> shop/extensions.py:4" in result.out
+    assert "nothing runs at import" not in result.out
+
+
+def test_names_imported_from_project_modules_that_hold_no_client_stay_quiet(
+    harness_cli, tmp_path
+):
+    (tmp_path / "settings.py").write_text("def load():\n    return {}\n\nCACHE = {}\n")
+    (tmp_path / "svc.py").write_text(
+        "from settings import CACHE, load\n\nCONFIG = load()\nCACHE.update(CONFIG)\n"
+    )
+
+    result = harness_cli("scan", str(tmp_path / "svc.py"))
+
+    assert result.exit_code == 0
+    assert "nothing runs at import beyond definitions and imports" in result.out
+
+
+EXT = """\
+import os
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URI"]
+db = SQLAlchemy(app)
+"""
+CREATE = """\
+from ext import app, db
+
+with app.app_context():
+    db.create_all()
+"""
+
+
+def test_scan_and_the_plugin_report_name_the_same_package_and_client_line(
+    pytester: pytest.Pytester, harness_cli, monkeypatch, child_session_options
+):
+    pytester.makepyfile(ext=EXT, create=CREATE)
+    pytester.makepyprojecttoml('[tool.harness.services.create]\npath = "create.py"\n')
+    pytester.makepyfile(test_load="def test_load(legacy):\n    legacy.load('create')\n")
+    monkeypatch.chdir(pytester.path)
+
+    scan = harness_cli("scan", "ext.py", "create.py").out
+    plugin = pytester.runpytest_subprocess("-v", "-p", "no:randomly", *child_session_options)
+
+    plugin.assert_outcomes(passed=1)
+    report = plugin.stdout.str()
+    # scan: ext.py builds the client at line 8 and must have flask_sqlalchemy faked; create.py
+    # connects through it. The plugin: it faked flask_sqlalchemy, and the engine came from ext.py:8.
+    assert "    ext.py:8: flask_sqlalchemy.SQLAlchemy(...) -> db\n" in scan
+    assert "    flask_sqlalchemy\n      why: builds at import SQLAlchemy (line 8)\n" in scan
+    assert "    create.py:4: db.create_all(...)" in scan
+    assert "    create.py:1 -> ext.py:8 flask_sqlalchemy.SQLAlchemy(...)\n" in scan
+    assert re.search(r"^  faked: .*flask_sqlalchemy \(fake", report, re.M)
+    assert re.search(r"^  client: +sqlalchemy\.create_engine built at ext\.py:8:", report, re.M)

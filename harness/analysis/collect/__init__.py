@@ -18,6 +18,7 @@ is classified and handed to a family).
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 from harness.analysis.collect.calls import CallsMixin
 from harness.analysis.model import ModuleFacts
@@ -30,10 +31,11 @@ class _Collector(CallsMixin):
         path: str,
         module_name: str | None,
         local_packages: frozenset[str],
+        imported_clients: Mapping[str, str],
     ) -> None:
         super().__init__(text, path, module_name, local_packages)
         self._start_env_reads()
-        self._start_effects()
+        self._start_effects(imported_clients)
 
     def facts(self, tree: ast.Module) -> ModuleFacts:
         self.visit(tree)
@@ -48,6 +50,7 @@ class _Collector(CallsMixin):
             effects=tuple(self.effects),
             definitions=frozenset(self.definitions),
             unknowable=tuple(self.unknowable),
+            clients=tuple(self.client_vars.items()),
         )
 
 
@@ -58,6 +61,11 @@ def collect(
     path: str,
     module_name: str | None,
     local_packages: frozenset[str] = frozenset(),
+    imported_clients: Mapping[str, str] | None = None,
 ) -> ModuleFacts:
-    """Facts of a parsed module: the building block of `analyze_source` and the linter."""
-    return _Collector(text, path, module_name, local_packages).facts(tree)
+    """Facts of a parsed module: the building block of `analyze_source` and the linter.
+
+    `imported_clients`: clients other modules build, by the dotted name the module imports them
+    under (`{"application.db": "flask_sqlalchemy.SQLAlchemy"}`): calls on them at import are
+    effects like calls on the module's own clients (`harness.scaffold.module_facts`)."""
+    return _Collector(text, path, module_name, local_packages, imported_clients or {}).facts(tree)

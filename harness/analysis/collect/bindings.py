@@ -81,6 +81,7 @@ class BindingsMixin(ScopeWalker):
             )
             separator = "" if module.endswith(".") else "."
             self.bind(bound, f"{module}{separator}{alias.name}")
+            self._bound_by_import(bound, f"{module}{separator}{alias.name}")
 
 
     def visit_Global(self, node: ast.Global) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.analysis.collect.scopes import BUILTINS, ScopeWalker, keyword
 from harness.analysis.model import EffectKind, SideEffect
 from harness.analysis.packages import is_stdlib
+from harness.integrations.registry import builds_client, connects
 
 _THREAD_FACTORIES = frozenset(
     {
@@ -87,8 +89,9 @@ _NETWORK_CALLS = frozenset(
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _HTTP_LIBRARIES = frozenset({"requests", "httpx", "httpx2"})
 
-# A third-party callable whose name says it builds a connection or client.  Anything else
-# third-party called at import time is reported as a plain CALL.
+# A third-party callable whose name says it builds a connection or client (for libraries no
+# integration declares; those an integration declares are its `client_constructors`).
+# Anything else third-party called at import time is reported as a plain CALL.
 _CLIENT_NAME = re.compile(
     r"(Client|Consumer|Producer|Session|Connection|Connector|Pool|Engine|Serializer|Deserializer"
     r"|Admin|Channel|Redis|Cluster|Publisher|Subscriber|Broker|Bucket|Resource|Socket|Database)$"
@@ -106,7 +109,10 @@ class _Thread:
 
 
 class EffectsMixin(ScopeWalker):
-    def _start_effects(self) -> None:
+    def _start_effects(self, imported_clients: Mapping[str, str]) -> None:
+        # Clients built by other modules, by the dotted name this one imports them under.
+        self.imported_clients = imported_clients
+        self.client_sources: dict[str, str] = {}  # global imported as a client -> its module
         self.started_call_lines: dict[int, int] = {}
         self.handled_calls: set[int] = set()
         self.started_names: dict[str, int] = {}
@@ -114,6 +120,12 @@ class EffectsMixin(ScopeWalker):
         self.thread_classes: set[str] = set()
         self.client_vars: dict[str, str] = {}  # global bound to a client -> what built it
         self.path_vars: set[str] = set()
+
+    def _bound_by_import(self, name: str, qualified: str) -> None:
+        built_by = self.imported_clients.get(qualified)
+        if built_by is not None and self.at_import_time and not self.class_depth:
+            self.client_vars[name] = built_by
+            self.client_sources[name] = qualified.rpartition(".")[0]
 
     def _class_base(self, name: str, base: ast.expr) -> None:
         qualified = self.qualify(base)
@@ -193,21 +205,18 @@ class EffectsMixin(ScopeWalker):
             qualified = func.id
             self._record_thread(node, qualified, f"{func.id}.run", assigned)
             return
-        if qualified is None:
+        on_imported_client = (
+            isinstance(func, ast.Attribute) and root_name(func.value) in self.client_sources
+        )
+        if qualified is None or on_imported_client:
             if isinstance(func, ast.Attribute):
                 root = root_name(func.value)
                 if root in self.client_vars and func.attr not in ("start", "join"):
-                    self.effects.append(
-                        SideEffect(
-                            EffectKind.CALL,
-                            f"{root}.{func.attr}",
-                            line,
-                            col,
-                            assigned,
-                            detail=f"on the client built as {self.client_vars[root]}",
-                            derived_from=root,
-                        )
-                    )
+                    effect = self._client_call(root, func.attr, line, col, assigned)
+                    # In a class body, a call on a client declares (`id = db.Column(...)` in a
+                    # Flask-SQLAlchemy model); only one that reaches the server is an effect.
+                    if not self.class_depth or effect.kind is EffectKind.NETWORK:
+                        self.effects.append(effect)
                 elif func.attr in _PATH_WRITERS and (
                     root in self.path_vars
                     or (
@@ -253,13 +262,32 @@ class EffectsMixin(ScopeWalker):
         elif self._is_third_party(qualified):
             kind = (
                 EffectKind.CLIENT
-                if _CLIENT_NAME.search(qualified.rsplit(".", 1)[-1])
+                if builds_client(qualified) or _CLIENT_NAME.search(qualified.rsplit(".", 1)[-1])
                 else EffectKind.CALL
             )
             self.effects.append(SideEffect(kind, qualified, line, col, assigned))
             if kind is EffectKind.CLIENT and not self.class_depth:
                 for name in assigned:
                     self.client_vars[name] = qualified
+
+    def _client_call(
+        self, root: str, method: str, line: int, col: int, assigned: tuple[str, ...]
+    ) -> SideEffect:
+        """A method called at import on a client (or an object reached from one): a connection
+        when the client's integration says the method reaches the server at once."""
+        built_by = self.client_vars[root]
+        detail = f"on the client built as {built_by}"
+        if root in self.client_sources:
+            detail += f", imported from {self.client_sources[root]}"
+        return SideEffect(
+            EffectKind.NETWORK if connects(built_by, method) else EffectKind.CALL,
+            f"{root}.{method}",
+            line,
+            col,
+            assigned,
+            detail=detail,
+            derived_from=root,
+        )
 
     def _record_thread(
         self, node: ast.Call, qualified: str, target: str, assigned: tuple[str, ...]

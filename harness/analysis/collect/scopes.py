@@ -211,6 +211,10 @@ class ScopeWalker(FastVisitor):
     def _class_base(self, name: str, base: ast.expr) -> None:
         """Hook for the fact families: class `name` has `base` among its bases."""
 
+    def _bound_by_import(self, name: str, qualified: str) -> None:
+        """Hook for the fact families: `from module import x as name` bound `name` to
+        `qualified` (`module.x`)."""
+
     def _assigned_at_import(self, value: ast.expr, names: tuple[str, ...]) -> None:
         """Hook for the fact families: `names` are assigned `value` (at import time or not)."""
 
