@@ -18,7 +18,15 @@ built), which is what every further service of a session costs. Goal: plugin at 
 Wall time and the process's CPU time are printed side by side (on a shared machine the CPU
 figure moves less).
 
-    .venv/bin/python bench/load_speed.py [--rounds 5]
+`--breakdown` then says where each side's first load goes, from one more pair of processes per
+service with an import hook and the garbage collector's callbacks (which slow both a little, so
+its figures are shares, not the timing above): the time each imported module's own top level
+took (the modules it imports and the collections during it left out), grouped as modules both
+sides import, modules only the plugin imports (the fakes' libraries, by top-level package), the
+harness's own modules, and the cyclic garbage collector; the rest is work outside any import
+(the plugin's reading and deciding, the service's own top level).
+
+    .venv/bin/python bench/load_speed.py [--rounds 5] [--breakdown]
 
 Prints figures and ratios; asserts nothing (speed is not a test).
 """
@@ -32,6 +40,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("current", "history", "usage")
@@ -63,7 +72,83 @@ print(json.dumps({{"first": first, "first_cpu": first_cpu, "again": again}}))
 """
 
 
-def _run(code: str) -> dict[str, float]:
+# Prepended to a side's code by --breakdown: each module's own execution time and the collector's
+# time, by name. The hook wraps CPython's private `importlib._bootstrap._load_unlocked`, the one
+# step every import of a module's code goes through (a bench may lean on CPython; the toolkit
+# does not).
+HOOK = """
+import gc, importlib._bootstrap as _bootstrap, time as _time
+_OWN, _STACK, _GC = {}, [], [0.0, 0.0]
+_load = _bootstrap._load_unlocked
+def _timed(spec):
+    began = _time.perf_counter()
+    _STACK.append(0.0)
+    try:
+        return _load(spec)
+    finally:
+        inner, spent = _STACK.pop(), _time.perf_counter() - began
+        _OWN[spec.name] = _OWN.get(spec.name, 0.0) + spent - inner
+        if _STACK:
+            _STACK[-1] += spent
+_bootstrap._load_unlocked = _timed
+def _collected(phase, info):
+    if phase == "start":
+        _GC[1] = _time.perf_counter()
+    else:
+        spent = _time.perf_counter() - _GC[1]
+        _GC[0] += spent
+        if _STACK:
+            _STACK[-1] += spent
+"""
+# Appended: starts the hook's counting where the clock starts, prints what it counted.
+HOOK_START = "gc.callbacks.append(_collected); _OWN.clear(); _GC[0] = 0.0"
+HOOK_END = """
+gc.callbacks.remove(_collected)
+print(json.dumps({"own": _OWN, "gc": _GC[0]}))
+"""
+
+
+def _with_hook(code: str, clock_starts: str) -> str:
+    """`code` with HOOK counting from the line `clock_starts` on."""
+    assert clock_starts in code, clock_starts
+    return HOOK + code.replace(clock_starts, f"{HOOK_START}\n{clock_starts}", 1) + HOOK_END
+
+
+def breakdown(service: str) -> None:
+    """Print where each side's first load of `service` goes (see the module docstring)."""
+    raw = _run(_with_hook(RAW.format(service=service), "began, began_cpu ="))
+    plugin = _run(_with_hook(PLUGIN.format(service=service), "began, began_cpu ="))
+    shared = set(raw["own"]) & set(plugin["own"])
+    groups: dict[str, float] = {}
+    for name, spent in plugin["own"].items():
+        top = name.partition(".")[0]
+        group = (
+            "imports both sides make" if name in shared
+            else "harness's own modules" if top == "harness"
+            else f"plugin only: {top}"
+        )  # fmt: skip
+        groups[group] = groups.get(group, 0.0) + spent
+    print(f"\n{service}: where the first load goes (ms; hooked processes, so shares only)")
+    print(f"  {'':<46} {'raw':>7} {'plugin':>7}")
+    for label, r, p in (
+        ("whole load", raw["first"], plugin["first"]),
+        ("imports both sides make", sum(raw["own"][n] for n in shared),
+         groups.pop("imports both sides make", 0.0)),
+        ("imports only raw makes", sum(v for n, v in raw["own"].items() if n not in shared),
+         0.0),
+        ("harness's own modules", 0.0, groups.pop("harness's own modules", 0.0)),
+    ):  # fmt: skip
+        print(f"  {label:<46} {r * 1000:>7.1f} {p * 1000:>7.1f}")
+    for label, spent in sorted(groups.items(), key=lambda item: -item[1]):
+        if spent >= 0.00005:
+            print(f"  {label[:46]:<46} {'':>7} {spent * 1000:>7.1f}")
+    print(f"  {'cyclic garbage collector':<46} {raw['gc'] * 1000:>7.1f} {plugin['gc'] * 1000:>7.1f}")
+    rest = [s["first"] - sum(s["own"].values()) - s["gc"] for s in (raw, plugin)]
+    print(f"  {'outside imports (deciding, the service body)':<46} {rest[0] * 1000:>7.1f}"
+          f" {rest[1] * 1000:>7.1f}")
+
+
+def _run(code: str) -> dict[str, Any]:
     # Bytecode cached as Python does by default (a machine may turn it off with
     # PYTHONDONTWRITEBYTECODE): otherwise the plugin side alone compiles the toolkit every time.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -71,12 +156,17 @@ def _run(code: str) -> dict[str, float]:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
         env=env,
     ).stdout  # fmt: skip
-    return json.loads(out.strip().splitlines()[-1])
+    measured: dict[str, Any] = {}
+    for line in out.strip().splitlines():  # the figures, then (with --breakdown) the hook's
+        measured.update(json.loads(line))
+    return measured
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--breakdown", action="store_true",
+                        help="then say where each side's first load goes")  # fmt: skip
     args = parser.parse_args()
     print(
         f"{'service':<9} {'raw (ms)':>9} {'plugin (ms)':>12} {'ratio':>6} {'plugin again (ms)':>18} "
@@ -107,6 +197,9 @@ def main() -> None:
     print(f"median of {args.rounds} fresh processes per side (CPU: the process's own time, which"
           f" other work on the machine affects less); goal: plugin/raw <= 1.5 (worst here"
           f" {max(ratios):.2f}, in CPU {max(cpu_ratios):.2f})")
+    if args.breakdown:
+        for service in SERVICES:
+            breakdown(service)
 
 
 if __name__ == "__main__":
