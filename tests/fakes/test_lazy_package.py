@@ -48,6 +48,12 @@ FILES = {
     "costly.py": "LOADED = True\n",
     "tls.py": "import lazypkg.costly\nimport lazypkg_no_such_dependency\n",
     "tls_ok.py": "import lazypkg.costly\ntry:\n    import lazypkg_no_such_dependency\nexcept ImportError:\n    pass\n",
+    # A line that looks like the first definition inside a string: the header alone cannot be
+    # cut there.
+    "tls_doc.py": 'import lazypkg.costly\nNOTE = """\ndef looks_like_code\n"""\n'
+    "import lazypkg_no_such_dependency\n",
+    # The missing package imported below a definition: not in the header read.
+    "tls_late.py": "import lazypkg.costly\ndef f():\n    pass\nimport lazypkg_no_such_dependency\n",
 }
 
 
@@ -156,6 +162,20 @@ def test_an_import_bound_to_fail_fails_before_importing_what_it_names_first(
         importlib.import_module(
             "lazypkg.tls"
         )  # outside the block: the real import, failing
+
+
+@pytest.mark.parametrize(
+    ("module", "fails_at_once"), [("tls_doc", True), ("tls_late", False)]
+)
+def test_only_the_header_of_a_module_bound_to_fail_is_read(
+    package: Path, module: str, fails_at_once: bool
+) -> None:
+    with failing_at_once(f"lazypkg.{module}"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"lazypkg.{module}")
+    # Failing at once, it failed before its first import; else the real import ran it up to
+    # the missing package.
+    assert ("costly" in _loaded()) is not fails_at_once
 
 
 def test_a_star_importing_init_runs_for_a_name_it_may_bind(
