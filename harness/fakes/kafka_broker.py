@@ -212,6 +212,65 @@ class DrainSession:
         return True
 
 
+class ThreadWatch:
+    """One thread (the test's own) watched for a consumer loop that would wait for ever on a
+    drained log, outside drain mode: what `Broker.watch_thread` and the wire cluster's
+    `watch_thread` hold, and what their consumers ask on each poll (see the module docstring).
+
+    `session` records the `ConsumerWouldHang` raised (`.stop`), even when the loop caught it; a
+    loop that caught it and polls again (a bare `except:`) gets it again, after
+    `on_swallowed(session)` (`.swallowed` says where it was caught): the caller's way out, as
+    that thread cannot be parked (it is the test's)."""
+
+    def __init__(
+        self,
+        ident: int | None = None,
+        *,
+        empty_polls: int = LOOP_EMPTY_POLLS,
+        on_swallowed: Callable[[DrainSession], object] | None = None,
+    ) -> None:
+        self.ident = threading.get_ident() if ident is None else ident
+        self.session = DrainSession(DrainPolicy(empty_polls=empty_polls))
+        self._on_swallowed = on_swallowed
+
+    def caller(self) -> DrainSession | None:
+        """The watch's session when the calling thread is the watched one, else None."""
+        if self.ident != threading.get_ident():
+            return None
+        stop = self.session.stop
+        if isinstance(stop, ConsumerWouldHang) and stop.polled_again_by_its_loop():
+            self.session.caught()  # says where (`swallowed`)
+            if self._on_swallowed is not None:
+                self._on_swallowed(self.session)
+            raise stop  # the loop caught it and polled again: again
+        return self.session
+
+    def empty_poll(self, consumer: object, name: str, *, waits_for_ever: bool) -> None:
+        """Count an empty poll of `consumer` (called `name`) in the watched thread; raise
+        `ConsumerWouldHang` when the poll would wait for ever with nothing left (nothing in that
+        thread can produce while it waits) or at the policy's `empty_polls`-th in a row."""
+        session = self.session
+        empty = session._empty.get(id(consumer), 0) + 1
+        session._empty[id(consumer)] = empty
+        if empty < session.policy.empty_polls and not waits_for_ever:
+            return
+        from harness.threads import legacy_entry, legacy_frame
+
+        raise session.stopped_here(
+            ConsumerWouldHang(
+                name,
+                session.delivered,
+                frame=legacy_frame(),
+                entry=legacy_entry(),
+                empty_polls=None if waits_for_ever else session.policy.empty_polls,
+            )
+        )
+
+    def delivered(self, consumer: object, records: int) -> None:
+        self.session._empty[id(consumer)] = 0
+        self.session.delivered += records
+
+
 class _Partition:
     __slots__ = ("log",)
 
@@ -255,8 +314,7 @@ class Broker:
         self._members: weakref.WeakSet[ConsumerCore] = weakref.WeakSet()
         self._join_order = itertools.count()
         self._drain: DrainSession | None = None
-        # see watch_thread(): (thread, session, on_swallowed)
-        self._watch: tuple[int, DrainSession, Callable[[DrainSession], object] | None] | None = None
+        self._watch: ThreadWatch | None = None  # see watch_thread()
         items = topics.items() if isinstance(topics, Mapping) else ((t, None) for t in topics)
         for name, partitions in items:
             self.create_topic(name, partitions)
@@ -436,36 +494,24 @@ class Broker:
         on_swallowed: Callable[[DrainSession], object] | None = None,
     ) -> Iterator[DrainSession]:
         """Stop a consumer loop in thread `ident` (default: the calling thread, the test's own)
-        that keeps waiting on a drained log, outside drain mode; see the module docstring.
-
-        The session yielded records the `ConsumerWouldHang` raised (`.stop`), even when the
-        loop caught it. A loop that caught it and polls again (a bare `except:`) gets it again,
-        after `on_swallowed(session)` (`.swallowed` says where it was caught): the caller's way
-        out, as that thread cannot be parked (it is the test's).
-        """
-        session = DrainSession(DrainPolicy(empty_polls=empty_polls))
+        that keeps waiting on a drained log, outside drain mode; see the module docstring and
+        `ThreadWatch`, which yields its session."""
+        watch = ThreadWatch(ident, empty_polls=empty_polls, on_swallowed=on_swallowed)
         with self._changed:
             if self._watch is not None:
                 raise RuntimeError("this broker already watches a thread (contexts do not nest)")
-            self._watch = (threading.get_ident() if ident is None else ident, session, on_swallowed)
+            self._watch = watch
         try:
-            yield session
+            yield watch.session
         finally:
             with self._changed:
                 self._watch = None
 
-    def _watching_caller(self) -> DrainSession | None:
-        """The watch session when the calling thread is the watched one (lock held)."""
-        if self._watch is None or self._watch[0] != threading.get_ident():
+    def _watching_caller(self) -> ThreadWatch | None:
+        """The watch when the calling thread is the watched one (lock held)."""
+        if self._watch is None or self._watch.caller() is None:
             return None
-        _, session, on_swallowed = self._watch
-        stop = session.stop
-        if isinstance(stop, ConsumerWouldHang) and stop.polled_again_by_its_loop():
-            session.caught()  # says where (`swallowed`)
-            if on_swallowed is not None:
-                on_swallowed(session)
-            raise stop  # the loop caught it and polled again: again
-        return session
+        return self._watch
 
     @property
     def draining(self) -> DrainSession | None:
@@ -725,7 +771,7 @@ class ConsumerCore:
                 items = self._take(max_records, limit=None)
                 if items:
                     if watch is not None:
-                        self._delivered(watch, items)
+                        watch.delivered(self, sum(isinstance(i, Record) for i in items))
                     return items
                 if watch is not None and not counted:
                     counted = True
@@ -760,24 +806,14 @@ class ConsumerCore:
         session._empty[id(self)] = empty
         return empty >= session.policy.empty_polls
 
-    def _watched_empty_poll(self, watch: DrainSession, *, waits_for_ever: bool) -> None:
-        """In the watched thread (the test's own), outside drain mode: raise `ConsumerWouldHang`
-        on a poll that would wait for ever with nothing left (nothing in that thread can produce
-        while it waits), or on the policy's `empty_polls`-th empty poll in a row."""
-        if not self._empty_poll(watch) and not waits_for_ever:
-            return
-        from harness.threads import legacy_entry, legacy_frame
-
-        self._in_group = False
-        raise watch.stopped_here(
-            ConsumerWouldHang(
-                self.name,
-                watch.delivered,
-                frame=legacy_frame(),
-                entry=legacy_entry(),
-                empty_polls=None if waits_for_ever else watch.policy.empty_polls,
-            )
-        )
+    def _watched_empty_poll(self, watch: ThreadWatch, *, waits_for_ever: bool) -> None:
+        """In the watched thread (the test's own), outside drain mode: see `ThreadWatch`; a
+        consumer stopped there leaves its group, as in drain mode."""
+        try:
+            watch.empty_poll(self, self.name, waits_for_ever=waits_for_ever)
+        except ConsumerWouldHang:
+            self._in_group = False
+            raise
 
     def _rejoin(self) -> None:
         """Back in the group after a stop: partitions restart from the committed offsets."""

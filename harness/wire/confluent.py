@@ -5,7 +5,8 @@ While `clients_on(cluster)` is active, `confluent_kafka.Consumer`, `Deserializin
 every method is the real one) that add only what running a legacy loop inline needs:
 
 * **drain mode**: `poll()`/`consume()` raise `ConsumerStopped` once everything up to the high
-  watermarks is consumed (see `harness.wire.kafka`), instead of blocking;
+  watermarks is consumed (see `harness.wire.kafka`), instead of blocking; in the test's own
+  thread outside drain mode, `ConsumerWouldHang` once a loop keeps polling a drained consumer;
 * **one group join per session**: a consumer built again with the same configuration (a loop
   that builds its consumer inside the thread target) is the one already built, and subscribing
   it again to the same topics keeps its assignment instead of rejoining (a rebalance);
@@ -32,6 +33,7 @@ import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.serialization import SerializationError
 
+from harness.fakes.kafka_broker import ThreadWatch
 from harness.wire.kafka import (
     CONFLUENT_CONSUMER_TIMING,
     LEAVE_TIMEOUT,
@@ -172,6 +174,9 @@ class _WireConsumerMixin:
         cluster = self._wire_cluster
         session = cluster.draining if cluster is not None else None
         if session is None:
+            watch = cluster.watching_caller() if cluster is not None else None
+            if watch is not None:
+                return self._wire_watched_poll(watch, timeout)
             return super().poll() if timeout is None else super().poll(timeout)  # type: ignore[misc]
         deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
         name = self._wire_name
@@ -248,6 +253,9 @@ class _WireConsumerMixin:
         cluster = self._wire_cluster
         session = cluster.draining if cluster is not None else None
         if session is None:
+            watch = cluster.watching_caller() if cluster is not None else None
+            if watch is not None:
+                return self._wire_watched_consume(watch, num_messages, timeout)
             return super().consume(num_messages, -1 if timeout is None else timeout)  # type: ignore[misc]
         deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
         name = self._wire_name
@@ -272,6 +280,39 @@ class _WireConsumerMixin:
                 return messages
             if deadline is not None and time.monotonic() >= deadline:
                 return []
+
+    # -- the test's own thread (see harness.wire.kafka) ---------------------------------------
+
+    def _wire_watched_poll(self, watch: ThreadWatch, timeout: float | None) -> Any:
+        """A poll in the watched thread outside drain mode: the real one, after counting it
+        when the consumer is drained; one that would wait for ever polls in slices meanwhile,
+        so that it stops once drained."""
+        forever = timeout is None or timeout < 0
+        while True:
+            if self._wire_drained():
+                watch.empty_poll(self, self._wire_name, waits_for_ever=forever)
+            message = super().poll(POLL_SLICE if forever else timeout)  # type: ignore[misc]
+            if message is not None:
+                if message.error() is None:
+                    watch.delivered(self, 1)
+                return message
+            if not forever:
+                return None
+
+    def _wire_watched_consume(
+        self, watch: ThreadWatch, num_messages: int, timeout: float | None
+    ) -> list[Any]:
+        """`consume()` as `_wire_watched_poll` polls."""
+        forever = timeout is None or timeout < 0
+        while True:
+            if self._wire_drained():
+                watch.empty_poll(self, self._wire_name, waits_for_ever=forever)
+            messages = super().consume(num_messages, POLL_SLICE if forever else timeout)  # type: ignore[misc]
+            records = sum(1 for m in messages if m.error() is None)
+            if records:
+                watch.delivered(self, records)
+            if messages or not forever:
+                return messages
 
     def _wire_drained(self) -> bool:
         """Consumed everything up to the high watermark of every assigned partition."""

@@ -38,6 +38,12 @@ were delivered. A record whose deserializer raised counts as delivered. Producer
 built are flushed when the block ends, so what they published is on the broker when the test
 reads it.
 
+**The test's own thread.** Outside drain mode, while `watch_thread()` is active (the `legacy`
+fixture switches it on for each test), a wire consumer polled from the watched thread counts its
+polls that find it drained, and raises `harness.fakes.stop.ConsumerWouldHang` on one that would
+wait for ever or on the `LOOP_EMPTY_POLLS`-th in a row, as the in-memory broker's consumers do:
+a `while True: poll()` loop the test calls itself fails the test instead of hanging it.
+
 `close()` leaves the groups and stops the harness's own clients; the broker itself stops then,
 or, while a producer a service built is still alive, with the process (see `close`).
 """
@@ -58,9 +64,10 @@ from harness.fakes.kafka_broker import (
     DrainSession,
     HeadersArg,
     Record,
+    ThreadWatch,
     normalize_headers,
 )
-from harness.fakes.stop import ConsumerStopped, DrainPolicy, StopReason
+from harness.fakes.stop import LOOP_EMPTY_POLLS, ConsumerStopped, DrainPolicy, StopReason
 from harness.wire._librdkafka import MockClusterHandle
 
 # A bound on every blocking call the harness itself makes to the broker: nothing may hang.
@@ -124,6 +131,7 @@ class MockCluster:
         self._lock = threading.RLock()
         self._partitions: dict[str, int] = {}
         self._drain: DrainSession | None = None
+        self._watch: ThreadWatch | None = None  # see watch_thread()
         self._consumers: weakref.WeakSet[Any] = weakref.WeakSet()
         self._producers: weakref.WeakSet[Any] = weakref.WeakSet()
         self._pool: dict[Hashable, Any] = {}
@@ -405,6 +413,36 @@ class MockCluster:
     @property
     def draining(self) -> DrainSession | None:
         return self._drain
+
+    @contextmanager
+    def watch_thread(
+        self,
+        ident: int | None = None,
+        *,
+        empty_polls: int = LOOP_EMPTY_POLLS,
+        on_swallowed: Callable[[DrainSession], object] | None = None,
+    ) -> Iterator[DrainSession]:
+        """Stop a consumer loop in thread `ident` (default: the calling thread, the test's own)
+        that keeps waiting on a drained log, outside drain mode, as the in-memory broker's
+        `watch_thread` does (`harness.fakes.kafka_broker.ThreadWatch`): see the module
+        docstring."""
+        watch = ThreadWatch(ident, empty_polls=empty_polls, on_swallowed=on_swallowed)
+        with self._lock:
+            if self._watch is not None:
+                raise RuntimeError("this cluster already watches a thread (contexts do not nest)")
+            self._watch = watch
+        try:
+            yield watch.session
+        finally:
+            with self._lock:
+                self._watch = None
+
+    def watching_caller(self) -> ThreadWatch | None:
+        """The watch when the calling thread is the watched one, outside drain mode."""
+        watch = self._watch
+        if watch is None or self._drain is not None or watch.caller() is None:
+            return None
+        return watch
 
     def describe(self) -> str:
         """A line for a failure message: where each wire consumer stands."""

@@ -2,7 +2,9 @@
 
 While `clients_on(cluster)` is active, `kafka.KafkaConsumer` is a subclass of the real one that
 adds what `harness.wire.confluent` adds to confluent-kafka's consumers: drain mode (iteration
-and `poll()` raise `ConsumerStopped` once everything up to the high watermarks is consumed), one
+and `poll()` raise `ConsumerStopped` once everything up to the high watermarks is consumed; in
+the test's own thread outside drain mode, `ConsumerWouldHang` once a loop keeps reading a drained
+consumer), one
 group join per session (a consumer built again with the same arguments is the one already in the
 group), topics created before they are subscribed to, and a 10 ms fetch wait and a 1.1 s session
 unless the service set them (two quirks of the mock broker, see
@@ -23,6 +25,7 @@ from typing import Any
 import kafka
 from kafka import TopicPartition
 
+from harness.fakes.kafka_broker import ThreadWatch
 from harness.wire.kafka import (
     KAFKA_PYTHON_API_VERSION,
     KAFKA_PYTHON_CONSUMER_TIMING,
@@ -99,6 +102,9 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
     def __next__(self) -> Any:
         session = self._wire_cluster.draining if self._wire_cluster is not None else None
         if session is None:
+            watch = self._wire_cluster.watching_caller() if self._wire_cluster else None
+            if watch is not None:
+                return self._wire_watched_next(watch)
             return super().__next__()
         self._wire_read_from_test_start()
         name = self._wire_name
@@ -130,9 +136,15 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
     ) -> dict:
         session = self._wire_cluster.draining if self._wire_cluster is not None else None
         if session is None or not update_offsets:  # update_offsets=False: the iterator's own fetch
-            return super().poll(
+            watch = self._wire_cluster.watching_caller() if self._wire_cluster else None
+            if watch is not None and update_offsets and self._wire_drained():
+                watch.empty_poll(self, self._wire_name, waits_for_ever=False)
+            records = super().poll(
                 timeout_ms=timeout_ms, max_records=max_records, update_offsets=update_offsets
             )
+            if watch is not None and update_offsets and records:
+                watch.delivered(self, sum(len(batch) for batch in records.values()))
+            return records
         self._wire_read_from_test_start()
         deadline = time.monotonic() + max(timeout_ms, 0) / 1000
         name = self._wire_name
@@ -156,6 +168,32 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
                 return records
             if time.monotonic() >= deadline:
                 return {}
+
+    def _wire_watched_next(self, watch: ThreadWatch) -> Any:
+        """Iteration in the watched thread outside drain mode (see harness.wire.kafka): the
+        real one, after counting a step that finds the consumer drained; without a
+        `consumer_timeout_ms` such a step would wait for ever, so it iterates in slices
+        meanwhile, and stops once drained."""
+        forever = self.config["consumer_timeout_ms"] == float("inf")
+        while True:
+            if self._wire_drained():
+                watch.empty_poll(self, self._wire_name, waits_for_ever=forever)
+            if not forever:
+                record = super().__next__()  # StopIteration once its own timeout passes
+                watch.delivered(self, 1)
+                return record
+            saved = self.config["consumer_timeout_ms"]
+            self.config["consumer_timeout_ms"] = POLL_SLICE * 1000
+            try:
+                record = super().__next__()
+            except StopIteration:
+                if self._closed:
+                    raise
+                continue
+            finally:
+                self.config["consumer_timeout_ms"] = saved
+            watch.delivered(self, 1)
+            return record
 
     def _wire_read_from_test_start(self) -> None:
         """The harness's offset rule for inline runs (see `harness.fakes.kafka_broker`): a

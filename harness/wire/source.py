@@ -30,7 +30,7 @@ the plugin's plausible values are (`harness.env`); a service's `env` in `[tool.h
 from __future__ import annotations
 
 import atexit
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +196,23 @@ class WireSource:
                 sessions.append(stack.enter_context(cluster.stop_when_drained(**policy)))
             yield _Drained(sessions)
 
+    @contextmanager
+    def watch_thread(
+        self, *, on_swallowed: Callable[[Any], object] | None = None
+    ) -> Iterator[Any]:
+        """The calling thread (the test's own) watched on the fake broker and, once started, on
+        the wire cluster: a consumer loop the test calls itself stops on whichever it reads."""
+        cluster = self.backends.started_cluster
+        with ExitStack() as stack:
+            watches = [
+                stack.enter_context(
+                    self.backends.fake.kafka.watch_thread(on_swallowed=on_swallowed)
+                )
+            ]
+            if cluster is not None:
+                watches.append(stack.enter_context(cluster.watch_thread(on_swallowed=on_swallowed)))
+            yield _Drained(watches)
+
     def describe_consumers(self) -> str:
         cluster = self.backends.started_cluster
         return cluster.describe() if cluster is not None else ""
@@ -206,10 +223,15 @@ class WireSource:
 
 
 class _Drained:
-    """The drain sessions of both brokers, read as one (what `harness.fakes_adapter` reports)."""
+    """The drain (or watch) sessions of both brokers, read as one (what `harness.fakes_adapter`
+    reports, what the `legacy` fixture reads of a loop stopped in the test's thread)."""
 
     def __init__(self, sessions: list[Any]) -> None:
         self._sessions = sessions
+
+    @property
+    def stop(self) -> Any:
+        return next((s.stop for s in self._sessions if s.stop is not None), None)
 
     @property
     def delivered(self) -> int:

@@ -44,6 +44,11 @@ def poll_loop():
     while True:
         for records in consumer.poll(timeout_ms=0).values():
             SEEN.extend(r.value for r in records)
+
+
+def iterate():
+    for message in build():
+        SEEN.append(message.value)
 """
 
 CONFLUENT_RELAY = """
@@ -188,6 +193,46 @@ def test_a_confluent_poll_loop_called_in_the_test_thread_fails_despite_its_excep
             ),
         ]
     )
+
+
+def test_at_the_wire_level_the_real_clients_loops_fail_the_same_way(project: Project) -> None:
+    _project(project).tests(
+        """
+        def test_relay(legacy, kafka):
+            svc = legacy.load("ck", fidelity="wire")
+            kafka.produce("in", b"x")
+            svc.main()
+
+        def test_blocking_poll(legacy, kafka):
+            svc = legacy.load("ck", fidelity="wire")
+            kafka.produce("in", b"x")
+            svc.forever_blocking()
+
+        def test_kafka_python_iteration(legacy, kafka):
+            svc = legacy.load("kp", fidelity="wire")
+            kafka.produce("in", b"x")
+            try:
+                svc.iterate()
+            finally:
+                assert svc.SEEN == [b"x"]  # what was produced first came through
+        """
+    )
+
+    result = project.pytester.runpytest(*INNER_TIMEOUT)
+
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "harness: svc/confluent_relay.py:21 polls a drained topic in the test's own thread,"
+            " 20 empty polls in a row*",
+            "harness: svc/confluent_relay.py:44 consumes a drained topic in the test's own "
+            "thread and would wait for ever*",
+            "harness: svc/kafka_relay.py:36 consumes a drained topic in the test's own "
+            "thread and would wait for ever*",
+        ],
+        consecutive=False,
+    )
+    result.stdout.no_fnmatch_line("*Timeout*")
 
 
 def test_a_loop_whose_caller_catches_the_stop_still_fails_the_test(project: Project) -> None:
