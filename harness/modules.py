@@ -19,6 +19,7 @@ import linecache
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -29,8 +30,12 @@ from harness.errors import LegacyImportError
 from harness.locations import display_path
 
 # A fake tree: given a dotted name under its top-level package, the module object to serve, or
-# LookupError when the fake does not provide that module.
+# LookupError when the fake does not provide that module (`NotServed`: saying why).
 TreeSource = Callable[[str], object]
+
+
+class NotServed(LookupError):
+    """A module a fake refuses to serve, and why (`str(error)`: the reason, shown to the user)."""
 
 PRIVATE_PREFIX = "_harness_legacy_"
 
@@ -119,6 +124,10 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         source, fidelity = entry
         try:
             module = source(fullname)
+        except NotServed as refused:
+            raise IncompleteFakeTree(
+                self._missing_message(fullname, fidelity, str(refused)), name=fullname
+            ) from None
         except LookupError:
             raise IncompleteFakeTree(
                 self._missing_message(fullname, fidelity), name=fullname
@@ -212,12 +221,13 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         self._trees[top] = entry
         return entry
 
-    def _missing_message(self, fullname: str, fidelity: str) -> str:
+    def _missing_message(self, fullname: str, fidelity: str, reason: str = "") -> str:
         top = fullname.partition(".")[0]
         site = _importing_site(self._is_legacy_file)
+        why = f" ({reason})" if reason else ""
         return (
             f"harness: {site}imports {fullname!r}, which the {top!r} fake ({fidelity} level) does "
-            f'not provide. Fix: set fidelity = {{ {top} = "stub" }} for this service (a '
+            f'not provide{why}. Fix: set fidelity = {{ {top} = "stub" }} for this service (a '
             f'MagicMock tree answers every name), or keep_real = ["{top}"] if it imports offline'
         )
 
@@ -308,6 +318,28 @@ def _packages_used_by(modules: Iterable[object]) -> set[str]:
             if isinstance(name, str):
                 used.add(name.partition(".")[0])
     return used
+
+
+def bound_to(modules: Mapping[str, object], packages: Iterable[str]) -> set[str]:
+    """The top-level packages among `modules` (names to modules just imported) whose modules
+    refer to one of `packages`, or to another package so found: imported while `packages` were
+    the real ones, they hold the real clients (Flask-PyMongo's `MongoClient` subclasses the real
+    pymongo's), where the service must get the fakes."""
+    faked = frozenset(packages)
+    by_top: dict[str, list[object]] = {}
+    for name, module in modules.items():
+        top = name.partition(".")[0]
+        if top not in faked:
+            by_top.setdefault(top, []).append(module)
+    with warnings.catch_warnings():  # a deprecated name's module `__getattr__` warns when read
+        warnings.simplefilter("ignore")
+        uses = {top: _packages_used_by(found) - {top} for top, found in by_top.items()}
+    bound = {top for top, used in uses.items() if used & faked}
+    while True:
+        more = {top for top, used in uses.items() if top not in bound and used & bound}
+        if not more:
+            return bound
+        bound |= more
 
 
 class _MissingPackages(importlib.abc.MetaPathFinder):

@@ -28,7 +28,14 @@ What is real and what is not:
   string) when it is first iterated, as a real cursor does at its first fetch. An index key of
   2 is valid MongoDB (any positive number is ascending), so `create_index` only gets pymongo's
   type checks.
-- `AsyncMongoClient`, change streams, sessions and transactions are not faked.
+- Any other submodule (`pymongo.common`, `pymongo.monitoring`: what gridfs, Flask-PyMongo and
+  services import) is the real one when it holds none of pymongo's own client classes, and is
+  refused, naming the class, when it does (`MongoTree`).
+- `Database(client, name, ...)` and `Collection(database, name, ...)` also take pymongo's own
+  signatures (Flask-PyMongo's wrappers subclass them), and `MongoClient.options` is pymongo's
+  `ClientOptions` of what the client was given.
+- `AsyncMongoClient`, change streams, sessions and transactions are not faked. GridFS is
+  `harness.fakes.gridfs`.
 
 Building the tree imports mongomock and the parts of the real pymongo it and the fake use, as
 any import of them does: build it before snapshotting `sys.modules`. Not all of pymongo:
@@ -49,6 +56,7 @@ unique index created at import keeps raising `DuplicateKeyError` in every test.
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 import types
 from collections.abc import Callable
@@ -57,14 +65,15 @@ from typing import TYPE_CHECKING, Any
 from harness.fakes.lazy_package import failing_at_once, without_init
 from harness.fakes.tree import ModuleTree, bind, new_module
 from harness.fidelity import Fidelity
-from harness.modules import real_package
+from harness.modules import NotServed, real_package
 
 if TYPE_CHECKING:
     from harness.fakes.backends import Backends
 
 TOP_LEVEL = "pymongo"
 
-# Real submodules served as they are (their classes are what mongomock raises or returns).
+# Real submodules in the tree from the start (their classes are what mongomock raises or
+# returns); any other real submodule is served when asked for, by the rule of `MongoTree`.
 REAL_SUBMODULES = (
     "pymongo.errors",
     "pymongo.results",
@@ -153,6 +162,7 @@ class MongoClientBase:
             TOP_LEVEL, "MongoClient", {"host": host, "port": port, **kwargs}
         )
         kwargs.pop("_store", None)
+        self._harness_given = (host, dict(kwargs))
         super().__init__(
             _without_srv(host), port, *args, _store=self._backends.mongo._server, **kwargs
         )  # type: ignore[call-arg]
@@ -162,6 +172,31 @@ class MongoClientBase:
         database = super().get_database(*args, **kwargs)  # type: ignore[misc]
         database.__class__ = self._database_class
         return database
+
+    @property
+    def options(self) -> Any:
+        """pymongo's `ClientOptions` of the options the client was given, in its URI or as
+        keywords (mongomock has none; `GridFSBucket` reads its `timeout`). Options pymongo
+        would refuse are left out: mongomock took the client as it was."""
+        from pymongo import common, uri_parser
+        from pymongo.client_options import ClientOptions
+        from pymongo.errors import PyMongoError
+
+        host, given = self._harness_given
+        options = common._CaseInsensitiveDictionary()
+        for uri in host if isinstance(host, (list, tuple)) else [host]:
+            if isinstance(uri, str) and "://" in uri:
+                try:
+                    options.update(uri_parser.parse_uri(_without_srv(uri))["options"])
+                except (PyMongoError, ValueError):
+                    pass
+        for key, value in given.items():
+            try:
+                name, valid = common.validate(key, value)
+            except (PyMongoError, ValueError, TypeError):
+                continue
+            options[name] = valid
+        return ClientOptions(None, None, None, options)  # type: ignore[arg-type]
 
 
 # -- Sort and index specifications checked as pymongo and the server check them --------------
@@ -212,11 +247,45 @@ class CursorChecks:
             self._factory = refuse
 
 
+# -- pymongo's constructors ----------------------------------------------------------------
+# mongomock builds its databases and collections with its own signatures (the store as third
+# argument); code subclassing pymongo's classes (Flask-PyMongo's `Database(client, name)` and
+# `Collection(db, name)` wrappers) calls pymongo's. Written by hand: these accept both.
+
+
 class CollectionChecks:
     """Mixin for the tree's `Collection`: pymongo's checks on `find(sort=)` and index keys."""
 
     _cursor_class: type
     _helpers: types.ModuleType  # the real pymongo.helpers_shared, bound at build time
+
+    def __init__(self, database: Any, name: str, *args: Any, **kwargs: Any) -> None:
+        if "_db_store" not in kwargs:  # pymongo's (database, name, create, codec_options, ...)
+            given = dict(
+                zip(
+                    ("create", "codec_options", "read_preference", "write_concern",
+                     "read_concern", "session"),
+                    args,
+                )
+            )  # fmt: skip
+            given.update(kwargs)
+            if given.pop("session", None) is not None:
+                raise NotImplementedError("Collection(session=...) is not supported by mongomock")
+            if given.pop("create", False):
+                database.create_collection(name)
+            kwargs = {
+                key: given.pop(key)
+                for key in ("codec_options", "read_preference", "write_concern", "read_concern")
+                if key in given
+            }
+            args = ()
+            kwargs["_db_store"] = database._store
+        super().__init__(database, name, *args, **kwargs)  # type: ignore[call-arg]
+
+    @property
+    def _Collection__database(self) -> Any:
+        """pymongo's private name of `database`, which Flask-PyMongo's `Collection` reads."""
+        return self.database  # type: ignore[attr-defined]
 
     def find(self, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
         if sort is not None:
@@ -241,10 +310,94 @@ class DatabaseChecks:
 
     _collection_class: type
 
+    def __init__(self, client: Any, name: str, *args: Any, **kwargs: Any) -> None:
+        if "_store" not in kwargs:  # pymongo's (client, name, codec_options, read_preference, ...)
+            given = dict(
+                zip(("codec_options", "read_preference", "write_concern", "read_concern"), args)
+            )
+            given.update(kwargs)
+            given.pop("write_concern", None)  # as mongomock's get_database: taken, not used
+            args, kwargs = (), {**given, "_store": client._store[name]}
+        super().__init__(client, name, *args, **kwargs)  # type: ignore[call-arg]
+
     def get_collection(self, *args: Any, **kwargs: Any) -> Any:
         collection = super().get_collection(*args, **kwargs)  # type: ignore[misc]
         collection.__class__ = self._collection_class
         return collection
+
+
+class MongoTree(ModuleTree):
+    """The fake's modules, and pymongo's other submodules served real when they are safe.
+
+    A service (or a library it imports: Flask-PyMongo, gridfs) may import any of pymongo's
+    submodules: `pymongo.common`'s validators, `pymongo.monitoring`'s listeners, `pymongo.
+    server_api`. Such a module is imported for real (outside the scope, as the fake's own
+    imports are) and served as it is when none of its names is one of pymongo's own client
+    classes, the ones the fake replaces (`MongoClient`, `Database`, `Collection`, `Cursor`), a
+    subclass of one, or a pymongo module holding one: then it opens no connection of its own,
+    and what it hands out works with the fake's clients. A module that does hold one
+    (`pymongo.synchronous.collection`, `pymongo.encryption`) would build clients on the real
+    driver: refused, saying which class (`NotServed`)."""
+
+    def __init__(
+        self,
+        modules: dict[str, types.ModuleType],
+        package: types.ModuleType,
+        clients: tuple[type, ...],
+    ) -> None:
+        super().__init__(TOP_LEVEL, Fidelity.FAKE, modules)
+        self._package = package  # the real pymongo (or its stand-in without `__init__`)
+        self._clients = frozenset(cls.__name__ for cls in clients)
+        self._refused: dict[str, str] = {}
+
+    def module(self, name: str) -> types.ModuleType:
+        if name in self._modules or not name.startswith(TOP_LEVEL + "."):
+            return super().module(name)
+        if name in self._refused:
+            raise NotServed(self._refused[name])
+        import importlib
+
+        try:
+            with real_package(TOP_LEVEL, self._package):
+                module = importlib.import_module(name)
+        except ImportError:
+            return super().module(name)  # no such module: refused as any name not served
+        held = self._client_class_in(module)
+        if held is not None:
+            self._refused[name] = (
+                f"it holds pymongo's own client class {held}, which would connect to a real "
+                "server; the fake's clients are MongoClient, Database, Collection and Cursor "
+                "from pymongo, pymongo.mongo_client, pymongo.database, pymongo.collection and "
+                "pymongo.cursor"
+            )
+            raise NotServed(self._refused[name])
+        self._modules[name] = module
+        return module
+
+    __getitem__ = module
+
+    def _client_class_in(self, module: types.ModuleType) -> str | None:
+        """`module.Name` of a real client class `module` holds (one it defines first), or None
+        (a package's own submodules are asked about when they are imported, not with it)."""
+        held = []
+        for value in list(vars(module).values()):
+            if isinstance(value, types.ModuleType):
+                own = value.__name__.startswith(module.__name__ + ".")
+                if own or not value.__name__.startswith(TOP_LEVEL + "."):
+                    continue
+            inner = (
+                list(vars(value).values()) if isinstance(value, types.ModuleType) else [value]
+            )
+            for candidate in inner:
+                if not isinstance(candidate, type):
+                    continue
+                if any(
+                    cls.__name__ in self._clients and cls.__module__.startswith(TOP_LEVEL)
+                    for cls in candidate.__mro__
+                ):
+                    held.append(candidate)
+        held.sort(key=lambda cls: cls.__module__ != module.__name__)
+        return f"{held[0].__module__}.{held[0].__qualname__}" if held else None
 
 
 def _without_srv(host: Any) -> Any:
@@ -416,4 +569,4 @@ def build_tree(backends: Backends) -> ModuleTree:
     }
     for name in REAL_SUBMODULES:
         modules[name] = importlib.import_module(name)
-    return ModuleTree(TOP_LEVEL, level, modules)
+    return MongoTree(modules, sys.modules[TOP_LEVEL], (MongoClient, Database, Collection, Cursor))

@@ -1,8 +1,9 @@
-"""MongoDB: `pymongo`, served by mongomock.
+"""MongoDB: `pymongo` (and its file store, `gridfs`), served by mongomock.
 
 | level  | what serves it                                                                  |
 |--------|---------------------------------------------------------------------------------|
-| `fake` | a `pymongo`-shaped tree whose clients share one mongomock store, whatever host  |
+| `fake` | a `pymongo`-shaped tree whose clients share one mongomock store, whatever host; |
+|        | `gridfs`: the real package in a copy of its own that accepts those databases    |
 | `wire` | none: no MongoDB server runs in-process, so the `fake` level is used (noted)    |
 
 Fixture `mongo` (`harness.fixtures.MongoFixture`). Before each test the store is back to its
@@ -26,7 +27,7 @@ def _store(options: Mapping[str, Any]) -> Any:
 
 INTEGRATION = Integration(
     name="mongo",
-    packages=("pymongo",),
+    packages=("pymongo", "gridfs"),
     providers={
         Fidelity.FAKE: {
             "pymongo": Provider(
@@ -34,7 +35,13 @@ INTEGRATION = Integration(
                 Fidelity.FAKE,
                 "harness.fakes.mongo:build_tree",
                 description="mongomock on a shared in-memory store, real pymongo.errors",
-            )
+            ),
+            "gridfs": Provider(
+                "gridfs",
+                Fidelity.FAKE,
+                "harness.fakes.gridfs:build_tree",
+                description="the real gridfs over the fake's databases (mongomock's GridFS)",
+            ),
         }
     },
     backends=(

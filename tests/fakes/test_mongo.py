@@ -84,6 +84,60 @@ def test_any_uri_is_accepted_without_network(pm: Tree, backends: Backends) -> No
     assert hosts[0].startswith("mongodb+srv://")
 
 
+def test_pure_real_submodules_are_served_and_client_ones_refused_saying_which_class(
+    pm: Tree,
+) -> None:
+    import pymongo.common
+    import pymongo.server_api
+
+    from harness.modules import NotServed
+
+    assert pm["common"] is pymongo.common  # what gridfs and Flask-PyMongo import
+    assert pm["server_api"].ServerApi is pymongo.server_api.ServerApi
+    assert pm["common"] in {pm.tree.module(n) for n in pm.tree.names()}
+    with pytest.raises(NotServed, match=r"class pymongo\.synchronous\.collection\.Collection,"):
+        pm["synchronous.collection"]
+    with pytest.raises(NotServed, match="client class"):  # asked again: the same answer
+        pm["synchronous.collection"]
+    with pytest.raises(NotServed, match=r"pymongo\.synchronous\.\w+\.(MongoClient|Database)"):
+        pm["encryption"]  # builds its key vault's MongoClient: refused
+    with pytest.raises(KeyError, match="has no module 'pymongo.no_such_module'"):
+        pm["no_such_module"]
+
+
+def test_subclasses_built_with_pymongos_own_signatures_share_the_store(
+    pm: Tree, backends: Backends
+) -> None:
+    class Database(pm["database"].Database):  # as Flask-PyMongo's wrappers are
+        pass
+
+    class Collection(pm["collection"].Collection):
+        pass
+
+    client = pm.MongoClient("mongodb://mongo:27017/")
+    database = Database(client, "shop", None, None)  # (client, name, codec_options, read_pref.)
+    items = Collection(database, "items")
+    items.insert_one({"name": "pen"})
+    Collection(database, "orders", True)  # create=True: created now, as pymongo does
+
+    view = backends.mongo.client()["shop"]
+    assert [d["name"] for d in view["items"].find()] == ["pen"]
+    assert sorted(view.list_collection_names()) == ["items", "orders"]
+    assert items._Collection__database is database  # pymongo's private name Flask-PyMongo reads
+    with pytest.raises(NotImplementedError, match="session"):
+        Collection(database, "items", session=object())
+    with pytest.raises(pymongo.errors.OperationFailure):  # still the fake's checked cursor
+        list(items.find().sort("name", 2))
+
+
+def test_client_options_are_pymongos_from_uri_and_keywords(pm: Tree) -> None:
+    client = pm.MongoClient("mongodb://mongo:27017/?timeoutMS=250", connect=False, w=1)
+
+    assert client.options.timeout == 0.25
+    assert client.options.write_concern.document == {"w": 1}
+    assert pm.MongoClient("mongo", 27017, notAnOption=1).options.timeout is None
+
+
 def test_reset_returns_to_the_baseline_and_keeps_its_indexes(pm: Tree, backends: Backends) -> None:
     positions = _positions(pm)
     positions.create_index("identifier", unique=True)
@@ -131,7 +185,10 @@ try:
 except sys.modules["pymongo.errors"].DuplicateKeyError:
     pass
 assert tree.module("pymongo.errors") is sys.modules["pymongo.errors"]
+# Other real submodules are served without the driver's client layer either.
+assert tree.module("pymongo.monitoring").CommandListener.__module__ == "pymongo.monitoring"
 assert "pymongo.asynchronous.mongo_client" not in sys.modules
+assert "pymongo.synchronous.mongo_client" not in sys.modules
 # Names only the real __init__ defines, and the async client, resolve when asked for.
 assert fake.timeout(1).__class__.__name__ == "_TimeoutContext"
 import pymongo
