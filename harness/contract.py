@@ -58,6 +58,7 @@ from harness.modules import (
     FakeTreeFinder,
     IncompleteFakeTree,
     TreeSource,
+    bound_to,
     import_file,
     import_real,
     private_names,
@@ -630,13 +631,16 @@ def _preimport_real_modules(
     suite importing them would load a second copy (two `flask`s, two classes for one name; an
     extension module may refuse to load twice). Under the network guard: a real package that
     connects when imported is refused here too. Failures are left for the import under the
-    contract to report, with the legacy line.
+    contract to report, with the legacy line. A package whose modules turn out to use a faked
+    package (Flask-PyMongo, built on pymongo) is taken back out, with the packages that use it:
+    imported under the contract, it is built on the fake.
     """
     local = {
         entry.stem if entry.suffix == ".py" else entry.name
         for directory in {path.parent, root}
         for entry in directory.iterdir()
     } | set(own_above)
+    taken_back: set[str] = set()
     with NETWORK_GUARD.scope(on_refusal=lambda refusal: None):
         for binding in facts.imports:
             name = binding.module
@@ -646,13 +650,22 @@ def _preimport_real_modules(
                 or name.startswith(".")
                 or top in faked
                 or top in local
+                or top in taken_back
                 or name in sys.modules
             ):
                 continue
+            before = set(sys.modules)
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001, S112  reported, with its line, by the import under the contract
                 continue
+            finally:
+                new = {n: m for n, m in list(sys.modules.items()) if n not in before}
+                bound = bound_to(new, faked)
+                for module_name in new:
+                    if module_name.partition(".")[0] in bound:
+                        del sys.modules[module_name]
+                taken_back |= bound
 
 
 def _is_under(filename: str | None, directory: Path) -> bool:

@@ -79,6 +79,16 @@ class _StubBase(MagicMock):
 
     _harness_fresh_like = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The stubbed class's own arguments (`super().__init__(uri, connect=False)` in a class
+        # derived from a stubbed client): a mock would take the first as its spec.
+        super().__init__(**kwargs)
+
+    def _get_child_mock(self, **kwargs: Any) -> MagicMock:
+        # Its attributes and results are plain stub mocks: mock builds them as `type(self)(...)`,
+        # which would call the derived class's own `__init__`.
+        return _StubMock(**kwargs)
+
 
 # Shown as what it is to the code and the test: a MagicMock (`<MagicMock name='psycopg2.connect()'
 # ...>`, `type(x).__name__`); `isinstance(x, MagicMock)` holds as for any subclass.
