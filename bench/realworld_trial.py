@@ -98,6 +98,13 @@ TRIALS = (
     Trial("imhireki/ecommerce", "89d5fae", "core/celery.py",
           "Django settings and a Celery app at import, a task defined on it",
           requirements="requirements.txt"),
+    Trial("fyndiq/confluent_kafka_helpers", "625b34f", "confluent_kafka_helpers/producer.py",
+          "a library: its package `__init__` installs SIGTERM and SIGINT handlers; its `AvroProducer` "
+          "subclasses `confluent_kafka.avro`'s, its registry helper wraps `CachedSchemaRegistryClient` "
+          "and `MessageSerializer`"),
+    Trial("saabeilin/kafkian", "e0f5107", "kafkian/producer.py",
+          "a library: its producer wraps `confluent_kafka.cimpl.Producer`; its Avro serde subclasses "
+          "`confluent_kafka.avro`'s `MessageSerializer` and uses its `ContextStringIO`"),
 )
 
 TEST = '''

@@ -463,14 +463,16 @@ class KafkaFixture:
 
     Producing::
 
-        kafka.produce(topic, value, key=None, *, schema=None, headers=None, partition=None)
+        kafka.produce(topic, value, key=None, *, schema=None, key_schema=None, headers=None,
+                      partition=None)
 
     `value`: a dict/list (JSON-encoded, UTF-8), `str` (UTF-8), `bytes` (as is) or None (a
     tombstone). With `schema` (an Avro schema as JSON text, a dict, or the path of an `.avsc`
     file), the value is Avro-encoded in the Confluent wire format and the schema registered under
-    `<topic>-value`, as a `SerializingProducer` with an `AvroSerializer` would.
-    `kafka.use_schema(topic, schema)` makes it the default for that topic in this test.
-    `key`: str (UTF-8) or bytes. Returns the stored record.
+    `<topic>-value`, as a `SerializingProducer` with an `AvroSerializer` (or an `AvroProducer`)
+    would. `kafka.use_schema(topic, schema)` makes it the default for that topic in this test.
+    `key`: str (UTF-8) or bytes; with `key_schema`, any value Avro-encoded under `<topic>-key`
+    (what an `AvroConsumer` decodes). Returns the stored record.
 
     Reading what the services published (oldest first)::
 
@@ -478,8 +480,9 @@ class KafkaFixture:
         kafka.messages(topic) -> list[KafkaMessage]      # key, value, headers, offsets, decoded
         kafka.records(topic) -> list[Record]             # raw bytes, as stored
 
-    Decoding: Confluent-framed Avro with the writer schema from the registry (and `schema` as
-    the reader schema when given); otherwise JSON when it parses; otherwise text; else bytes.
+    Decoding, of values and keys alike: Confluent-framed Avro with the writer schema from the
+    registry (and, for values, `schema` as the reader schema when given); otherwise JSON when it
+    parses; otherwise text; else bytes.
     `kafka.broker` and `kafka.registry` are the underlying fakes. Topics are emptied before each
     test.
     """
@@ -514,12 +517,15 @@ class KafkaFixture:
         self,
         topic: str,
         value: Any,
-        key: str | bytes | None = None,
+        key: Any = None,
         *,
         schema: Schema | None = None,
+        key_schema: Schema | None = None,
         headers: Mapping[str, str | bytes | None] | None = None,
         partition: int | None = None,
     ) -> Record:
+        if key is not None and key_schema is not None:
+            key = self.registry.encode(_schema_text(key_schema), key, subject=f"{topic}-key")
         schema_text = _schema_text(schema) if schema is not None else self._schemas.get(topic)
         if value is None:
             payload = None
@@ -546,7 +552,7 @@ class KafkaFixture:
                 topic=record.topic,
                 partition=record.partition,
                 offset=record.offset,
-                key=_decode_plain(record.key),
+                key=self._decode(record.key, None),
                 value=self._decode(record.value, reader),
                 headers=dict(record.headers or ()),
                 timestamp=record.timestamp,

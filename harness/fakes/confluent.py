@@ -4,7 +4,9 @@
 `.serialization`, `.error`, `.serializing_producer`, `.deserializing_consumer`, `.admin`,
 `.schema_registry`, `.schema_registry.error`, `.schema_registry.schema_registry_client`,
 `.schema_registry.avro`) whose client classes are bound to `backends.kafka`,
-`backends.schema_registry` and `backends.clients`. Nothing is put in `sys.modules` here.
+`backends.schema_registry` and `backends.clients`, and the legacy `.avro` package (the installed
+one's own code over these modules, built when first imported: `harness.fakes.confluent_avro`).
+Nothing is put in `sys.modules` here.
 
 What the clients do, as the real ones (confluent-kafka 2.16.0, checked against librdkafka's
 mock cluster):
@@ -29,8 +31,8 @@ mock cluster):
   for error events; `DeserializingConsumer.consume()` raises `NotImplementedError`.
 - The Schema Registry client and Avro serdes: see `harness.fakes.schema_registry`.
 
-Not imitated: transactions, `AdminClient` beyond create/delete/list topics, the legacy
-`confluent_kafka.avro` package, JSON Schema and Protobuf serdes, statistics callbacks, the
+Not imitated: transactions, `AdminClient` beyond create/delete/list topics, JSON Schema and
+Protobuf serdes, statistics callbacks, the
 value checks of most configuration properties, and the special messages for the names
 librdkafka knows but refuses (`opaque`, `dr_cb`, `ssl.truststore.location`, ...).
 
@@ -67,6 +69,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
+from harness.fakes import confluent_avro
 from harness.fakes import confluent_types as types_
 from harness.fakes import schema_registry as sr
 from harness.fakes._kafka_error_codes import code
@@ -263,7 +266,9 @@ class ProducerBase:
     def __init__(self, conf: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         conf = _conf_dict(conf, kwargs)
         if "_harness_recorded" not in self.__dict__:
-            self._backends.clients.record(TOP_LEVEL, type(self).__name__, conf)
+            self._backends.clients.record(
+                TOP_LEVEL, type(self).__name__, conf, skip=confluent_avro.is_package_file
+            )
         _check_property_names(conf, PRODUCER_PROPERTIES)
         callback = conf.get("on_delivery")
         if callback is not None and not callable(callback):
@@ -421,7 +426,9 @@ class ConsumerBase:
     def __init__(self, conf: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         conf = _conf_dict(conf, kwargs)
         if "_harness_recorded" not in self.__dict__:
-            self._backends.clients.record(TOP_LEVEL, type(self).__name__, conf)
+            self._backends.clients.record(
+                TOP_LEVEL, type(self).__name__, conf, skip=confluent_avro.is_package_file
+            )
         group = conf.get("group.id")
         if not group:
             raise ValueError("Failed to create consumer: group.id must be set")
@@ -966,4 +973,9 @@ def build_tree(backends: Backends) -> ModuleTree:
             level=level,
         ),
     }
-    return ModuleTree(TOP_LEVEL, level, modules)
+    return ModuleTree(
+        TOP_LEVEL,
+        level,
+        modules,
+        lazy={confluent_avro.PACKAGE: lambda: confluent_avro.build(modules, backends)},
+    )

@@ -425,9 +425,30 @@ def _answer_requests(router: HttpRouter, request: Any) -> Any:
     return (reply.status, dict(reply.headers), reply.body)
 
 
+# URL prefixes of the harness's own loopback servers for other systems, which clients reach over
+# HTTP: the wire level's Schema Registry, which the legacy `CachedSchemaRegistryClient` calls
+# through `requests`. A service whose Kafka is at `wire` and its HTTP at `fake` reaches them: they
+# are its Kafka backend, not an HTTP backend the test scripts.
+_PASS_THROUGH: set[str] = set()
+
+
+def pass_through(prefix: str) -> None:
+    """Let requests to `prefix` reach the network (a harness loopback server) at level `fake`."""
+    _PASS_THROUGH.add(prefix)
+
+
+def stop_passing_through(prefix: str) -> None:
+    _PASS_THROUGH.discard(prefix)
+
+
+def _passes_through(url: str) -> bool:
+    return any(url.startswith(prefix) for prefix in list(_PASS_THROUGH))
+
+
 @contextlib.contextmanager
 def activate_requests(backends: Backends) -> Iterator[Any]:
-    """Answer every `requests` call from `backends.http` while active."""
+    """Answer every `requests` call from `backends.http` while active (but those to the
+    harness's own loopback servers, see `pass_through`)."""
     if "responses" not in sys.modules:
         # responses imports PyYAML (most of what importing it costs) only to read files of
         # recorded responses (`_add_from_file`), which the harness never does: yaml stands in
@@ -437,7 +458,11 @@ def activate_requests(backends: Backends) -> Iterator[Any]:
 
     router = backends.http
     mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-    pattern = re.compile(r".*")
+    passing = sorted(_PASS_THROUGH)
+    for prefix in passing:
+        mock.add_passthru(prefix)
+    # The callbacks match first: what passes through must not match them.
+    pattern = re.compile("".join(f"(?!{re.escape(prefix)})" for prefix in passing) + ".*")
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
         mock.add_callback(
             method, pattern, callback=lambda r: _answer_requests(router, r), content_type=None
@@ -489,6 +514,8 @@ _httpx_mock: Any = None
 
 def _httpx_side_effect(request: Any) -> Any:
     scopes = _HTTPX_SCOPES
+    if scopes and _passes_through(str(request.url)):
+        return request
     if scopes:
         return _answer_httpx(scopes[-1], request)
     mocker = getattr(_httpx_mock, "Mocker", None)

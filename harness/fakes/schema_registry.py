@@ -177,6 +177,8 @@ class SchemaRegistry:
     ) -> RegisteredSchema:
         """Register (idempotently) and return the subject's version of the schema."""
         identity = (schema_type or "AVRO", _canonical(schema_str))
+        if identity[0] == "AVRO":
+            schema_str = normalize_schema_str(schema_str)  # JSON, as the registry keeps it
         with self._lock:
             stored = self._by_identity.get(identity)
             if stored is None:

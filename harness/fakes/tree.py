@@ -2,7 +2,9 @@
 
 A `ModuleTree` maps full dotted module names to module objects built by a provider for one
 state (`harness.fakes.backends.Backends`). The plugin's meta-path finder asks it
-`tree.serves(name)` and `tree.module(name)`; nothing here touches `sys.modules`.
+`tree.serves(name)` and `tree.module(name)`; nothing here touches `sys.modules`. A subtree may
+be built on first request instead (`lazy`: the legacy `confluent_kafka.avro`, the real
+package's own code run over the fake, which only the services importing it should pay for).
 
 `ClientLog` records every client a fake builds (library, class, configuration, and the file and
 line of the code that built it, outside the fakes and the import machinery), so that the import
@@ -26,40 +28,83 @@ FIDELITY_ATTRIBUTE = "__harness_fidelity__"
 _FAKES_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+# Builds a subtree on first request: its modules by full dotted name (`harness.modules.NotServed`
+# when it cannot be built here).
+SubtreeBuilder = Callable[[], Mapping[str, types.ModuleType]]
+
+
 class ModuleTree:
-    """A fixed set of module objects for one top-level package, linked parent to child."""
+    """A set of module objects for one top-level package, linked parent to child.
+
+    `lazy`: subtrees built on first request, by the name of their root package (every name at
+    or under that root is asked of its builder, once)."""
 
     def __init__(
-        self, top_level: str, level: Fidelity, modules: Mapping[str, types.ModuleType]
+        self,
+        top_level: str,
+        level: Fidelity,
+        modules: Mapping[str, types.ModuleType],
+        *,
+        lazy: Mapping[str, SubtreeBuilder] | None = None,
     ) -> None:
-        for name in modules:
+        for name in [*modules, *(lazy or {})]:
             if name != top_level and not name.startswith(top_level + "."):
                 raise ValueError(f"{name!r} is outside the {top_level!r} package")
         self.top_level = top_level
         self.level = level
         self._modules = dict(modules)
+        self._lazy = dict(lazy or {})
+        self._lock = threading.Lock()
+        self._link(self._modules)
+
+    def _link(self, modules: Mapping[str, types.ModuleType]) -> None:
         # A package's submodules are attributes of it, as after a real import of the package.
-        for name, module in self._modules.items():
+        for name, module in modules.items():
             parent, _, child = name.rpartition(".")
             if parent in self._modules and not hasattr(self._modules[parent], child):
                 setattr(self._modules[parent], child, module)
 
     def names(self) -> frozenset[str]:
-        """Every full dotted module name this tree serves."""
-        return frozenset(self._modules)
+        """Every full dotted module name this tree serves (of a lazy subtree not built yet, its
+        root)."""
+        return frozenset(self._modules) | frozenset(self._lazy)
 
     def serves(self, name: str) -> bool:
-        return name in self._modules
+        return name in self._modules or self._lazy_root(name) is not None
 
     def module(self, name: str) -> types.ModuleType:
-        try:
-            return self._modules[name]
-        except KeyError:
-            served = ", ".join(sorted(self._modules))
-            raise KeyError(
-                f"the {self.level} {self.top_level!r} fake has no module {name!r} "
-                f"(it serves: {served})"
-            ) from None
+        found = self._modules.get(name)
+        if found is not None:
+            return found
+        root = self._lazy_root(name)
+        if root is not None:
+            self._build(root)
+            found = self._modules.get(name)
+            if found is not None:
+                return found
+        served = ", ".join(sorted(self._modules))
+        raise KeyError(
+            f"the {self.level} {self.top_level!r} fake has no module {name!r} "
+            f"(it serves: {served})"
+        )
+
+    def _lazy_root(self, name: str) -> str | None:
+        return next(
+            (root for root in self._lazy if name == root or name.startswith(root + ".")), None
+        )
+
+    def _build(self, root: str) -> None:
+        with self._lock:
+            builder = self._lazy.get(root)
+            if builder is None:  # built meanwhile
+                return
+            built = dict(builder())
+            for name in built:
+                if name != root and not name.startswith(root + "."):
+                    raise ValueError(f"{name!r} is outside the lazy subtree {root!r}")
+            self._modules.update(built)
+            del self._lazy[root]
+            self._link(built)
 
     __getitem__ = module
     __contains__ = serves

@@ -20,17 +20,21 @@ every method is the real one) that add only what running a legacy loop inline ne
 
 A service imports these names at import time (`from confluent_kafka import Consumer`), which is
 why the classes are swapped on the real module around the import and each test, not in
-`sys.modules`: the real package is imported, nothing is faked.
+`sys.modules`: the real package is imported, nothing is faked. The legacy
+`confluent_kafka.avro` (`AvroProducer`, `AvroConsumer`) gets the same behaviour, its registry
+client (`CachedSchemaRegistryClient`, over requests) the loopback registry's URL.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import confluent_kafka
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition, cimpl
 from confluent_kafka.serialization import SerializationError
 
 from harness.fakes.kafka_broker import ThreadWatch
@@ -398,10 +402,12 @@ class _WireProducerMixin:
             self._wire_cluster = cluster
             cluster.attach_producer(self)
 
-    def produce(self, topic: str, *args: Any, **kwargs: Any) -> None:
+    def produce(self, *args: Any, **kwargs: Any) -> None:
+        # The topic by position or by name (AvroProducer.produce takes keywords only).
+        topic = args[0] if args else kwargs.get("topic")
         if self._wire_cluster is not None and isinstance(topic, str):
             self._wire_cluster.create_topic(topic)
-        super().produce(topic, *args, **kwargs)  # type: ignore[misc]
+        super().produce(*args, **kwargs)  # type: ignore[misc]
 
 
 class WireProducer(_WireProducerMixin, confluent_kafka.Producer):
@@ -423,6 +429,46 @@ _CLIENTS = ClientSwap(
 )
 
 
-def clients_on(cluster: MockCluster) -> AbstractContextManager[None]:
-    """Hand out wire clients bound to `cluster` from `confluent_kafka` while active (nests)."""
-    return _CLIENTS.clients_on(cluster)
+@contextmanager
+def clients_on(cluster: MockCluster) -> Iterator[None]:
+    """Hand out wire clients bound to `cluster` from `confluent_kafka` while active (nests), the
+    legacy `confluent_kafka.avro`'s included (see `_legacy_avro_over_wire_clients`)."""
+    with _CLIENTS.clients_on(cluster), _legacy_avro_over_wire_clients():
+        yield
+
+
+AVRO = "confluent_kafka.avro"
+
+
+@contextmanager
+def _legacy_avro_over_wire_clients() -> Iterator[None]:
+    """The legacy package's `AvroProducer` and `AvroConsumer` subclass `confluent_kafka.Producer`
+    and `Consumer` as they were when it was imported, and its own code names them by their
+    global names (`super(AvroProducer, self)`), so a subclass cannot be swapped in for them.
+    Imported while the wire clients are out, they derive from those: so a copy imported before
+    (the contract's import of the real modules a service imports, a conftest's) is set aside
+    while they are out, and legacy code importing the package then gets a copy of its own,
+    which it keeps."""
+    module = sys.modules.get(AVRO)
+    producer = getattr(module, "AvroProducer", None)
+    if not (
+        isinstance(producer, type)
+        and issubclass(producer, cimpl.Producer)  # the real package, not the fake's
+        and not issubclass(producer, _WireProducerMixin)  # already over the wire clients
+    ):
+        yield
+        return
+    hidden = {name: sys.modules.pop(name) for name in _names_under(AVRO)}
+    attribute = vars(confluent_kafka).get("avro")
+    try:
+        yield
+    finally:
+        for name in _names_under(AVRO):
+            del sys.modules[name]
+        sys.modules.update(hidden)
+        if attribute is not None:
+            confluent_kafka.avro = attribute  # type: ignore[attr-defined]
+
+
+def _names_under(package: str) -> list[str]:
+    return [name for name in sys.modules if name == package or name.startswith(package + ".")]

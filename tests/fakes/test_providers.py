@@ -36,9 +36,11 @@ def test_requests_fake_keeps_the_real_module() -> None:
 def test_fake_modules_are_marked_with_their_level() -> None:
     tree = provider("confluent_kafka").build(Backends())
     assert all(getattr(tree.module(n), FIDELITY_ATTRIBUTE) == FAKE for n in tree.names())
-    assert tree.serves("confluent_kafka.avro") is False
-    with pytest.raises(KeyError, match="has no module 'confluent_kafka.avro'"):
-        tree.module("confluent_kafka.avro")
+    assert tree.serves("confluent_kafka.kafkatest") is False
+    with pytest.raises(KeyError, match="has no module 'confluent_kafka.kafkatest'"):
+        tree.module("confluent_kafka.kafkatest")
+    with pytest.raises(KeyError, match="has no module 'confluent_kafka.avro.nothing'"):
+        tree.module("confluent_kafka.avro.nothing")
 
 
 def test_stub_tree_serves_any_submodule_consistently() -> None:
