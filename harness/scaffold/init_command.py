@@ -177,7 +177,8 @@ def run(args: argparse.Namespace) -> int:
     if args.smoke_tests and not plan.shape.routes:
         return _fail(
             f"{args.module}: no Flask routes found (an `app = Flask(...)` with `@app.route(...)` "
-            "views), so there is nothing to smoke-test; drop --smoke-tests"
+            "views, in it or in the project modules its import imports), so there is nothing "
+            "to smoke-test; drop --smoke-tests"
         )
     directory = args.dir or Path("tests") / plan.alias
     command = _command_line(args)

@@ -145,7 +145,7 @@ def build_plan(
 
     trees = _with_requested_fakes(_merged_trees(everything), also_fake, source)
     fakes = tuple(t for t in trees if t.must_fake)
-    shape = service_shape(tree, facts, [t.root for t in fakes])
+    shape = service_shape(tree, facts, [t.root for t in fakes], _parsed(followed))
     module = facts.module_name or module_name_for(str(path))
     threads = tuple(e for f in everything for e in f.effects if e.kind is EffectKind.THREAD)
     import_env, call_env = _with_given_values(
@@ -194,6 +194,17 @@ def build_plan(
 
 def _parse(path: Path) -> ast.Module:
     return parse(decode(read_bytes(str(path)), str(path)), str(path))
+
+
+def _parsed(modules: Sequence[ModuleFacts]) -> list[tuple[ModuleFacts, ast.Module]]:
+    """The modules with their syntax trees; one that cannot be read again is left out."""
+    found = []
+    for facts in modules:
+        try:
+            found.append((facts, _parse(Path(facts.path))))
+        except AnalysisError:
+            continue
+    return found
 
 
 def _merged_trees(everything: list[ModuleFacts]) -> list[FakeTree]:

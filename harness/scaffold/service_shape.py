@@ -2,7 +2,11 @@
 
 Read from the source with `ast` (nothing is imported):
 
-- the Flask application object and its routes, for one smoke test per route;
+- the Flask application object and its routes, for one smoke test per route, followed across
+  the project modules the module imports: in the "application package" layout `app.py` is
+  `from application import app`, `application/__init__.py` builds `app = Flask(__name__)` and
+  ends with `from application import routes`, whose views do `from application import app`
+  and `@app.route(...)`; whichever of the three files is the service, those are its routes;
 - the module globals built, at import, out of faked packages (`client = MongoClient(...)`,
   `db = client[NAME]`, `collection = db[TABLE]`): a raw conftest replaces each with a fresh mock
   before every test, because a shared mock whose `return_value` one test replaced with a real
@@ -17,11 +21,14 @@ only adds what a test template needs.
 from __future__ import annotations
 
 import ast
+import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from harness.analysis.model import ModuleFacts
+from harness.scaffold.project import project_bindings
 
 # Methods that change a dict, list, set or deque in place.
 _MUTATING_METHODS = frozenset(
@@ -37,6 +44,7 @@ _MUTABLE_FACTORIES = frozenset(
         "collections.Counter", "collections.deque",
     }
 )  # fmt: skip
+_FLASK = frozenset({"flask.Flask", "flask.app.Flask"})
 _HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ROUTE_SHORTCUTS = {method.lower(): method for method in _HTTP_METHODS}
 _URL_VARIABLE = re.compile(
@@ -59,6 +67,18 @@ class Route:
     method: str  # "GET"
     view: str  # the view function's name
     line: int
+    path: str = ""  # the file of the view when it is not the service's own
+
+    @property
+    def place(self) -> str:
+        """`line 12` in the service's own file, `application/routes.py:12` in another."""
+        if not self.path:
+            return f"line {self.line}"
+        try:
+            shown = os.path.relpath(self.path)
+        except ValueError:  # another drive
+            shown = self.path
+        return f"{Path(shown).as_posix()}:{self.line}"
 
     @property
     def sample_url(self) -> str:
@@ -85,10 +105,17 @@ class ServiceShape:
     changed_globals: tuple[NamedGlobal, ...]  # globals the code mutates or rebinds after import
 
 
-def service_shape(tree: ast.Module, facts: ModuleFacts, faked_trees: Iterable[str]) -> ServiceShape:
+def service_shape(
+    tree: ast.Module,
+    facts: ModuleFacts,
+    faked_trees: Iterable[str],
+    imported: Sequence[tuple[ModuleFacts, ast.Module]] = (),
+) -> ServiceShape:
     """What a template needs about the module parsed as `tree`.
 
-    `faked_trees` are the top-level packages a test replaces with fakes.
+    `faked_trees` are the top-level packages a test replaces with fakes; `imported` the project
+    modules its import imports too (`harness.scaffold.project.imported_project_modules`), parsed:
+    where its application object may be built, and its views registered.
     """
     faked = frozenset(faked_trees)
     fake_bound = {
@@ -96,9 +123,8 @@ def service_shape(tree: ast.Module, facts: ModuleFacts, faked_trees: Iterable[st
         for binding in facts.imports
         if binding.at_import_time and binding.module.split(".", 1)[0] in faked
     }
-    apps, fake_built, mutable = _scan_module_level(tree, facts, fake_bound)
-    app = apps[0] if apps else None
-    routes = _routes(tree, app) if app else ()
+    fake_built, mutable = _scan_module_level(tree, facts, fake_bound)
+    app, routes = _app_and_routes([(facts, tree), *imported])
     return ServiceShape(
         app=app,
         routes=routes,
@@ -186,15 +212,12 @@ def _assignments(tree: ast.Module) -> Iterable[tuple[list[str], ast.expr, int]]:
 
 def _scan_module_level(
     tree: ast.Module, facts: ModuleFacts, fake_bound: set[str]
-) -> tuple[list[str], list[NamedGlobal], dict[str, int]]:
-    apps: list[str] = []
+) -> tuple[list[NamedGlobal], dict[str, int]]:
     built: dict[str, NamedGlobal] = {}
     tainted = set(fake_bound)
     mutable: dict[str, int] = {}
     for names, value, line in _assignments(tree):
         called = _qualified(value.func, facts) if isinstance(value, ast.Call) else None
-        if called in ("flask.Flask", "flask.app.Flask"):
-            apps.extend(names)
         root = (
             _root_name(value)
             if isinstance(value, (ast.Call, ast.Subscript, ast.Attribute))
@@ -218,7 +241,59 @@ def _scan_module_level(
                 mutable[name] = line
             else:
                 mutable.pop(name, None)
-    return apps, list(built.values()), mutable
+    return list(built.values()), mutable
+
+
+def _flask_apps(tree: ast.Module, facts: ModuleFacts) -> list[str]:
+    """Module globals bound to `Flask(...)`, in the order of the code."""
+    return [
+        name
+        for names, value, _ in _assignments(tree)
+        if isinstance(value, ast.Call) and _qualified(value.func, facts) in _FLASK
+        for name in names
+    ]
+
+
+def _app_and_routes(
+    modules: Sequence[tuple[ModuleFacts, ast.Module]],
+) -> tuple[str | None, tuple[Route, ...]]:
+    """The service's global holding its Flask application (`modules[0]` is the service), and
+    the routes registered on that application object by any of `modules`.
+
+    An application is known by where it is built (file, global); a module holds it under a name
+    when it builds it there or imports it from a module that holds it (`from application import
+    app`, followed through re-exports until nothing new is learnt)."""
+    held: dict[str, dict[str, tuple[str, str]]] = {}  # file -> {local name: (file, global)}
+    for facts, tree in modules:
+        path = os.path.abspath(facts.path)
+        held[path] = {name: (path, name) for name in _flask_apps(tree, facts)}
+    bindings = [
+        (os.path.abspath(facts.path), binding, target)
+        for facts, _ in modules
+        for binding, target, is_module in project_bindings(facts)
+        if not is_module and binding.name
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for path, binding, target in bindings:
+            origin = held.get(target, {}).get(binding.name or "")
+            if origin is not None and binding.bound_as not in held[path]:
+                held[path][binding.bound_as] = origin
+                changed = True
+    own = held[os.path.abspath(modules[0][0].path)]
+    if not own:
+        return None, ()
+    app, origin = next(iter(own.items()))
+    routes: list[Route] = []
+    for index, (facts, tree) in enumerate(modules):
+        for name, where in held[os.path.abspath(facts.path)].items():
+            if where == origin:
+                found = _routes(tree, name)
+                if index:
+                    found = tuple(replace(r, path=facts.path) for r in found)
+                routes.extend(found)
+    return app, tuple(routes)
 
 
 def _describe(value: ast.expr) -> str:

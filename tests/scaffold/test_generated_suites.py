@@ -82,3 +82,25 @@ def test_generated_raw_suites_lint_clean(generated_project, harness_cli):
     # The linter does see the module under test through the generated conftest:
     assert broken.exit_code == 1
     assert re.search(r"conftest\.py:\d+:\d+: \w+ importing current reads KAFKA_IP", broken.out)
+
+
+def test_generated_plugin_smoke_suite_passes_for_a_flask_application_package(
+    pytester: pytest.Pytester, harness_cli, monkeypatch, child_session_options
+):
+    # Routes registered by shop/views.py on the app shop/__init__.py builds, app.py the service;
+    # the SQLAlchemy engine it builds at import is the plugin's to redirect.
+    shutil.copytree(
+        HERE / "fixtures" / "shop_package",
+        pytester.path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    monkeypatch.chdir(pytester.path)
+    written = harness_cli("init", "app.py", "--smoke-tests", "--write")
+
+    result = pytester.runpytest_subprocess(
+        "-W", "error", "-p", "no:cacheprovider", *child_session_options, "tests"
+    )  # fmt: skip
+
+    assert written.exit_code == 0, written.err
+    result.assert_outcomes(passed=5)  # GET /, /home, /contact, /items/1 and POST /contact

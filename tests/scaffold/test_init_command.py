@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from harness.config import load_config
 from harness.scaffold.init_command import GENERATED_END
 
@@ -182,6 +184,52 @@ def test_smoke_tests_need_routes(harness_cli, tmp_path):
 
     assert result.exit_code == 2
     assert "no Flask routes found" in result.err
+
+
+SHOP_ROUTES = """\
+ROUTES = [
+    ("GET", "/"),  # home(), shop/views.py:10
+    ("GET", "/home"),  # home(), shop/views.py:10
+    ("GET", "/contact"),  # contact(), shop/views.py:15
+    ("POST", "/contact"),  # contact(), shop/views.py:15
+    ("GET", "/items/1"),  # /items/<int:item_id>: item(), shop/views.py:22
+]
+"""
+
+
+@pytest.mark.parametrize("module", ["app.py", "shop/__init__.py", "shop/views.py"])
+def test_smoke_tests_follow_the_app_object_across_the_modules_the_service_imports(
+    harness_cli, monkeypatch, module
+):
+    # The Flask "application package": app.py is `from shop import app`, shop/__init__.py builds
+    # the app and ends with `from shop import views`, whose views do `from shop import app`.
+    monkeypatch.chdir(HERE / "fixtures" / "shop_package")
+
+    result = harness_cli("init", module, "--smoke-tests")
+
+    assert result.exit_code == 0, result.err
+    expected = SHOP_ROUTES
+    if module == "shop/views.py":  # the views' own file: their lines need no file name
+        expected = re.sub(r"shop/views\.py:(\d+)", r"line \1", SHOP_ROUTES)
+    assert expected in result.out
+    assert "service.app.test_client()" in result.out
+
+
+def test_routes_of_another_flask_app_the_service_imports_are_not_its_own(harness_cli, tmp_path):
+    (tmp_path / "admin.py").write_text(
+        "from flask import Flask\nadmin = Flask('admin')\n\n"
+        "@admin.route('/users')\ndef users():\n    return 'users'\n"
+    )
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\nfrom admin import admin\napp = Flask(__name__)\n\n"
+        "@app.route('/')\ndef home():\n    return 'home'\n"
+    )
+
+    result = harness_cli("init", str(tmp_path / "app.py"), "--smoke-tests")
+
+    assert result.exit_code == 0, result.err
+    assert '("GET", "/"),  # home(), line 6' in result.out
+    assert "/users" not in result.out
 
 
 def test_raw_options_name_the_module_pin_env_and_fake_more(harness_cli, monkeypatch):
