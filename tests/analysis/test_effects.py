@@ -249,3 +249,28 @@ def test_a_client_imported_from_a_project_module_is_followed_when_the_importer_s
     assert dict(facts.clients) == {
         "db": "flask_sqlalchemy.SQLAlchemy", "session": "flask_sqlalchemy.SQLAlchemy"
     }
+
+
+def test_ddl_given_a_client_as_its_argument_connects_at_import():
+    # FastAPI-style: the engine comes from database.py, the tables from the declarative base.
+    facts = analyze_source(
+        textwrap.dedent(
+            """\
+            from database import engine
+            import models
+            from models import Base
+            models.Base.metadata.create_all(bind=engine)
+            Base.metadata.drop_all(engine)
+            Base.metadata.sorted_tables.index(engine)
+            """
+        ),
+        "main.py", "main", local_packages={"database", "models"},
+        imported_clients={"database.engine": "sqlalchemy.create_engine"},
+    )
+
+    assert [(e.kind, e.target, e.line, e.detail) for e in facts.effects] == [
+        (EffectKind.NETWORK, "models.Base.metadata.create_all", 4,
+         "with the client built as sqlalchemy.create_engine, imported from database"),
+        (EffectKind.NETWORK, "Base.metadata.drop_all", 5,
+         "with the client built as sqlalchemy.create_engine, imported from database"),
+    ]

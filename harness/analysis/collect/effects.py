@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.analysis.collect.scopes import BUILTINS, ScopeWalker, keyword
 from harness.analysis.model import EffectKind, SideEffect
@@ -205,6 +205,10 @@ class EffectsMixin(ScopeWalker):
             qualified = func.id
             self._record_thread(node, qualified, f"{func.id}.run", assigned)
             return
+        passed = self._client_passed(node)
+        if passed is not None:
+            self.effects.append(passed)
+            return
         on_imported_client = (
             isinstance(func, ast.Attribute) and root_name(func.value) in self.client_sources
         )
@@ -288,6 +292,29 @@ class EffectsMixin(ScopeWalker):
             detail=detail,
             derived_from=root,
         )
+
+    def _client_passed(self, node: ast.Call) -> SideEffect | None:
+        """`Base.metadata.create_all(bind=engine)`: a method that reaches the server of a client
+        given as an argument (on an object that is not a client itself)."""
+        func = node.func
+        if not isinstance(func, ast.Attribute) or root_name(func.value) in self.client_vars:
+            return None
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            if (
+                isinstance(argument, ast.Name)
+                and argument.id in self.client_vars
+                and connects(self.client_vars[argument.id], func.attr)
+            ):
+                effect = self._client_call(
+                    argument.id, func.attr, node.lineno, self.col(node),
+                    self.assigned_by_node.get(id(node), ()),
+                )
+                return replace(
+                    effect,
+                    target=_dotted(func) or func.attr,
+                    detail=effect.detail.replace("on the client", "with the client", 1),
+                )
+        return None
 
     def _record_thread(
         self, node: ast.Call, qualified: str, target: str, assigned: tuple[str, ...]
