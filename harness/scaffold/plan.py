@@ -143,7 +143,7 @@ def build_plan(
     followed = imported_project_modules(facts, reader, limit=_MAX_FOLLOWED_MODULES)
     everything = [facts, *followed]
 
-    trees = _with_requested_fakes(_merged_trees(everything), also_fake, source)
+    trees = _with_requested_fakes(_merged_trees(facts, followed), also_fake, source)
     fakes = tuple(t for t in trees if t.must_fake)
     shape = service_shape(tree, facts, [t.root for t in fakes], _parsed(followed))
     module = facts.module_name or module_name_for(str(path))
@@ -207,10 +207,13 @@ def _parsed(modules: Sequence[ModuleFacts]) -> list[tuple[ModuleFacts, ast.Modul
     return found
 
 
-def _merged_trees(everything: list[ModuleFacts]) -> list[FakeTree]:
+def _merged_trees(facts: ModuleFacts, followed: Sequence[ModuleFacts]) -> list[FakeTree]:
+    """The package trees of the module and of the project modules it imports; a reason found
+    in one of those names its file."""
     merged: dict[str, FakeTree] = {}
-    for facts in everything:
-        for tree in package_trees(facts):
+    everything = [(facts, ""), *((f, _short_path(f.path)) for f in followed)]
+    for module, shown_as in everything:
+        for tree in package_trees(module, shown_as):
             known = merged.get(tree.root)
             if known is None:
                 merged[tree.root] = tree

@@ -222,16 +222,20 @@ def chains_of(
 
 
 
-def package_trees(facts: ModuleFacts) -> tuple[FakeTree, ...]:
-    """Each third-party tree imported at import time, with the reasons it must be faked, if any."""
+def package_trees(facts: ModuleFacts, shown_as: str = "") -> tuple[FakeTree, ...]:
+    """Each third-party tree imported at import time, with the reasons it must be faked, if any.
+    `shown_as`: the module's file as the reasons name it (`shop/extensions.py:4` rather than
+    `line 4`), for a module other than the one the reader is looking at."""
     trees = []
     for root, modules in third_party_packages(facts).items():
         info = package_info(root, modules)
-        trees.append(FakeTree(root, modules, info, _reasons_to_fake(root, info, facts)))
+        trees.append(FakeTree(root, modules, info, _reasons_to_fake(root, info, facts, shown_as)))
     return tuple(trees)
 
 
-def _reasons_to_fake(root: str, info: PackageInfo, facts: ModuleFacts) -> tuple[str, ...]:
+def _reasons_to_fake(
+    root: str, info: PackageInfo, facts: ModuleFacts, shown_as: str = ""
+) -> tuple[str, ...]:
     reasons = []
     if not info.installed:
         reasons.append("not installed: the import itself fails")
@@ -240,8 +244,9 @@ def _reasons_to_fake(root: str, info: PackageInfo, facts: ModuleFacts) -> tuple[
             reasons.append(
                 f"{need.submodule} needs extra [{need.extra}], missing {', '.join(need.missing)}"
             )
+    where = f"{shown_as}:" if shown_as else "line "
     built = [
-        f"{_short(effect.target)} (line {effect.line})"
+        f"{_short(effect.target)} ({where}{effect.line})"
         for effect in sorted(facts.effects, key=lambda e: e.line)
         if effect.kind in _CONNECTING
         and not effect.derived_from

@@ -213,6 +213,8 @@ def test_smoke_tests_follow_the_app_object_across_the_modules_the_service_import
         expected = re.sub(r"shop/views\.py:(\d+)", r"line \1", SHOP_ROUTES)
     assert expected in result.out
     assert "service.app.test_client()" in result.out
+    # Why flask_sqlalchemy is faked, in the file that builds the client, not in the service's.
+    assert "builds at import SQLAlchemy (shop/extensions.py:4)" in result.out
 
 
 def test_routes_of_another_flask_app_the_service_imports_are_not_its_own(harness_cli, tmp_path):
