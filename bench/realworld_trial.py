@@ -105,6 +105,10 @@ TRIALS = (
     Trial("saabeilin/kafkian", "e0f5107", "kafkian/producer.py",
           "a library: its producer wraps `confluent_kafka.cimpl.Producer`; its Avro serde subclasses "
           "`confluent_kafka.avro`'s `MessageSerializer` and uses its `ContextStringIO`"),
+    Trial("gfborges/ddictionary-back-end", "1f09f84", "wsgi.py",
+          "`create_app()` at import: Flask-PyMongo's `init_app` (it imports gridfs), boto3 and "
+          "Elasticsearch clients, routers imported inside the factory",
+          requirements="Pipfile"),
 )
 
 TEST = '''
@@ -303,14 +307,17 @@ def interpreter(
     python = venv / "bin" / "python"
     refused = venv / "not-installed.txt"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    extras = ",".join(fake_level_extras(read_requirements(repo / trial.requirements)))
+    requirements = read_requirements(repo / trial.requirements)
+    extras = ",".join(fake_level_extras(requirements))
     this_checkout = [*pip, "-e", f"{ROOT}[{extras}]"]
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        listed = venv / "requirements.txt"  # pip's format (a Pipfile's [packages] too)
+        listed.write_text("".join(f"{line}\n" for line in requirements))
         failed = []
-        if subprocess.run([*pip, "-r", str(repo / trial.requirements)], check=False).returncode:
+        if subprocess.run([*pip, "-r", str(listed)], check=False).returncode:
             # One pin that does not build here (an old C extension) must not cost the others.
-            for line in read_requirements(repo / trial.requirements):
+            for line in requirements:
                 if subprocess.run([*pip, line], capture_output=True, check=False).returncode:
                     failed.append(line)
         subprocess.run(this_checkout, check=True)
@@ -347,7 +354,17 @@ def _installed_from(python: Path) -> Path | None:
 
 
 def read_requirements(path: Path) -> list[str]:
-    """The requirement lines of a file pip reads (any BOM-marked encoding, comments dropped)."""
+    """The requirement lines of a file pip reads (any BOM-marked encoding, comments dropped), or
+    of a Pipfile's `[packages]` (`name = "==1.0"`, `"*"` for any version)."""
+    if path.name == "Pipfile":
+        import tomllib
+
+        packages = tomllib.loads(path.read_text()).get("packages", {})
+        return [
+            name + ("" if spec in ("*", "") else spec) if isinstance(spec, str)
+            else name + ("" if spec.get("version", "*") == "*" else spec["version"])
+            for name, spec in packages.items()
+        ]  # fmt: skip
     data = path.read_bytes()
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     lines = (line.split("#", 1)[0].strip() for line in data.decode(encoding).splitlines())

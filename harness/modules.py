@@ -161,7 +161,10 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
 
         What the block imports (a fake's construction imports real modules: the confluent-kafka
         fake uses the real `KafkaError`) comes from the real packages, once, and is adopted by
-        the scope, so it stays loaded after it; real modules of hidden packages leave again."""
+        the scope, so it stays loaded after it; real modules of hidden packages leave again.
+        The fake modules served so far leave for the block too (and come back after it): the
+        gridfs fake, decided after the service got the pymongo fake, loads the real gridfs,
+        which imports pymongo submodules not loaded yet."""
         from harness.threads import not_counted
 
         before = dict(sys.modules)
@@ -171,6 +174,11 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         last = self.last in sys.meta_path
         if last:
             sys.meta_path.remove(self.last)
+        displaced = {
+            name: sys.modules.pop(name)
+            for name in (tree_names(before, self.packages) if rehide else ())
+            if before[name] is not self._hidden.get(name, _MISSING)
+        }
         for name, module in self._hidden.items():
             sys.modules.setdefault(name, module)
         try:
@@ -179,9 +187,10 @@ class FakeTreeFinder(importlib.abc.MetaPathFinder):
         finally:
             built = {n: m for n, m in sys.modules.items() if before.get(n, _MISSING) is not m}
             for name in tree_names(sys.modules, self.packages) if rehide else ():
-                if name not in self._served_names:
+                if name not in self._served_names or name in displaced:
                     self._hidden.setdefault(name, sys.modules[name])
                     del sys.modules[name]
+            sys.modules.update(displaced)
             if installed:
                 sys.meta_path.insert(0, self)
             if last:
@@ -627,10 +636,22 @@ def import_file(
 
 
 def _importing_site(is_legacy_file: Callable[[str], bool]) -> str:
-    """'legacy_services/x.py:3 ' for the innermost legacy frame of the current import."""
+    """'legacy_services/x.py:3 ' for the innermost legacy frame of the current import, and the
+    library modules importing in between ('app.py:4 (through flask_pymongo -> gridfs) ')."""
     frame = sys._getframe(1)
+    through: list[str] = []
     while frame is not None:
-        if is_legacy_file(frame.f_code.co_filename):
-            return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno} "
+        filename = frame.f_code.co_filename
+        if is_legacy_file(filename):
+            chain = f"(through {' -> '.join(reversed(through))}) " if through else ""
+            return f"{display_path(filename)}:{frame.f_lineno} {chain}"
+        name = frame.f_globals.get("__name__")
+        if (
+            frame.f_code.co_name == "<module>"
+            and isinstance(name, str)
+            and not filename.startswith(_IMPORT_MACHINERY)
+            and name not in through
+        ):
+            through.append(name)
         frame = frame.f_back
     return ""

@@ -12,24 +12,29 @@ import pytest
 from .conftest import Project
 
 LIBRARY = """
-import gridfs
 from pymongo import mongo_client
 from pymongo.common import validate_string
+
+import gridfs  # after pymongo, and unseen by the service's analysis: its fake is built
+               # while the import runs, pymongo's fake in sys.modules
 
 
 class Client(mongo_client.MongoClient):
     def __init__(self, uri):
         super().__init__(validate_string("uri", uri), connect=False)
+
+
+def file_store(database):
+    return gridfs.GridFS(database)
 """
 
 SERVICE = """
 import os
 
-import gridfs
 import mongo_lib
 
 client = mongo_lib.Client(os.environ["MONGO_URL"])
-files = gridfs.GridFS(client["media"])
+files = mongo_lib.file_store(client["media"])
 notes = client["media"]["notes"]
 
 
@@ -43,9 +48,8 @@ def read(name):
 """
 
 
-def _project(project: Project) -> None:
-    project.legacy("site/mongo_lib/__init__.py", LIBRARY)
-    project.legacy("svc/service.py", SERVICE)
+def _config_with_site(project: Project) -> None:
+    """The service declared with only its path; `site/` on the path, as site-packages is."""
     project.pytester.makefile(
         ".toml",
         pyproject=project.ini.replace(
@@ -53,6 +57,19 @@ def _project(project: Project) -> None:
         )
         + '[tool.harness.services.svc]\npath = "svc/service.py"\n',
     )
+
+
+def _project(project: Project, *, through_a_project_module: bool = False) -> None:
+    """The service imports the library itself (imported for real first, then taken back), or
+    through a module of its own (imported under the contract only, as Flask apps import
+    Flask-PyMongo from their database module)."""
+    project.legacy("site/mongo_lib/__init__.py", LIBRARY)
+    if through_a_project_module:
+        project.legacy("svc/store.py", SERVICE)
+        project.legacy("svc/service.py", "from store import client, keep, read  # noqa: F401\n")
+    else:
+        project.legacy("svc/service.py", SERVICE)
+    _config_with_site(project)
 
 
 FAKE_TESTS = """
@@ -71,11 +88,13 @@ def test_each_test_starts_from_an_empty_store(legacy, mongo):
 """
 
 
-@pytest.mark.parametrize("level", ["fake", "wire"])
+@pytest.mark.parametrize(
+    ("level", "through_a_project_module"), [("fake", False), ("fake", True), ("wire", False)]
+)
 def test_a_library_subclassing_pymongo_and_gridfs_work_on_the_fake(
-    project: Project, level: str
+    project: Project, level: str, through_a_project_module: bool
 ) -> None:
-    _project(project)
+    _project(project, through_a_project_module=through_a_project_module)
     project.tests(FAKE_TESTS)
 
     result = project.run_isolated(f"--harness-fidelity={level}", "--harness-report")
@@ -83,7 +102,8 @@ def test_a_library_subclassing_pymongo_and_gridfs_work_on_the_fake(
     result.assert_outcomes(passed=2)
     if level == "wire":
         result.stdout.fnmatch_lines(["*pymongo at wire: no MongoDB server runs in-process*"])
-    result.stdout.fnmatch_lines(["*faked:*gridfs (fake), pymongo (fake)*"])
+    result.stdout.fnmatch_lines(["*faked:*pymongo (fake)*"])
+    result.stdout.fnmatch_lines(["*faked:*gridfs (fake)*"])
 
 
 def test_at_stub_the_library_and_gridfs_are_mocks(project: Project) -> None:
@@ -115,6 +135,28 @@ def test_a_client_submodule_is_refused_naming_the_class(project: Project) -> Non
             (
                 "*svc/service.py:1 imports 'pymongo.synchronous.collection', *"
                 "client class pymongo.synchronous.collection.Collection, *"
+            )
+        ]
+    )
+
+
+def test_a_client_submodule_a_library_imports_is_refused_naming_the_library(
+    project: Project,
+) -> None:
+    project.legacy("site/raw_lib/__init__.py", "from raw_lib import models\n")
+    project.legacy("site/raw_lib/models.py", "from pymongo.synchronous.database import Database\n")
+    project.legacy("svc/service.py", "import raw_lib\n")
+    _config_with_site(project)
+    project.tests("def test_load(legacy):\n    legacy.load('svc')\n")
+
+    result = project.run_isolated()
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "*svc/service.py:1 (through raw_lib -> raw_lib.models) imports "
+                "'pymongo.synchronous.database', *client class pymongo.synchronous.database.*"
             )
         ]
     )
