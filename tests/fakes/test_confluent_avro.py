@@ -35,6 +35,16 @@ def _producer(ck: Tree, **kwargs: object):
     )
 
 
+def _keyed_producer(ck: Tree):
+    """An AvroProducer with default value (PING) and key (KEY) schemas."""
+    avro = ck["avro"]
+    return _producer(
+        ck,
+        default_value_schema=avro.loads(json.dumps(PING)),
+        default_key_schema=avro.loads(json.dumps(KEY)),
+    )
+
+
 def _consumer(ck: Tree):
     consumer = ck["avro"].AvroConsumer(
         {
@@ -75,12 +85,7 @@ def test_avro_producer_is_the_real_class_over_the_fake_producer(ck: Tree) -> Non
 def test_produced_values_and_keys_are_avro_registered_under_the_topic(
     ck: Tree, backends: Backends
 ) -> None:
-    avro = ck["avro"]
-    producer = _producer(
-        ck,
-        default_value_schema=avro.loads(json.dumps(PING)),
-        default_key_schema=avro.loads(json.dumps(KEY)),
-    )
+    producer = _keyed_producer(ck)
 
     producer.produce(topic="pings", value={"n": 3}, key={"id": "a"})
     producer.flush()
@@ -115,12 +120,7 @@ def test_a_value_without_a_schema_fails_as_the_real_producer_does(ck: Tree) -> N
 def test_avro_consumer_decodes_what_avro_producer_and_the_registry_wrote(
     ck: Tree, backends: Backends
 ) -> None:
-    avro = ck["avro"]
-    producer = _producer(
-        ck,
-        default_value_schema=avro.loads(json.dumps(PING)),
-        default_key_schema=avro.loads(json.dumps(KEY)),
-    )
+    producer = _keyed_producer(ck)
     producer.produce(topic="pings", value={"n": 1}, key={"id": "a"})
     backends.kafka.produce(
         "pings",

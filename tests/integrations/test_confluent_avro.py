@@ -31,6 +31,7 @@ producer = AvroProducer(conf, default_value_schema=PING)
 consumer = AvroConsumer(dict(conf, **{"group.id": "pings", "auto.offset.reset": "earliest"}))
 consumer.subscribe(["pings"])
 SEEN = []
+KEYS = []
 
 
 def ping(n):
@@ -44,6 +45,7 @@ def consume():
         if msg is None or msg.error():
             continue
         SEEN.append(msg.value()["n"])
+        KEYS.append(msg.key())
         requests.post(os.environ["ALERTS_URL"], json=msg.value(), timeout=5)
 
 
@@ -63,13 +65,13 @@ def test_what_the_service_and_the_test_produced_is_consumed_on_the_mock_cluster(
     svc = legacy.load(name)
     http.reply(status=202)
     svc.ping(4)
-    kafka.produce("pings", {"n": 5}, schema=PING)
+    kafka.produce("pings", {"n": 5}, key="k5", schema=PING, key_schema={"type": "string"})
 
     run = legacy.threads.run(svc.consume)
 
     assert isinstance(kafka.broker, MockCluster)
-    assert (run.ended, sorted(svc.SEEN)) == ("stopped", [4, 5])
-    assert kafka.values("pings") == [{"n": 4}, {"n": 5}]
+    assert (run.ended, sorted(svc.SEEN), set(svc.KEYS)) == ("stopped", [4, 5], {None, "k5"})
+    assert [(m.key, m.value) for m in kafka.messages("pings")] == [(None, {"n": 4}), ("k5", {"n": 5})]
     assert [request.method for request in http.requests] == ["POST", "POST"]
 
 
