@@ -36,7 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from harness.analysis.packages import project_roots_above
+from harness.analysis.packages import import_root, project_roots
 from harness.env import (
     EnvValue,
     RuntimeEnv,
@@ -171,8 +171,9 @@ class LoadedService:
     runtime: RuntimeDependencies
     runtime_env: RuntimeEnv
     path_entries: list[str]
-    # Directories above it its own code is imported from (`src.routers` from the repository's
-    # root): searched last, so that nothing else there shadows an installed package.
+    # Directories outside its own its code is imported from (`src.routers` from the
+    # repository's root, a Lambda layer's folder): searched last, so that nothing else there
+    # shadows an installed package.
     path_tail: list[str] = field(default_factory=list)
     own: list[str] = field(default_factory=list)  # top-level packages of its own modules
     root: Path | None = None  # the directory its dotted name starts in
@@ -287,15 +288,18 @@ def load_service(
             return import_file(path, package, module_name, stops=stops)
 
     LEGACY_SITES.register(str(path), recorder, directory=str(root))
-    runtime_env = RuntimeEnv(env, _project_files(root))
     # The file's own directory too: run as a script, a legacy file imports its neighbours by name.
     path_entries = list(dict.fromkeys([str(path.parent), str(root)]))
-    above: dict[str, str] = {}
+    above: dict[str, str] = {}  # the service's own names found outside its directories
     for module_facts in [facts, *imported] if facts is not None else ():
-        found = project_roots_above(module_facts.path, (b.module for b in module_facts.imports))
+        found = project_roots(module_facts.path, module_facts.imports)
         for top, directory in found.items():
             above.setdefault(top, directory)
     path_tail = list(dict.fromkeys(above.values()))
+    notes = [*notes, *_beside_notes(above, path)]
+    runtime_env = RuntimeEnv(
+        env, _project_files([root, *(Path(directory, top) for top, directory in above.items())])
+    )
     own = [*own, *(top for top in above if top not in own)]
     report = ImportReport(
         service=config.name,
@@ -432,10 +436,12 @@ def _module_level_loop(
     )
 
 
-def _project_files(root: Path) -> Callable[[str], bool]:
+def _project_files(roots: Iterable[Path]) -> Callable[[str], bool]:
     """Whether a frame's file is the service's project code (its env reads get values): a legacy
-    file, or a file under the project's root that is not a library, a test or a conftest."""
-    prefix = str(root) + os.sep
+    file, or a file under one of `roots` that is not a library, a test or a conftest. `roots`:
+    the service's import root, and each of its own top-level names found outside it as a
+    package folder or a module without its `.py` (`/repo/shared`, `/repo/layer/visit_store`)."""
+    prefixes = tuple(str(root) + os.sep for root in roots)
     is_library_file("")  # its table is built now, not while a read is being decided
     # Every read of a missing variable asks about each frame it looks through: what depends on
     # the file alone is worked out once per absolute file name (the legacy files can grow).
@@ -445,7 +451,7 @@ def _project_files(root: Path) -> Callable[[str], bool]:
         filename = os.path.abspath(filename)
         name = os.path.basename(filename)
         return filename, (
-            filename.startswith(prefix)
+            (filename.startswith(prefixes) or filename.removesuffix(".py") + os.sep in prefixes)
             and not is_library_file(filename)
             and not name.startswith("test_")
             and not name.endswith("_test.py")
@@ -619,13 +625,26 @@ def _state_after_import(
     )
 
 
+def _beside_notes(roots: Mapping[str, str], path: Path) -> list[str]:
+    """A report line for each of the service's own names found in a folder that is neither its
+    own nor above it (`harness.analysis.packages.project_roots_beside`): put on `sys.path`, as
+    its deploy would, since nothing installed provides them."""
+    mine = Path(import_root(str(path)))
+    return [
+        f"{top}: the project's own {display_path(folder)}/, put on the path for the import as a "
+        "deploy does (a Lambda layer, PYTHONPATH): no installed package provides it"
+        for top, folder in roots.items()
+        if not mine.is_relative_to(folder)
+    ]
+
+
 def _preimport_real_modules(
     facts: ModuleFacts, faked: set[str], path: Path, root: Path, own_above: Iterable[str]
 ) -> None:
     """Import, for real and before the contract, the modules the legacy file imports that stay
     real (standard library, unfaked third parties), at module level or inside functions. Its
     own code is not among them: its neighbours, and `own_above` (its top-level names found in a
-    directory above it, `harness.analysis.packages.project_roots_above`).
+    directory above or beside it, `harness.analysis.packages.project_roots`).
 
     Imported inside a scope, they would be taken out of `sys.modules` with it, and the next
     suite importing them would load a second copy (two `flask`s, two classes for one name; an

@@ -3,17 +3,19 @@
 A third-party package is what a test must fake to import a legacy module offline, and it has to
 fake the whole tree the code reaches: `from confluent_kafka.schema_registry.avro import X` needs
 `confluent_kafka`, `confluent_kafka.schema_registry` and `confluent_kafka.schema_registry.avro`
-in `sys.modules`, because the import system walks every parent.  Nothing here imports anything.
+in `sys.modules`, because the import system walks every parent.  Nothing here imports anything
+(whether a top-level name is installed is asked of the import system's finders, which only look).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from harness.analysis.model import ModuleFacts
+from harness.analysis.model import ImportBinding, ModuleFacts
 
 # Top-level names that are part of every interpreter but absent from stdlib_module_names.
 _ALWAYS_THERE = frozenset({"__future__", "__main__", "builtins", "_thread", "sys"})
@@ -148,6 +150,99 @@ def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -
     return found
 
 
+def project_roots(path: str, imports: Iterable[ImportBinding]) -> dict[str, str]:
+    """Where the project's own top-level names that the module at `path` imports are found
+    besides its own directory and import root: above it (`project_roots_above`) or in another
+    folder of the repository (`project_roots_beside`)."""
+    modules = [binding.module for binding in imports]
+    above = project_roots_above(path, modules)
+    beside = project_roots_beside(path, (m for m in modules if m.partition(".")[0] not in above))
+    return above | beside
+
+
+def project_roots_beside(
+    path: str, modules: Iterable[str], *, levels: int = 4
+) -> dict[str, str]:
+    """Top-level names the module at `path` imports bare that neither its own roots nor the
+    installed packages provide but one folder of the repository does, with that folder:
+    `{"shared_settings": "/repo/layer"}` for `/repo/functions/report/app.py` importing
+    `shared_settings` from `/repo/layer/shared_settings.py`, a folder its deploy puts on the
+    path (an AWS Lambda layer, a container's `PYTHONPATH`). A name found in several folders is
+    left out: which one the deploy means cannot be told. The folders searched are the
+    repository's (`_repository_of`); where none is found, nothing is searched."""
+    if not os.path.isfile(path):
+        return {}  # a module not on disk (a source analysed alone) has no folders around it
+    own_roots = (import_root(path), os.path.dirname(os.path.abspath(path)))
+    wanted = {
+        top
+        for module in modules
+        if module
+        and not module.startswith(".")
+        and not is_stdlib(module)
+        and module_file(top := module.partition(".")[0], own_roots) is None
+        and top not in sys.modules
+        and importlib.util.find_spec(top) is None
+    }
+    repository = _repository_of(import_root(path), levels) if wanted else None
+    if repository is None:
+        return {}  # the common case: every name is the module's own or installed
+    folders = _module_folders(repository)
+    return {top: places[0] for top in sorted(wanted) if len(places := folders.get(top, ())) == 1}
+
+
+def _repository_of(directory: str, levels: int) -> str | None:
+    """The directory holding `.git` at most `levels` above `directory`; lacking one, the
+    outermost there holding a project file (a checkout without its history, a test's copy)."""
+    outermost = None
+    for _ in range(levels + 1):
+        if any(os.path.exists(os.path.join(directory, m)) for m in _PROJECT_MARKERS):
+            return directory
+        if any(os.path.isfile(os.path.join(directory, f)) for f in _PROJECT_FILES):
+            outermost = directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return outermost
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+@lru_cache(maxsize=16)
+def _module_folders(repository: str) -> dict[str, tuple[str, ...]]:
+    """Each top-level module name the repository's folders hold (`x.py`, `x/__init__.py`),
+    with the folders holding it."""
+    folders: dict[str, list[str]] = {}
+    for current, subdirs, files in walk_project(repository):
+        names = [f[:-3] for f in files if f.endswith(".py") and f != "__init__.py"]
+        names += [d for d in subdirs if os.path.isfile(os.path.join(current, d, "__init__.py"))]
+        if os.path.isfile(os.path.join(current, "__init__.py")):
+            continue  # inside a package: its modules are `pkg.x`, not top-level `x`
+        for name in names:
+            if name.isidentifier():
+                folders.setdefault(name, []).append(current)
+    return {name: tuple(places) for name, places in folders.items()}
+
+
+# Directories never searched in a project: caches, dependencies, build output, virtualenvs.
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist"})
+
+
+def walk_project(directory: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(directory)` in name order, leaving out hidden folders, `SKIPPED_DIRS` and
+    virtualenvs."""
+    for current, subdirs, files in os.walk(directory):
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if not d.startswith(".")
+            and d not in SKIPPED_DIRS
+            and not os.path.exists(os.path.join(current, d, "pyvenv.cfg"))
+        )
+        yield current, subdirs, sorted(files)
+
+
 def _resolves_in(root: str, parts: list[str]) -> bool:
     if module_file(".".join(parts), [root]) is not None:
         return True
@@ -185,9 +280,7 @@ def third_party_packages(
         else:
             local = frozenset().union(*(local_top_names(root) for root in roots))
         if module_facts.path:
-            local = local | frozenset(
-                project_roots_above(module_facts.path, (b.module for b in module_facts.imports))
-            )
+            local = local | frozenset(project_roots(module_facts.path, module_facts.imports))
         own_top = (module_facts.module_name or "").split(".", 1)[0]
         for binding in module_facts.imports:
             if not (binding.at_import_time or include_deferred):

@@ -10,13 +10,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 from harness.analysis.model import AnalysisError, ImportBinding, ModuleFacts
-from harness.analysis.packages import import_root
+from harness.analysis.packages import import_root, walk_project
 from harness.analysis.packages import module_file as _module_file
 from harness.analysis.source import link_leaves
-
-# Directories never searched when a directory is scanned.
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist"})
-
 
 def collect_sources(paths: Sequence[str]) -> tuple[list[str], list[AnalysisError]]:
     """The Python files named by `paths` (directories searched recursively), and bad paths."""
@@ -35,15 +31,8 @@ def collect_sources(paths: Sequence[str]) -> tuple[list[str], list[AnalysisError
 
 
 def _python_files_under(directory: str) -> Iterable[str]:
-    for current, subdirs, files in os.walk(directory):
-        subdirs[:] = sorted(
-            d
-            for d in subdirs
-            if not d.startswith(".")
-            and d not in _SKIPPED_DIRS
-            and not os.path.exists(os.path.join(current, d, "pyvenv.cfg"))
-        )
-        for name in sorted(files):
+    for current, _, files in walk_project(directory):
+        for name in files:
             if name.endswith(".py"):
                 yield os.path.join(current, name)
 

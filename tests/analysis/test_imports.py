@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from harness.analysis import ImportBinding, analyze_source, third_party_packages
-from harness.analysis.packages import project_roots_above
+from harness.analysis.packages import project_roots_above, project_roots_beside
 
 
 def facts_of(source: str, path: str = "svc.py", module_name: str | None = "svc", **kwargs):
@@ -197,3 +197,63 @@ def test_imports_guarded_by_import_error_inside_a_function_are_optional():
     assert [(b.module, b.optional) for b in facts.imports] == [
         ("feature_pkg.routes", True), ("kafka", False),
     ]
+
+
+def _layered_repository(root, *, marker: str = ".git"):
+    """/repo/functions/report/app.py importing names its deploy finds in /repo/layer."""
+    repo = root / "repo"
+    (repo / marker).mkdir(parents=True) if marker == ".git" else None
+    if marker != ".git":
+        repo.mkdir(parents=True)
+        (repo / marker).write_text("")
+    files = {
+        "layer/reports_common.py": "",  # the layer: one place only
+        "layer/tools/__init__.py": "",  # a package of the layer
+        "layer/tools/helpers.py": "",  # inside that package: `tools.helpers`, not `helpers`
+        "functions/other/common.py": "",  # `common` in two folders: which one is meant?
+        "layer/common.py": "",
+        ".venv/lib/reports_cache.py": "",  # a virtualenv's, and hidden: never the project's
+        "functions/report/pytest/__init__.py": "",
+        "elsewhere/pytest.py": "",  # an installed package's name: the installed one wins
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    (repo / ".venv" / "pyvenv.cfg").write_text("")
+    app = repo / "functions" / "report" / "app.py"
+    app.write_text("")
+    return repo, app
+
+
+IMPORTED_BESIDE = [
+    "reports_common", "tools.helpers", "helpers", "common", "reports_cache", "pytest", "json",
+    "not_anywhere",
+]  # fmt: skip
+
+
+def test_a_name_only_one_folder_of_the_repository_provides_is_found_there(tmp_path):
+    repo, app = _layered_repository(tmp_path)
+
+    assert project_roots_beside(str(app), IMPORTED_BESIDE) == {
+        "reports_common": str(repo / "layer"),
+        "tools": str(repo / "layer"),
+    }
+
+
+def test_lacking_a_git_folder_the_outermost_project_file_bounds_the_search(tmp_path):
+    repo, app = _layered_repository(tmp_path, marker="pyproject.toml")
+    (app.parent / "setup.py").write_text("")  # the function's own: not the outermost
+
+    assert set(project_roots_beside(str(app), IMPORTED_BESIDE)) == {"reports_common", "tools"}
+    (repo / "pyproject.toml").unlink()
+    assert project_roots_beside(str(app), IMPORTED_BESIDE) == {}  # the function's folder only
+
+
+def test_without_a_repository_nothing_is_searched(tmp_path):
+    (tmp_path / "layer").mkdir()
+    (tmp_path / "layer" / "reports_common.py").write_text("")
+    app = tmp_path / "functions" / "app.py"
+    app.parent.mkdir()
+    app.write_text("")
+
+    assert project_roots_beside(str(app), ["reports_common"]) == {}
