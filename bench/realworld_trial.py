@@ -109,6 +109,11 @@ TRIALS = (
           "`create_app()` at import: Flask-PyMongo's `init_app` (it imports gridfs), boto3 and "
           "Elasticsearch clients, routers imported inside the factory",
           requirements="Pipfile"),
+    Trial("department-for-transport-BODS/data-quality-service", "300d51b",
+          "src/observation_report/app.py",
+          "a Lambda handler: `boto3.client(\"s3\")` at import, bare imports of its layer's modules "
+          "(`src/boilerplate`: SQLAlchemy models, pydantic)",
+          requirements="src/boilerplate/requirements.txt"),
 )
 
 TEST = '''

@@ -177,6 +177,8 @@ class LoadedService:
     path_tail: list[str] = field(default_factory=list)
     own: list[str] = field(default_factory=list)  # top-level packages of its own modules
     root: Path | None = None  # the directory its dotted name starts in
+    # Its own code outside `root`: package folders, whole folders, modules without `.py`.
+    own_code: list[Path] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)  # during the current test
 
     @property
@@ -192,13 +194,13 @@ class LoadedService:
     def project_namespaces(self) -> list[dict[str, Any]]:
         """The globals of the service's own modules: the module and every project module
         loaded with it so far (also those a test's run imported first)."""
-        root = self.root or Path(self.config.path).parent
+        places = [self.root or Path(self.config.path).parent, *self.own_code]
         found = [vars(self.module)]
         for module in self.overlay.values():
             if (
                 isinstance(module, ModuleType)
                 and module is not self.module
-                and _is_under(getattr(module, "__file__", None), root)
+                and _is_own(getattr(module, "__file__", None), places)
                 and not is_library_file(os.path.abspath(module.__file__ or ""))
             ):
                 found.append(vars(module))
@@ -287,7 +289,6 @@ def load_service(
         def do_import(stops: tuple[type[BaseException], ...]) -> tuple[ModuleType, Any]:
             return import_file(path, package, module_name, stops=stops)
 
-    LEGACY_SITES.register(str(path), recorder, directory=str(root))
     # The file's own directory too: run as a script, a legacy file imports its neighbours by name.
     path_entries = list(dict.fromkeys([str(path.parent), str(root)]))
     above: dict[str, str] = {}  # the service's own names found outside its directories
@@ -297,9 +298,18 @@ def load_service(
             above.setdefault(top, directory)
     path_tail = list(dict.fromkeys(above.values()))
     notes = [*notes, *_beside_notes(above, path)]
-    runtime_env = RuntimeEnv(
-        env, _project_files([root, *(Path(directory, top) for top, directory in above.items())])
+    # Its own code there is legacy code like its neighbours (its threads are recorded, its env
+    # reads get values, what it imports that is not installed is stubbed): a package above it
+    # (`/repo/shared`), a whole folder put on the path beside it (`/repo/layer`).
+    mine = Path(import_root(str(path)))
+    outside = list(
+        dict.fromkeys(
+            Path(directory, top) if mine.is_relative_to(directory) else Path(directory)
+            for top, directory in above.items()
+        )
     )
+    LEGACY_SITES.register(str(path), recorder, directory=str(root), modules=map(str, outside))
+    runtime_env = RuntimeEnv(env, _project_files([root, *outside]))
     own = [*own, *(top for top in above if top not in own)]
     report = ImportReport(
         service=config.name,
@@ -359,7 +369,7 @@ def load_service(
     recorder.seal_import()
     report.threads = list(recorder.at_import)
     overlay = dict(scope.added_modules)
-    siblings = _siblings(module, overlay, root)
+    siblings = _siblings(module, overlay, [root, *outside])
     LEGACY_SITES.settle(recorder, [module, *siblings])
     return LoadedService(
         config=config,
@@ -376,6 +386,7 @@ def load_service(
         path_tail=path_tail,
         own=own,
         root=root,
+        own_code=outside,
     )
 
 
@@ -441,7 +452,7 @@ def _project_files(roots: Iterable[Path]) -> Callable[[str], bool]:
     file, or a file under one of `roots` that is not a library, a test or a conftest. `roots`:
     the service's import root, and each of its own top-level names found outside it as a
     package folder or a module without its `.py` (`/repo/shared`, `/repo/layer/visit_store`)."""
-    prefixes = tuple(str(root) + os.sep for root in roots)
+    roots = list(roots)
     is_library_file("")  # its table is built now, not while a read is being decided
     # Every read of a missing variable asks about each frame it looks through: what depends on
     # the file alone is worked out once per absolute file name (the legacy files can grow).
@@ -451,7 +462,7 @@ def _project_files(roots: Iterable[Path]) -> Callable[[str], bool]:
         filename = os.path.abspath(filename)
         name = os.path.basename(filename)
         return filename, (
-            (filename.startswith(prefixes) or filename.removesuffix(".py") + os.sep in prefixes)
+            _is_own(filename, roots)
             and not is_library_file(filename)
             and not name.startswith("test_")
             and not name.endswith("_test.py")
@@ -597,15 +608,16 @@ def _clients_expected(facts: ModuleFacts) -> list[str]:
 
 
 def _siblings(
-    module: ModuleType, overlay: Mapping[str, object], directory: Path
+    module: ModuleType, overlay: Mapping[str, object], places: Sequence[Path]
 ) -> list[ModuleType]:
-    """Modules of the service's own directory that its import loaded (`from config import X`)."""
+    """Modules of the service's own code (its directory, `places`) that its import loaded
+    (`from config import X`)."""
     return [
         m
         for m in overlay.values()
         if isinstance(m, ModuleType)
         and m is not module
-        and _is_under(getattr(m, "__file__", None), directory)
+        and _is_own(getattr(m, "__file__", None), places)
     ]
 
 
@@ -626,15 +638,19 @@ def _state_after_import(
 
 
 def _beside_notes(roots: Mapping[str, str], path: Path) -> list[str]:
-    """A report line for each of the service's own names found in a folder that is neither its
-    own nor above it (`harness.analysis.packages.project_roots_beside`): put on `sys.path`, as
-    its deploy would, since nothing installed provides them."""
-    mine = Path(import_root(str(path)))
+    """A report line for each folder holding the service's own names that is neither its own
+    nor above it (`harness.analysis.packages.project_roots_beside`): put on `sys.path`, as its
+    deploy would, since nothing installed provides them."""
+    mine = Path(import_root(str(path)))  # the folders above it hold this one
+    beside: dict[str, list[str]] = {}
+    for top, folder in roots.items():
+        if not mine.is_relative_to(folder):
+            beside.setdefault(folder, []).append(top)
     return [
-        f"{top}: the project's own {display_path(folder)}/, put on the path for the import as a "
-        "deploy does (a Lambda layer, PYTHONPATH): no installed package provides it"
-        for top, folder in roots.items()
-        if not mine.is_relative_to(folder)
+        f"{', '.join(sorted(tops))}: the project's own {display_path(folder)}/, put on the path "
+        "for the import as a deploy does (a Lambda layer, PYTHONPATH): no installed package "
+        "provides them"
+        for folder, tops in beside.items()
     ]
 
 
@@ -687,8 +703,15 @@ def _preimport_real_modules(
                 taken_back |= bound
 
 
-def _is_under(filename: str | None, directory: Path) -> bool:
-    return bool(filename) and os.path.abspath(filename).startswith(str(directory) + os.sep)
+def _is_own(filename: str | None, places: Iterable[Path]) -> bool:
+    """Whether `filename` is under one of `places` (folders), or is one of them (modules named
+    without their `.py`)."""
+    if not filename:
+        return False
+    absolute = os.path.abspath(filename)
+    return any(
+        absolute.startswith(str(place) + os.sep) or absolute == f"{place}.py" for place in places
+    )
 
 
 def _ran_with(report: ImportReport, runtime: RuntimeDependencies, runtime_env: RuntimeEnv) -> None:

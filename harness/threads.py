@@ -33,7 +33,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -141,12 +141,23 @@ class _Sites:
         self._namespaces: dict[int, tuple[dict, ThreadRecorder]] = {}  # id(module globals)
         self._files: set[str] = set()  # every file that ever belonged to a service
 
-    def register(self, path: str, recorder: ThreadRecorder, *, directory: str | None = None) -> None:
+    def register(
+        self,
+        path: str,
+        recorder: ThreadRecorder,
+        *,
+        directory: str | None = None,
+        modules: Iterable[str] = (),
+    ) -> None:
         """The service at `path` is about to be imported (its project's modules under
-        `directory`, by default the file's own)."""
+        `directory`, by default the file's own, and `modules`: its own code elsewhere, each a
+        package folder or a module's path without `.py`)."""
         path = os.path.abspath(path)
         self._importing[path] = recorder
         self._importing[os.path.abspath(directory or os.path.dirname(path)) + os.sep] = recorder
+        for module in map(os.path.abspath, modules):
+            key = module + os.sep if os.path.isdir(module) else module + ".py"
+            self._importing[key] = recorder
         self._files.add(path)
 
     def settle(self, recorder: ThreadRecorder, modules: list[Any]) -> None:
@@ -171,7 +182,7 @@ class _Sites:
         return None
 
     def is_legacy_file(self, filename: str) -> bool:
-        if filename in self._files:
+        if filename in self._files or filename in self._importing:
             return True
         if filename.endswith(">"):  # code a library generated (`<string>`), made absolute
             return False

@@ -211,14 +211,13 @@ _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 @lru_cache(maxsize=16)
 def _module_folders(repository: str) -> dict[str, tuple[str, ...]]:
-    """Each top-level module name the repository's folders hold (`x.py`, `x/__init__.py`),
-    with the folders holding it."""
+    """Each module name the repository's folders hold (`x.py`, `x/__init__.py`), with the
+    folders holding it. A folder that is a package itself counts too: a deploy may put its
+    contents on the path (a Lambda layer copies a package's files to its `python/`)."""
     folders: dict[str, list[str]] = {}
     for current, subdirs, files in walk_project(repository):
         names = [f[:-3] for f in files if f.endswith(".py") and f != "__init__.py"]
         names += [d for d in subdirs if os.path.isfile(os.path.join(current, d, "__init__.py"))]
-        if os.path.isfile(os.path.join(current, "__init__.py")):
-            continue  # inside a package: its modules are `pkg.x`, not top-level `x`
         for name in names:
             if name.isidentifier():
                 folders.setdefault(name, []).append(current)

@@ -209,7 +209,7 @@ def _layered_repository(root, *, marker: str = ".git"):
     files = {
         "layer/reports_common.py": "",  # the layer: one place only
         "layer/tools/__init__.py": "",  # a package of the layer
-        "layer/tools/helpers.py": "",  # inside that package: `tools.helpers`, not `helpers`
+        "layer/tools/helpers.py": "",  # a package's folder may be put on the path too
         "functions/other/common.py": "",  # `common` in two folders: which one is meant?
         "layer/common.py": "",
         ".venv/lib/reports_cache.py": "",  # a virtualenv's, and hidden: never the project's
@@ -237,6 +237,7 @@ def test_a_name_only_one_folder_of_the_repository_provides_is_found_there(tmp_pa
     assert project_roots_beside(str(app), IMPORTED_BESIDE) == {
         "reports_common": str(repo / "layer"),
         "tools": str(repo / "layer"),
+        "helpers": str(repo / "layer" / "tools"),
     }
 
 
@@ -244,7 +245,9 @@ def test_lacking_a_git_folder_the_outermost_project_file_bounds_the_search(tmp_p
     repo, app = _layered_repository(tmp_path, marker="pyproject.toml")
     (app.parent / "setup.py").write_text("")  # the function's own: not the outermost
 
-    assert set(project_roots_beside(str(app), IMPORTED_BESIDE)) == {"reports_common", "tools"}
+    assert set(project_roots_beside(str(app), IMPORTED_BESIDE)) == {
+        "reports_common", "tools", "helpers"
+    }
     (repo / "pyproject.toml").unlink()
     assert project_roots_beside(str(app), IMPORTED_BESIDE) == {}  # the function's folder only
 

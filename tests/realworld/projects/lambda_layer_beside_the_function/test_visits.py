@@ -19,3 +19,14 @@ def test_the_layer_is_the_project_code_not_a_stub(legacy):
 
     assert app.prefix() == "visits"  # its own default, not a MagicMock
     assert call(app, "/") == (400, {"error": "no page"})
+
+
+def test_the_layer_flusher_is_recorded_and_runs_inline(legacy, redis):
+    legacy.load("visits")
+    (flusher,) = legacy.threads  # recorded when the layer was imported, not started
+    assert flusher.file.endswith("visit_store.py") and flusher.at_import
+    flusher.target.__globals__["PENDING"].extend(["home", "about"])
+
+    legacy.threads.run(until=lambda: not flusher.target.__globals__["PENDING"])
+
+    assert redis.lrange("visits:log", 0, -1) == ["home", "about"]
