@@ -648,8 +648,8 @@ def _beside_notes(roots: Mapping[str, str], path: Path) -> list[str]:
             beside.setdefault(folder, []).append(top)
     return [
         f"{', '.join(sorted(tops))}: the project's own {display_path(folder)}/, put on the path "
-        "for the import as a deploy does (a Lambda layer, PYTHONPATH): no installed package "
-        "provides them"
+        "for the import as its deploy or install does (a Lambda layer, PYTHONPATH, a src "
+        "layout): no installed package provides them"
         for folder, tops in beside.items()
     ]
 
