@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import gridfs
@@ -32,6 +33,7 @@ def test_gridfs_stores_reads_and_finds_files_in_the_shared_store(
 ) -> None:
     fs = gf.GridFS(_database(pm))
     first = fs.put(b"hello", filename="a.txt")
+    time.sleep(0.002)  # versions are told apart by their upload time, stored to the millisecond
     fs.put(b"hello again", filename="a.txt")
     fs.put(b"other", filename="b.txt")
 
