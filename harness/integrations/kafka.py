@@ -3,7 +3,9 @@
 | level  | what serves them                                                                      |
 |--------|---------------------------------------------------------------------------------------|
 | `fake` | an in-memory broker (`harness.fakes.kafka_broker.Broker`) behind module trees shaped  |
-|        | like each library, and an in-memory Schema Registry with real Avro encoding           |
+|        | like each library, and an in-memory Schema Registry with real Avro encoding; the      |
+|        | legacy `confluent_kafka.avro` is the package's own code over them                     |
+|        | (`harness.fakes.confluent_avro`)                                                      |
 | `wire` | the real clients against librdkafka's mock cluster, and a Schema Registry REST API on |
 |        | loopback serving the fake registry's store                                            |
 

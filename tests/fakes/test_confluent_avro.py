@@ -205,6 +205,19 @@ def test_cached_client_versions_compatibility_and_deletion(ck: Tree) -> None:
     assert client.delete_subject("pings-value") == [1]
 
 
+def test_deprecation_warnings_name_the_line_that_built_the_client(ck: Tree) -> None:
+    avro = ck["avro"]
+
+    with pytest.warns(DeprecationWarning) as warned:
+        avro.CachedSchemaRegistryClient(URL)  # the deprecated form: a URL
+        _producer(ck)
+
+    assert [(w.filename, str(w.message)[:40]) for w in warned] == [
+        (__file__, "CachedSchemaRegistry constructor is bein"),
+        (__file__, "AvroProducer has been deprecated. Use Av"),
+    ]
+
+
 def test_cached_client_keeps_the_real_constructor_checks(ck: Tree) -> None:
     avro = ck["avro"]
 
