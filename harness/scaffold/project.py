@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 from harness.analysis.model import AnalysisError, ImportBinding, ModuleFacts
-from harness.analysis.packages import import_root, walk_project
+from harness.analysis.packages import import_root, project_roots, walk_project
 from harness.analysis.packages import module_file as _module_file
 from harness.analysis.source import link_leaves
 
@@ -75,14 +75,19 @@ def project_bindings(facts: ModuleFacts) -> list[tuple[ImportBinding, str, bool]
     roots = list(
         dict.fromkeys([import_root(facts.path), os.path.dirname(os.path.abspath(facts.path))])
     )
+    # Its own code outside those two (above it, or in a folder its deploy puts on the path),
+    # by top-level name, as the plugin finds it when it imports the module.
+    outside = project_roots(facts.path, facts.imports)
     own = os.path.abspath(facts.path)
     found: list[tuple[ImportBinding, str, bool]] = []
     for binding in sorted(facts.imports, key=lambda b: b.line):
         if not binding.at_import_time or binding.module.startswith("."):
             continue
         candidates = [binding.qualified, binding.module] if binding.name else [binding.module]
+        top = binding.module.partition(".")[0]
+        searched = [*roots, outside[top]] if top in outside else roots
         for candidate in candidates:
-            target = module_file(candidate, roots)
+            target = module_file(candidate, searched)
             if target and target != own:
                 found.append((binding, target, candidate == binding.qualified))
                 break

@@ -329,3 +329,20 @@ def test_scan_and_the_plugin_report_name_the_same_package_and_client_line(
     assert "    create.py:1 -> ext.py:8 flask_sqlalchemy.SQLAlchemy(...)\n" in scan
     assert re.search(r"^  faked: .*flask_sqlalchemy \(fake", report, re.M)
     assert re.search(r"^  client: +sqlalchemy\.create_engine built at ext\.py:8:", report, re.M)
+
+
+def test_scan_follows_the_service_into_its_layer_as_the_plugin_imports_it(
+    harness_cli, monkeypatch
+):
+    # functions/visits/app.py imports `visit_store` by its bare name from layers/common/, a
+    # folder its deploy puts on the path: the plugin finds it there, so scan reads it there.
+    monkeypatch.chdir(REPO_ROOT / "tests/realworld/projects/lambda_layer_beside_the_function")
+
+    out = harness_cli("scan", "functions/visits/app.py").out
+
+    assert "    layers/common/visit_store.py\n" in out
+    assert (
+        "    functions/visits/app.py:5 -> layers/common/visit_store.py:14 "
+        "redis.Redis.from_url(...)\n" in out
+    )
+    assert re.search(r"app\.py:5 -> layers/common/visit_store\.py:\d+ threading\.Thread", out)
