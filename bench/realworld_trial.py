@@ -102,6 +102,8 @@ TRIALS = (
           "a library: its package `__init__` installs SIGTERM and SIGINT handlers; its `AvroProducer` "
           "subclasses `confluent_kafka.avro`'s, its registry helper wraps `CachedSchemaRegistryClient` "
           "and `MessageSerializer`"),
+    Trial("salekd/iot_kafka", "1adad98", "pipeline/mqtt_to_avro.py",
+          "an `AvroProducer` at module level, fed by a paho MQTT client's `on_message`"),
     Trial("saabeilin/kafkian", "e0f5107", "kafkian/producer.py",
           "a library: its producer wraps `confluent_kafka.cimpl.Producer`; its Avro serde subclasses "
           "`confluent_kafka.avro`'s `MessageSerializer` and uses its `ContextStringIO`"),
