@@ -90,9 +90,10 @@ import time
 import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from harness.fakes.stop import (
     LOOP_EMPTY_POLLS,
@@ -232,6 +233,19 @@ class ThreadWatch:
         self.ident = threading.get_ident() if ident is None else ident
         self.session = DrainSession(DrainPolicy(empty_polls=empty_polls))
         self._on_swallowed = on_swallowed
+
+    @contextmanager
+    def held_by(self, owner: Any, lock: AbstractContextManager[Any], what: str) -> Iterator[None]:
+        """`owner._watch` is this watch for the block (`lock` guards it): one per `owner`."""
+        with lock:
+            if owner._watch is not None:
+                raise RuntimeError(f"this {what} already watches a thread (contexts do not nest)")
+            owner._watch = self
+        try:
+            yield
+        finally:
+            with lock:
+                owner._watch = None
 
     def caller(self) -> DrainSession | None:
         """The watch's session when the calling thread is the watched one, else None."""
@@ -497,15 +511,8 @@ class Broker:
         that keeps waiting on a drained log, outside drain mode; see the module docstring and
         `ThreadWatch`, which yields its session."""
         watch = ThreadWatch(ident, empty_polls=empty_polls, on_swallowed=on_swallowed)
-        with self._changed:
-            if self._watch is not None:
-                raise RuntimeError("this broker already watches a thread (contexts do not nest)")
-            self._watch = watch
-        try:
+        with watch.held_by(self, self._changed, "broker"):
             yield watch.session
-        finally:
-            with self._changed:
-                self._watch = None
 
     def _watching_caller(self) -> ThreadWatch | None:
         """The watch when the calling thread is the watched one (lock held)."""

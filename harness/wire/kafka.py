@@ -427,15 +427,8 @@ class MockCluster:
         `watch_thread` does (`harness.fakes.kafka_broker.ThreadWatch`): see the module
         docstring."""
         watch = ThreadWatch(ident, empty_polls=empty_polls, on_swallowed=on_swallowed)
-        with self._lock:
-            if self._watch is not None:
-                raise RuntimeError("this cluster already watches a thread (contexts do not nest)")
-            self._watch = watch
-        try:
+        with watch.held_by(self, self._lock, "cluster"):
             yield watch.session
-        finally:
-            with self._lock:
-                self._watch = None
 
     def watching_caller(self) -> ThreadWatch | None:
         """The watch when the calling thread is the watched one, outside drain mode."""

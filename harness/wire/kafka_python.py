@@ -40,6 +40,9 @@ from harness.wire.kafka import (
 )
 
 
+_NOTHING = object()  # a slice of the iterator that ended empty (see `_wire_slice`)
+
+
 def active_cluster() -> MockCluster | None:
     return _CLIENTS.active_cluster()
 
@@ -113,21 +116,15 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
             if self._wire_drained():
                 empty_poll(session, self, name)
                 continue
-            # One slice of kafka-python's own iterator: it stops with StopIteration when the slice
-            # ends empty, and keeps its per-record positions.
-            saved = self.config["consumer_timeout_ms"]
-            self.config["consumer_timeout_ms"] = POLL_SLICE * 1000
             try:
-                record = super().__next__()
+                record = self._wire_slice()
             except StopIteration:
-                if self._closed:
-                    raise
-                continue
+                raise
             except Exception:
                 delivered(session, self)  # a record was fetched; its deserializer raised
                 raise
-            finally:
-                self.config["consumer_timeout_ms"] = saved
+            if record is _NOTHING:
+                continue
             delivered(session, self)
             return record
 
@@ -182,18 +179,25 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
                 record = super().__next__()  # StopIteration once its own timeout passes
                 watch.delivered(self, 1)
                 return record
-            saved = self.config["consumer_timeout_ms"]
-            self.config["consumer_timeout_ms"] = POLL_SLICE * 1000
-            try:
-                record = super().__next__()
-            except StopIteration:
-                if self._closed:
-                    raise
-                continue
-            finally:
-                self.config["consumer_timeout_ms"] = saved
-            watch.delivered(self, 1)
-            return record
+            record = self._wire_slice()
+            if record is not _NOTHING:
+                watch.delivered(self, 1)
+                return record
+
+    def _wire_slice(self) -> Any:
+        """One slice (`POLL_SLICE`) of kafka-python's own iterator, which keeps its per-record
+        positions: a record, or `_NOTHING` when the slice ended empty; StopIteration once the
+        consumer is closed."""
+        saved = self.config["consumer_timeout_ms"]
+        self.config["consumer_timeout_ms"] = POLL_SLICE * 1000
+        try:
+            return super().__next__()
+        except StopIteration:
+            if self._closed:
+                raise
+            return _NOTHING
+        finally:
+            self.config["consumer_timeout_ms"] = saved
 
     def _wire_read_from_test_start(self) -> None:
         """The harness's offset rule for inline runs (see `harness.fakes.kafka_broker`): a
