@@ -27,7 +27,7 @@ from harness.analysis.source import decode, parse, read_bytes
 from harness.env import describe_use, off_when_unset, value_for_read
 from harness.scaffold.module_facts import ModuleReader
 from harness.scaffold.project import imported_project_modules, module_file
-from harness.scaffold.scan import FakeTree, package_trees
+from harness.scaffold.scan import FakeTree, merged_package_trees
 from harness.scaffold.service_shape import ServiceShape, service_shape
 
 # How many project modules reached through imports are followed before giving up: a legacy
@@ -143,7 +143,7 @@ def build_plan(
     followed = imported_project_modules(facts, reader, limit=_MAX_FOLLOWED_MODULES)
     everything = [facts, *followed]
 
-    trees = _with_requested_fakes(_merged_trees(facts, followed), also_fake, source)
+    trees = _with_requested_fakes(merged_package_trees(facts, followed), also_fake, source)
     fakes = tuple(t for t in trees if t.must_fake)
     shape = service_shape(tree, facts, [t.root for t in fakes], _parsed(followed))
     module = facts.module_name or module_name_for(str(path))
@@ -205,26 +205,6 @@ def _parsed(modules: Sequence[ModuleFacts]) -> list[tuple[ModuleFacts, ast.Modul
         except AnalysisError:
             continue
     return found
-
-
-def _merged_trees(facts: ModuleFacts, followed: Sequence[ModuleFacts]) -> list[FakeTree]:
-    """The package trees of the module and of the project modules it imports; a reason found
-    in one of those names its file."""
-    merged: dict[str, FakeTree] = {}
-    everything = [(facts, ""), *((f, _short_path(f.path)) for f in followed)]
-    for module, shown_as in everything:
-        for tree in package_trees(module, shown_as):
-            known = merged.get(tree.root)
-            if known is None:
-                merged[tree.root] = tree
-            else:
-                merged[tree.root] = FakeTree(
-                    tree.root,
-                    tuple(sorted(set(known.modules) | set(tree.modules))),
-                    tree.info,
-                    tuple(dict.fromkeys(known.reasons + tree.reasons)),
-                )
-    return sorted(merged.values(), key=lambda t: t.root)
 
 
 def _with_requested_fakes(

@@ -22,12 +22,13 @@ from harness.analysis.model import (
     SideEffect,
     Unknowable,
 )
-from harness.analysis.packages import module_name_for, third_party_packages
+from harness.analysis.packages import import_root, module_name_for, third_party_packages
 from harness.locations import display_path
 from harness.scaffold.module_facts import ModuleReader
 from harness.scaffold.packages import PackageInfo, package_info
 from harness.scaffold.project import (
     collect_sources,
+    imported_project_modules,
     project_import_sites,
     project_imports,
 )
@@ -181,10 +182,16 @@ def scan_facts(
                 known[path] = None  # type: ignore[assignment]  # reported when scanned itself
         return known.get(path)
 
+    def read(path: str) -> ModuleFacts:
+        found = facts_of(path)
+        if found is None:
+            raise AnalysisError(path, 0, "cannot be read")
+        return found
+
     modules = tuple(
         ModuleScan(
             f,
-            trees=package_trees(f),
+            trees=_trees_to_show(f, imported_project_modules(f, read)),
             local_imports=tuple(project_imports(f)),
             chains=tuple(chains_of(f, facts_of)),
         )
@@ -222,12 +229,58 @@ def chains_of(
 
 
 
-def package_trees(facts: ModuleFacts, shown_as: str = "") -> tuple[FakeTree, ...]:
+def _trees_to_show(facts: ModuleFacts, followed: Sequence[ModuleFacts]) -> tuple[FakeTree, ...]:
+    """The module's own trees, and those the project modules it imports make it fake: what the
+    import needs faked is what the whole import does (`harness init` writes the same)."""
+    own = set(third_party_packages(facts))
+    return tuple(
+        tree for tree in merged_package_trees(facts, followed) if tree.must_fake or tree.root in own
+    )
+
+
+def merged_package_trees(
+    facts: ModuleFacts, followed: Sequence[ModuleFacts]
+) -> list[FakeTree]:
+    """The package trees of the module and of the project modules it imports (`followed`),
+    merged by package; a reason found in one of those names its file. A name those modules
+    import that is the module's own code (its sibling, imported by bare name from a subfolder:
+    its directory is on `sys.path` when it runs) is no package."""
+    merged: dict[str, FakeTree] = {}
+    own_roots = [import_root(facts.path), os.path.dirname(os.path.abspath(facts.path))]
+    everything = [(facts, ""), *((f, shown_path(f.path)) for f in followed)]
+    for module, shown_as in everything:
+        for tree in package_trees(module, shown_as, own_roots):
+            known = merged.get(tree.root)
+            if known is None:
+                merged[tree.root] = tree
+            else:
+                merged[tree.root] = FakeTree(
+                    tree.root,
+                    tuple(sorted(set(known.modules) | set(tree.modules))),
+                    tree.info,
+                    tuple(dict.fromkeys(known.reasons + tree.reasons)),
+                )
+    return sorted(merged.values(), key=lambda t: t.root)
+
+
+def shown_path(path: str) -> str:
+    """A project file as the user would type it: relative to the working directory."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if relative.startswith(os.pardir + os.sep + os.pardir) else relative
+
+
+def package_trees(
+    facts: ModuleFacts, shown_as: str = "", source_roots: Sequence[str] = ()
+) -> tuple[FakeTree, ...]:
     """Each third-party tree imported at import time, with the reasons it must be faked, if any.
     `shown_as`: the module's file as the reasons name it (`shop/extensions.py:4` rather than
-    `line 4`), for a module other than the one the reader is looking at."""
+    `line 4`), for a module other than the one the reader is looking at; `source_roots`: more
+    directories of the project's own code."""
     trees = []
-    for root, modules in third_party_packages(facts).items():
+    for root, modules in third_party_packages(facts, source_roots).items():
         info = package_info(root, modules)
         trees.append(FakeTree(root, modules, info, _reasons_to_fake(root, info, facts, shown_as)))
     return tuple(trees)

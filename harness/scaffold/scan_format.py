@@ -11,14 +11,13 @@ JSON: one document, described by `scan_output.schema.json` next to this file (pa
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
 from harness.analysis.model import EffectKind, EnvRead, SideEffect
 from harness.env import describe_use
-from harness.scaffold.scan import FakeTree, ModuleScan, ScanReport
+from harness.scaffold.scan import FakeTree, ModuleScan, ScanReport, shown_path
 
 JSON_FORMAT_VERSION = 1
 
@@ -72,7 +71,7 @@ def _module_text(module: ModuleScan) -> str:
         )
     if module.local_imports:
         lines.append("  project modules imported at import time (their module-level code runs too)")
-        lines.extend(f"    {_relative(path)}" for path in module.local_imports)
+        lines.extend(f"    {shown_path(path)}" for path in module.local_imports)
     if module.chains:
         lines.append("  run at import through those modules (import lines, then the effect)")
         lines.extend(f"    {chain.text()}" for chain in module.chains)
@@ -123,15 +122,6 @@ def _tree_text(tree: FakeTree) -> list[str]:
     if tree.info.installed or tree.info.c_backed or tree.info.extras:
         lines.append(f"      package: {tree.info.describe()}")
     return lines
-
-
-def _relative(path: str) -> str:
-    """A project file as the user would type it: relative to the working directory."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive
-        return path
-    return path if relative.startswith(os.pardir + os.sep + os.pardir) else relative
 
 
 def _summary_text(report: ScanReport) -> str:
@@ -209,11 +199,11 @@ def _module_json(module: ModuleScan) -> dict[str, Any]:
             for r in module.import_time_env
         ],
         "packages": [_tree_json(tree) for tree in module.trees],
-        "local_imports": [_relative(path) for path in module.local_imports],
+        "local_imports": [shown_path(path) for path in module.local_imports],
         "chains": [
             {
-                "steps": [{"path": _relative(path), "line": line} for path, line in chain.steps],
-                "path": _relative(chain.path),
+                "steps": [{"path": shown_path(path), "line": line} for path, line in chain.steps],
+                "path": shown_path(chain.path),
                 "line": chain.effect.line,
                 "kind": chain.effect.kind.value,
                 "target": chain.effect.target,

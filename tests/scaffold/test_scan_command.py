@@ -274,6 +274,28 @@ def test_a_module_whose_only_effects_come_through_its_imports_is_not_called_clea
     assert result.exit_code == 1
     assert "app.py:2 -> shop/__init__.py:6 -> shop/extensions.py:4" in result.out
     assert "nothing runs at import" not in result.out
+    # What the import needs faked, as `harness init` writes it (the plugin fakes it too).
+    assert (
+        "  to import it offline, fake these package trees\n"
+        "    flask_sqlalchemy\n"
+        "      why: builds at import SQLAlchemy (shop/extensions.py:4)\n"
+    ) in result.out
+
+
+def test_a_sibling_a_subfolder_module_imports_by_bare_name_is_no_package_to_fake(
+    harness_cli, monkeypatch
+):
+    # metrics/src/core/events.py does `import producer`, found in metrics/src (the directory
+    # app.py runs from): for events.py alone it looks like a missing package, not for app.py.
+    monkeypatch.chdir(REPO_ROOT / "tests/realworld/projects/subfolder_imports_a_sibling/metrics")
+
+    scan = harness_cli("scan", "src/app.py")
+    init = harness_cli("init", "src/app.py")
+
+    assert "not installed" not in scan.out
+    assert "    producer\n" not in scan.out
+    assert init.exit_code == 0, init.err
+    assert "fakes producer" not in init.out and "not installed" not in init.out
 
 
 def test_names_imported_from_project_modules_that_hold_no_client_stay_quiet(
