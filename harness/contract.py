@@ -297,14 +297,15 @@ def load_service(
         for top, directory in found.items():
             above.setdefault(top, directory)
     path_tail = list(dict.fromkeys(above.values()))
-    notes = [*notes, *_beside_notes(above, path)]
+    mine = Path(import_root(str(path)))  # a folder above it holds it, one beside it does not
+    beside = {top: folder for top, folder in above.items() if not mine.is_relative_to(folder)}
+    notes = [*notes, *_beside_notes(beside)]
     # Its own code there is legacy code like its neighbours (its threads are recorded, its env
     # reads get values, what it imports that is not installed is stubbed): a package above it
     # (`/repo/shared`), a whole folder put on the path beside it (`/repo/layer`).
-    mine = Path(import_root(str(path)))
     outside = list(
         dict.fromkeys(
-            Path(directory, top) if mine.is_relative_to(directory) else Path(directory)
+            Path(directory) if top in beside else Path(directory, top)
             for top, directory in above.items()
         )
     )
@@ -637,20 +638,18 @@ def _state_after_import(
     )
 
 
-def _beside_notes(roots: Mapping[str, str], path: Path) -> list[str]:
-    """A report line for each folder holding the service's own names that is neither its own
-    nor above it (`harness.analysis.packages.project_roots_beside`): put on `sys.path`, as its
-    deploy would, since nothing installed provides them."""
-    mine = Path(import_root(str(path)))  # the folders above it hold this one
-    beside: dict[str, list[str]] = {}
-    for top, folder in roots.items():
-        if not mine.is_relative_to(folder):
-            beside.setdefault(folder, []).append(top)
+def _beside_notes(beside: Mapping[str, str]) -> list[str]:
+    """A report line for each folder beside the service holding its own top-level names
+    (`harness.analysis.packages.project_roots_beside`): put on `sys.path`, as its deploy
+    would, since nothing installed provides them."""
+    tops: dict[str, list[str]] = {}
+    for top, folder in beside.items():
+        tops.setdefault(folder, []).append(top)
     return [
-        f"{', '.join(sorted(tops))}: the project's own {display_path(folder)}/, put on the path "
+        f"{', '.join(sorted(names))}: the project's own {display_path(folder)}/, put on the path "
         "for the import as its deploy or install does (a Lambda layer, PYTHONPATH, a src "
         "layout): no installed package provides them"
-        for folder, tops in beside.items()
+        for folder, names in tops.items()
     ]
 
 
