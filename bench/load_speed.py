@@ -18,8 +18,8 @@ built), which is what every further service of a session costs. Goal: plugin at 
 Wall time and the process's CPU time are printed side by side (on a shared machine the CPU
 figure moves less).
 
-`--breakdown` then says where each side's first load goes, from one more pair of processes per
-service with an import hook and the garbage collector's callbacks (which slow both a little, so
+`--breakdown` then says where each side's first load goes, from `--rounds` more pairs of
+processes per service (medians, line by line) with an import hook and the garbage collector's callbacks (which slow both a little, so
 its figures are shares, not the timing above): the time each imported module's own top level
 took (the modules it imports and the collections during it left out), grouped as modules both
 sides import, modules only the plugin imports (the fakes' libraries, by top-level package), the
@@ -114,38 +114,56 @@ def _with_hook(code: str, clock_starts: str) -> str:
     return HOOK + code.replace(clock_starts, f"{HOOK_START}\n{clock_starts}", 1) + HOOK_END
 
 
-def breakdown(service: str) -> None:
-    """Print where each side's first load of `service` goes (see the module docstring)."""
-    raw = _run(_with_hook(RAW.format(service=service), "began, began_cpu ="))
-    plugin = _run(_with_hook(PLUGIN.format(service=service), "began, began_cpu ="))
-    shared = set(raw["own"]) & set(plugin["own"])
-    groups: dict[str, float] = {}
-    for name, spent in plugin["own"].items():
-        top = name.partition(".")[0]
-        group = (
-            "imports both sides make" if name in shared
-            else "harness's own modules" if top == "harness"
-            else f"plugin only: {top}"
-        )  # fmt: skip
-        groups[group] = groups.get(group, 0.0) + spent
-    print(f"\n{service}: where the first load goes (ms; hooked processes, so shares only)")
+def breakdown(service: str, rounds: int) -> None:
+    """Print where each side's first load of `service` goes (see the module docstring): the
+    median of `rounds` pairs of hooked processes, line by line."""
+    rows: dict[str, tuple[list[float], list[float]]] = {}
+
+    def add(label: str, raw: float, plugin: float) -> None:
+        sides = rows.setdefault(label, ([], []))
+        sides[0].append(raw)
+        sides[1].append(plugin)
+
+    for _ in range(rounds):
+        raw = _run(_with_hook(RAW.format(service=service), "began, began_cpu ="))
+        plugin = _run(_with_hook(PLUGIN.format(service=service), "began, began_cpu ="))
+        shared = set(raw["own"]) & set(plugin["own"])
+        groups: dict[str, float] = {}
+        for name, spent in plugin["own"].items():
+            top = name.partition(".")[0]
+            group = (
+                "imports both sides make" if name in shared
+                else "harness's own modules" if top == "harness"
+                else f"plugin only: {top}"
+            )  # fmt: skip
+            groups[group] = groups.get(group, 0.0) + spent
+        add("whole load", raw["first"], plugin["first"])
+        add("imports both sides make", sum(raw["own"][n] for n in shared),
+            groups.pop("imports both sides make", 0.0))  # fmt: skip
+        add("imports only raw makes",
+            sum(v for n, v in raw["own"].items() if n not in shared), 0.0)  # fmt: skip
+        add("harness's own modules", 0.0, groups.pop("harness's own modules", 0.0))
+        add("cyclic garbage collector", raw["gc"], plugin["gc"])
+        add("outside imports (deciding, the service body)",
+            *(s["first"] - sum(s["own"].values()) - s["gc"] for s in (raw, plugin)))  # fmt: skip
+        for label, spent in groups.items():
+            add(label, 0.0, spent)
+    print(f"\n{service}: where the first load goes (ms, median of {rounds} pairs of hooked "
+          "processes, so shares only)")  # fmt: skip
     print(f"  {'':<46} {'raw':>7} {'plugin':>7}")
-    for label, r, p in (
-        ("whole load", raw["first"], plugin["first"]),
-        ("imports both sides make", sum(raw["own"][n] for n in shared),
-         groups.pop("imports both sides make", 0.0)),
-        ("imports only raw makes", sum(v for n, v in raw["own"].items() if n not in shared),
-         0.0),
-        ("harness's own modules", 0.0, groups.pop("harness's own modules", 0.0)),
-    ):  # fmt: skip
-        print(f"  {label:<46} {r * 1000:>7.1f} {p * 1000:>7.1f}")
-    for label, spent in sorted(groups.items(), key=lambda item: -item[1]):
-        if spent >= 0.00005:
-            print(f"  {label[:46]:<46} {'':>7} {spent * 1000:>7.1f}")
-    print(f"  {'cyclic garbage collector':<46} {raw['gc'] * 1000:>7.1f} {plugin['gc'] * 1000:>7.1f}")
-    rest = [s["first"] - sum(s["own"].values()) - s["gc"] for s in (raw, plugin)]
-    print(f"  {'outside imports (deciding, the service body)':<46} {rest[0] * 1000:>7.1f}"
-          f" {rest[1] * 1000:>7.1f}")
+    medians = {
+        # A package only some rounds imported counts 0 in the others.
+        label: [statistics.median(side + [0.0] * (rounds - len(side))) * 1000 for side in sides]
+        for label, sides in rows.items()
+    }
+    only = sorted((label for label in medians if label.startswith("plugin only: ")),
+                  key=lambda label: -medians[label][1])  # fmt: skip
+    for label in [*(label for label in medians if label not in only), *only]:
+        r, p = medians[label]
+        if label in only and p >= 0.05:
+            print(f"  {label[:46]:<46} {'':>7} {p:>7.1f}")
+        elif label not in only:
+            print(f"  {label[:46]:<46} {r:>7.1f} {p:>7.1f}")
 
 
 def _run(code: str) -> dict[str, Any]:
@@ -199,7 +217,7 @@ def main() -> None:
           f" {max(ratios):.2f}, in CPU {max(cpu_ratios):.2f})")
     if args.breakdown:
         for service in SERVICES:
-            breakdown(service)
+            breakdown(service, args.rounds)
 
 
 if __name__ == "__main__":
