@@ -70,3 +70,29 @@ def test_the_process_gridfs_is_left_as_it_is(pm: Tree, gf: Tree) -> None:
     with pytest.raises(TypeError, match="must be an instance of Database"):
         gridfs.GridFS(_database(pm))
     assert getattr(sys.modules["mongomock"], "gridfs", None) is sys.modules.get("mongomock.gridfs")
+
+
+# Run in a fresh interpreter: gridfs not imported before the fake is built.
+FRESH_BUILD = """
+import sys
+import mongomock
+from harness.fakes.backends import Backends
+from harness.integrations import provider
+
+backends = Backends()
+client = provider("pymongo").build(backends).module("pymongo").MongoClient("mongodb://m/")
+tree = provider("gridfs").build(backends)
+assert tree.module("gridfs").GridFS(client["files"]).put(b"x", filename="x")
+left = sorted(n for n in sys.modules if n == "gridfs" or n.startswith(("gridfs.", "mongomock.gridfs")))
+assert not left and not hasattr(mongomock, "gridfs"), left
+print("ok")
+"""
+
+
+def test_building_the_fake_imports_no_gridfs_for_the_process() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_BUILD], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr
