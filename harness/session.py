@@ -217,17 +217,18 @@ class HarnessSession:
         from harness.analysis import AnalysisError
         from harness.dependencies import resolve
         from harness.scaffold.module_facts import ModuleReader
-        from harness.scaffold.project import imported_project_modules
+        from harness.scaffold.project import imported_project_modules, reading_once
 
         reader = ModuleReader()
-        try:  # the facts `harness scan` and `harness init` show, read the same way
-            facts = reader(str(service.path))
-        except AnalysisError as error:
-            raise LegacyImportError(
-                f"{error}: the legacy module cannot be read, so it cannot be imported"
-            ) from None
+        with reading_once():
+            try:  # the facts `harness scan` and `harness init` show, read the same way
+                facts = reader(str(service.path))
+            except AnalysisError as error:
+                raise LegacyImportError(
+                    f"{error}: the legacy module cannot be read, so it cannot be imported"
+                ) from None
+            imported = imported_project_modules(facts, reader.analysed)
         source = self._source_for(service)
-        imported = imported_project_modules(facts, reader.analysed)
         resolution = resolve(service, facts, source, imported)
         clients_before = source.client_count()
         loaded = load_service(

@@ -26,7 +26,7 @@ from harness.analysis.packages import import_root, is_stdlib, module_name_for
 from harness.analysis.source import decode, parse, read_bytes
 from harness.env import describe_use, off_when_unset, value_for_read
 from harness.scaffold.module_facts import ModuleReader
-from harness.scaffold.project import imported_project_modules, module_file
+from harness.scaffold.project import imported_project_modules, module_file, reading_once
 from harness.scaffold.scan import FakeTree, merged_package_trees
 from harness.scaffold.service_shape import ServiceShape, service_shape
 
@@ -138,14 +138,14 @@ def build_plan(
     does not import or read is an `AnalysisError`.
     """
     reader = ModuleReader(analyze)
-    facts = reader(str(path))
-    tree = _parse(path)
-    followed = imported_project_modules(facts, reader, limit=_MAX_FOLLOWED_MODULES)
+    with reading_once():
+        facts = reader(str(path))
+        tree = _parse(path)
+        followed = imported_project_modules(facts, reader, limit=_MAX_FOLLOWED_MODULES)
+        trees = _with_requested_fakes(merged_package_trees(facts, followed), also_fake, source)
+        fakes = tuple(t for t in trees if t.must_fake)
+        shape = service_shape(tree, facts, [t.root for t in fakes], _parsed(followed))
     everything = [facts, *followed]
-
-    trees = _with_requested_fakes(merged_package_trees(facts, followed), also_fake, source)
-    fakes = tuple(t for t in trees if t.must_fake)
-    shape = service_shape(tree, facts, [t.root for t in fakes], _parsed(followed))
     module = facts.module_name or module_name_for(str(path))
     threads = tuple(e for f in everything for e in f.effects if e.kind is EffectKind.THREAD)
     import_env, call_env = _with_given_values(

@@ -7,12 +7,43 @@ service imports its siblings because its directory is on `sys.path`); nothing is
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
 
 from harness.analysis.model import AnalysisError, ImportBinding, ModuleFacts
 from harness.analysis.packages import import_root, project_roots, walk_project
 from harness.analysis.packages import module_file as _module_file
 from harness.analysis.source import link_leaves
+
+_READING: ContextVar[dict[object, object] | None] = ContextVar("harness_reading", default=None)
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """While a scan or a plan reads the project (whose files do not change meanwhile), what is
+    worked out from each file (`once`) is worked out once: a scan of a package asks for each
+    module's project imports and package trees again for every module importing it."""
+    if _READING.get() is not None:
+        yield
+        return
+    token = _READING.set({})
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def once(key: object, compute: Callable[[], T]) -> T:
+    """`compute()`, remembered under `key` inside `reading_once()` (computed anew outside)."""
+    cache = _READING.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]  # type: ignore[return-value]
+
 
 def collect_sources(paths: Sequence[str]) -> tuple[list[str], list[AnalysisError]]:
     """The Python files named by `paths` (directories searched recursively), and bad paths."""
@@ -70,6 +101,11 @@ def project_bindings(facts: ModuleFacts) -> list[tuple[ImportBinding, str, bool]
     file, and whether the name it binds is that module itself (`import shop`, `from shop
     import views` for shop/views.py) rather than a name the module defines (`from shop import
     app`)."""
+    key = ("bindings", os.path.abspath(facts.path) if facts.path else "", facts.imports)
+    return once(key, lambda: _project_bindings(facts))
+
+
+def _project_bindings(facts: ModuleFacts) -> list[tuple[ImportBinding, str, bool]]:
     if not facts.path or not os.path.exists(facts.path):
         return []
     roots = list(

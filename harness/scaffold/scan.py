@@ -29,8 +29,10 @@ from harness.scaffold.packages import PackageInfo, package_info
 from harness.scaffold.project import (
     collect_sources,
     imported_project_modules,
+    once,
     project_import_sites,
     project_imports,
+    reading_once,
 )
 
 Analyze = Callable[[str], ModuleFacts]
@@ -155,14 +157,15 @@ def scan_paths(paths: Sequence[str], analyze: Analyze | None = None) -> ScanRepo
     reader = ModuleReader(analyze)
     files, errors = collect_sources(paths)
     facts: list[ModuleFacts] = []
-    for path in files:
-        try:
-            facts.append(deeply(reader, path))
-        except AnalysisError as error:
-            errors.append(error)
-        except RecursionError:
-            errors.append(AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}"))
-    return scan_facts(facts, errors, reader)
+    with reading_once():
+        for path in files:
+            try:
+                facts.append(deeply(reader, path))
+            except AnalysisError as error:
+                errors.append(error)
+            except RecursionError:
+                errors.append(AnalysisError(path, 1, f"cannot analyse: {NESTED_TOO_DEEPLY}"))
+        return scan_facts(facts, errors, reader)
 
 
 def scan_facts(
@@ -188,16 +191,18 @@ def scan_facts(
             raise AnalysisError(path, 0, "cannot be read")
         return found
 
-    modules = tuple(
-        ModuleScan(
-            f,
-            trees=_trees_to_show(f, imported_project_modules(f, read)),
-            local_imports=tuple(project_imports(f)),
-            chains=tuple(chains_of(f, facts_of)),
+    with reading_once():
+        modules = tuple(
+            ModuleScan(
+                f,
+                trees=_trees_to_show(f, imported_project_modules(f, read)),
+                local_imports=tuple(project_imports(f)),
+                chains=tuple(chains_of(f, facts_of)),
+            )
+            for f in facts
         )
-        for f in facts
-    )
-    return ScanReport(modules=modules, cycles=find_cycles(facts), errors=tuple(errors))
+        cycles = find_cycles(facts)
+    return ScanReport(modules=modules, cycles=cycles, errors=tuple(errors))
 
 
 def chains_of(
@@ -279,11 +284,17 @@ def package_trees(
     `shown_as`: the module's file as the reasons name it (`shop/extensions.py:4` rather than
     `line 4`), for a module other than the one the reader is looking at; `source_roots`: more
     directories of the project's own code."""
-    trees = []
-    for root, modules in third_party_packages(facts, source_roots).items():
-        info = package_info(root, modules)
-        trees.append(FakeTree(root, modules, info, _reasons_to_fake(root, info, facts, shown_as)))
-    return tuple(trees)
+
+    def trees() -> tuple[FakeTree, ...]:
+        found = []
+        for root, modules in third_party_packages(facts, source_roots).items():
+            info = package_info(root, modules)
+            reasons = _reasons_to_fake(root, info, facts, shown_as)
+            found.append(FakeTree(root, modules, info, reasons))
+        return tuple(found)
+
+    path = os.path.abspath(facts.path) if facts.path else ""
+    return once(("trees", path, facts, shown_as, tuple(source_roots)), trees)
 
 
 def _reasons_to_fake(
