@@ -167,27 +167,42 @@ def project_roots_beside(
     installed packages provide but one folder of the repository does, with that folder:
     `{"shared_settings": "/repo/layer"}` for `/repo/functions/report/app.py` importing
     `shared_settings` from `/repo/layer/shared_settings.py`, a folder its deploy puts on the
-    path (an AWS Lambda layer, a container's `PYTHONPATH`). A name found in several folders is
-    left out: which one the deploy means cannot be told. The folders searched are the
-    repository's (`_repository_of`); where none is found, nothing is searched."""
+    path (an AWS Lambda layer, a container's `PYTHONPATH`). A folder counts only where every
+    dotted name the module imports under that top-level name is there whole, and where the name
+    is not the module itself (`tracing/opentelemetry.py` importing the `opentelemetry` package
+    that is not installed); a name still found in several folders is left out: which one the
+    deploy means cannot be told. The folders searched are the repository's
+    (`_repository_of`); where none is found, nothing is searched."""
     if not os.path.isfile(path):
         return {}  # a module not on disk (a source analysed alone) has no folders around it
     own_roots = (import_root(path), os.path.dirname(os.path.abspath(path)))
-    wanted = {
-        top
-        for module in modules
-        if module
-        and not module.startswith(".")
-        and not is_stdlib(module)
-        and module_file(top := module.partition(".")[0], own_roots) is None
-        and top not in sys.modules
-        and importlib.util.find_spec(top) is None
-    }
+    wanted: dict[str, set[str]] = {}  # top-level name -> the dotted names imported under it
+    for module in modules:
+        if (
+            module
+            and not module.startswith(".")
+            and not is_stdlib(module)
+            and module_file(top := module.partition(".")[0], own_roots) is None
+            and top not in sys.modules
+            and importlib.util.find_spec(top) is None
+        ):
+            wanted.setdefault(top, set()).add(module)
     repository = _repository_of(import_root(path), levels) if wanted else None
     if repository is None:
         return {}  # the common case: every name is the module's own or installed
     folders = _module_folders(repository)
-    return {top: places[0] for top in sorted(wanted) if len(places := folders.get(top, ())) == 1}
+    itself = os.path.normpath(os.path.abspath(path))
+    found: dict[str, str] = {}
+    for top, dotted in sorted(wanted.items()):
+        places = [
+            folder
+            for folder in folders.get(top, ())
+            if all(module_file(name, [folder]) is not None for name in dotted)
+            and os.path.abspath(module_file(top, [folder]) or "") != itself
+        ]
+        if len(places) == 1:
+            found[top] = places[0]
+    return found
 
 
 def _repository_of(directory: str, levels: int) -> str | None:

@@ -260,3 +260,21 @@ def test_without_a_repository_nothing_is_searched(tmp_path):
     app.write_text("")
 
     assert project_roots_beside(str(app), ["reports_common"]) == {}
+
+
+def test_a_module_named_like_a_missing_package_is_not_taken_for_it(tmp_path):
+    # lib/tracing/opentelemetry.py wraps the `opentelemetry` package (not installed here): it
+    # is neither what it imports itself, nor what `opentelemetry.trace` elsewhere means.
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    tracing = repo / "lib" / "tracing"
+    tracing.mkdir(parents=True)
+    for name in ("__init__.py", "opentelemetry.py", "datadog_sdk.py"):
+        (tracing / name).write_text("")
+    wrapper, registry = tracing / "opentelemetry.py", repo / "lib" / "registry.py"
+    registry.write_text("")
+
+    assert project_roots_beside(str(wrapper), ["opentelemetry"]) == {}
+    assert project_roots_beside(str(registry), ["opentelemetry.trace", "datadog_sdk"]) == {
+        "datadog_sdk": str(tracing)  # a module that is there, whole
+    }
