@@ -209,6 +209,16 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
 
         self._subscription._default_offset_reset_strategy = OffsetResetStrategy.EARLIEST
 
+    def _wire_position(self, tp: TopicPartition) -> int | None:
+        """The consumer's position on `tp` without waiting for it: None while it is not known.
+        kafka-python before 2.1 has no `timeout_ms` there (its `position()` fetches a missing
+        offset, blocking); its subscription state holds the same figure."""
+        try:
+            return self.position(tp, timeout_ms=0)
+        except TypeError:  # kafka-python 2.0
+            state = self._subscription.assignment.get(tp)
+            return state.position if state is not None and state.has_valid_position else None
+
     def _wire_drained(self) -> bool:
         cluster = self._wire_cluster
         assert cluster is not None
@@ -223,7 +233,7 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
             low, high = cluster.watermarks(tp.topic, tp.partition)
             if high <= low:
                 continue
-            position = self.position(tp, timeout_ms=0)
+            position = self._wire_position(tp)
             if position is None or position < high:
                 return False
         return True
@@ -235,7 +245,7 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
         if not assignment:
             return f"{self._wire_name}: no partition assigned yet (group join in progress?)"
         where = ", ".join(
-            f"{tp.topic}[{tp.partition}] at {self.position(tp, timeout_ms=0)} of {cluster.watermarks(tp.topic, tp.partition)[1]}"
+            f"{tp.topic}[{tp.partition}] at {self._wire_position(tp)} of {cluster.watermarks(tp.topic, tp.partition)[1]}"
             for tp in sorted(assignment)
         )
         return f"{self._wire_name}: {where}"
@@ -249,7 +259,7 @@ class WireKafkaConsumer(kafka.KafkaConsumer, metaclass=_PooledKafkaConsumerType)
         moved = False
         for tp in self.assignment():
             high = cluster.watermarks(tp.topic, tp.partition)[1]
-            if self.position(tp, timeout_ms=0) != high:
+            if self._wire_position(tp) != high:
                 self.seek(TopicPartition(tp.topic, tp.partition), high)
                 moved = True
         if moved:
