@@ -184,34 +184,31 @@ class WireSource:
         self.backends.close()
         self.fakes.close()
 
-    @contextmanager
-    def drain(self, *, empty_polls: int, max_messages: int | None) -> Iterator[Any]:
+    def drain(self, *, empty_polls: int, max_messages: int | None) -> AbstractContextManager[Any]:
         """Drain mode on the fake broker and, once started, on the wire cluster: an inline run
         stops whichever of them the loop's consumers read."""
         policy = {"empty_polls": empty_polls, "max_messages": max_messages}
-        cluster = self.backends.started_cluster
-        with ExitStack() as stack:
-            sessions = [stack.enter_context(self.backends.fake.kafka.stop_when_drained(**policy))]
-            if cluster is not None:
-                sessions.append(stack.enter_context(cluster.stop_when_drained(**policy)))
-            yield _Drained(sessions)
+        return self._on_both_brokers(lambda broker: broker.stop_when_drained(**policy))
 
-    @contextmanager
     def watch_thread(
         self, *, on_swallowed: Callable[[Any], object] | None = None
-    ) -> Iterator[Any]:
+    ) -> AbstractContextManager[Any]:
         """The calling thread (the test's own) watched on the fake broker and, once started, on
         the wire cluster: a consumer loop the test calls itself stops on whichever it reads."""
+        return self._on_both_brokers(lambda broker: broker.watch_thread(on_swallowed=on_swallowed))
+
+    @contextmanager
+    def _on_both_brokers(
+        self, enter: Callable[[Any], AbstractContextManager[Any]]
+    ) -> Iterator[_Drained]:
+        """`enter(broker)` on the fake broker and, once started, on the wire cluster, their
+        sessions read as one."""
         cluster = self.backends.started_cluster
         with ExitStack() as stack:
-            watches = [
-                stack.enter_context(
-                    self.backends.fake.kafka.watch_thread(on_swallowed=on_swallowed)
-                )
-            ]
+            sessions = [stack.enter_context(enter(self.backends.fake.kafka))]
             if cluster is not None:
-                watches.append(stack.enter_context(cluster.watch_thread(on_swallowed=on_swallowed)))
-            yield _Drained(watches)
+                sessions.append(stack.enter_context(enter(cluster)))
+            yield _Drained(sessions)
 
     def describe_consumers(self) -> str:
         cluster = self.backends.started_cluster
