@@ -128,16 +128,7 @@ def project_roots_above(path: str, modules: Iterable[str], *, levels: int = 4) -
     whole of it is there (`/repo/src/routers.py`, or a `routers` folder of Python files): a
     folder named like an installed package (`redis/` holding config files) never does. The
     search goes up at most `levels` directories and stops at the repository's root (`.git`)."""
-    above: list[str] = []
-    directory = import_root(path)
-    for _ in range(levels):
-        if any(os.path.exists(os.path.join(directory, m)) for m in _PROJECT_MARKERS):
-            break
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        above.append(parent)
-        directory = parent
+    above = _up_to_repository(import_root(path), levels)[1:]
     found: dict[str, str] = {}
     for module in modules:
         parts = module.split(".")
@@ -205,20 +196,31 @@ def project_roots_beside(
     return found
 
 
-def _repository_of(directory: str, levels: int) -> str | None:
-    """The directory holding `.git` at most `levels` above `directory`; lacking one, the
-    outermost there holding a project file (a checkout without its history, a test's copy)."""
-    outermost = None
-    for _ in range(levels + 1):
-        if any(os.path.exists(os.path.join(directory, m)) for m in _PROJECT_MARKERS):
-            return directory
-        if any(os.path.isfile(os.path.join(directory, f)) for f in _PROJECT_FILES):
-            outermost = directory
+def _up_to_repository(directory: str, levels: int) -> list[str]:
+    """`directory` and its parents, at most `levels` of them, up to the repository's root (the
+    directory holding `.git`) if they reach it."""
+    chain = [directory]
+    while len(chain) <= levels and not _is_repository(directory):
         parent = os.path.dirname(directory)
         if parent == directory:
             break
+        chain.append(parent)
         directory = parent
-    return outermost
+    return chain
+
+
+def _is_repository(directory: str) -> bool:
+    return any(os.path.exists(os.path.join(directory, m)) for m in _PROJECT_MARKERS)
+
+
+def _repository_of(directory: str, levels: int) -> str | None:
+    """The directory holding `.git` at most `levels` above `directory`; lacking one, the
+    outermost there holding a project file (a checkout without its history, a test's copy)."""
+    chain = _up_to_repository(directory, levels)
+    if _is_repository(chain[-1]):
+        return chain[-1]
+    with_file = [d for d in chain if any(os.path.isfile(os.path.join(d, f)) for f in _PROJECT_FILES)]
+    return with_file[-1] if with_file else None
 
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
